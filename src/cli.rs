@@ -1,0 +1,175 @@
+//! The command line: clap types only. `main` parses them and hands the
+//! library typed values; nothing else in the crate sees clap.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "migrate",
+    version,
+    about = "Alembic's revision graph with plain-SQL revision files, for PostgreSQL, MySQL/MariaDB and SQLite",
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Configuration file (default: $MIGRATE_CONFIG, then ./migrate.toml)
+    #[arg(short = 'c', long = "config", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Database URL; wins over `url` in the config file and over DATABASE_URL
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+    /// KEY=VALUE passed to templates (repeatable)
+    #[arg(short = 'x', global = true, value_name = "KEY=VALUE")]
+    pub x: Vec<String>,
+    /// No progress lines
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+    /// More detail: verbose listings, connection attempts, timings
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+    /// Retry the first connection until the database accepts it (default 60 s)
+    #[arg(long, global = true, value_name = "SECONDS", num_args = 0..=1, require_equals = true, default_missing_value = "60")]
+    pub wait: Option<u64>,
+    /// Seconds to wait for another migrate's lock on the database
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
+    /// Output format of results
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create migrate.toml and a script folder (default `migrations`)
+    Init {
+        /// The script folder to create
+        #[arg(default_value = "migrations")]
+        directory: PathBuf,
+        /// Template to use (see list-templates)
+        #[arg(short = 't', long, default_value = "generic")]
+        template: String,
+    },
+    /// List the templates `init` can use
+    ListTemplates,
+    /// Create a new revision file
+    Revision {
+        /// The revision's message
+        #[arg(short = 'm', long)]
+        message: Option<String>,
+        /// Revision id to use instead of a random one
+        #[arg(long)]
+        rev_id: Option<String>,
+        /// The revision the new one is based on (default: head; `base` for a new root)
+        #[arg(long, default_value = "head")]
+        head: String,
+        /// Allow a parent that is not a head (a new branch)
+        #[arg(long)]
+        splice: bool,
+        /// Branch label for the new revision
+        #[arg(long)]
+        branch_label: Vec<String>,
+        /// Revision(s) or label(s) the new one depends on
+        #[arg(long)]
+        depends_on: Vec<String>,
+        /// Version location to write the file into
+        #[arg(long)]
+        version_path: Option<PathBuf>,
+    },
+    /// Create a revision that merges several heads
+    Merge {
+        /// The revisions to merge (e.g. `heads`)
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        #[arg(short = 'm', long)]
+        message: Option<String>,
+        #[arg(long)]
+        branch_label: Vec<String>,
+        #[arg(long)]
+        rev_id: Option<String>,
+    },
+    /// Apply revisions up to a target
+    Upgrade {
+        /// Target: head, heads, an id, +N, label@head, … (FROM:TO with --sql)
+        #[arg(allow_hyphen_values = true)]
+        revision: String,
+        /// Print the SQL instead of running it
+        #[arg(long)]
+        sql: bool,
+        /// Arbitrary tag, visible to templates
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Revert revisions down to a target
+    Downgrade {
+        /// Target: -N, base, an id, label@-N, … (FROM:TO with --sql)
+        #[arg(allow_hyphen_values = true)]
+        revision: String,
+        #[arg(long)]
+        sql: bool,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Show the database's current revisions (-v: verbose)
+    Current,
+    /// List the revision graph, newest first
+    History {
+        /// Range [start]:[end]
+        #[arg(short = 'r', long, allow_hyphen_values = true)]
+        rev_range: Option<String>,
+        /// Mark the database's current revisions
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+    /// Show the head revisions (-v: verbose)
+    Heads {
+        /// Leave out heads that are only dependency targets
+        #[arg(long)]
+        resolve_dependencies: bool,
+    },
+    /// Show the branch points (-v: verbose)
+    Branches,
+    /// Show one revision
+    Show {
+        #[arg(allow_hyphen_values = true)]
+        revision: String,
+    },
+    /// Set the version table without running any SQL
+    Stamp {
+        #[arg(required = true, allow_hyphen_values = true)]
+        revisions: Vec<String>,
+        #[arg(long)]
+        sql: bool,
+        /// Empty the version table first
+        #[arg(long)]
+        purge: bool,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Open a revision file in $EDITOR
+    Edit { revision: String },
+    /// Fail when the database is not at head or the graph is not sound
+    Check {
+        /// Graph checks only; no database
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Create the version table
+    EnsureVersion {
+        #[arg(long)]
+        sql: bool,
+    },
+}

@@ -1,0 +1,264 @@
+//! PostgreSQL through the `postgres` crate. Statements go over the simple
+//! query protocol (any statement, no parameters); version-table statements
+//! are prepared once and bound. The lock is a session advisory lock, polled
+//! with `pg_try_advisory_lock` so that waiting never blocks inside the server
+//! (a blocked waiter can deadlock `CREATE INDEX CONCURRENTLY` elsewhere).
+
+use super::{endpoint, ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
+use postgres::error::SqlState;
+use postgres::{Client, NoTls};
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub struct Postgres {
+    client: Client,
+    prepared: HashMap<String, postgres::Statement>,
+}
+
+fn db_error(e: postgres::Error) -> DbError {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut message = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                message.push_str("\nDETAIL: ");
+                message.push_str(detail);
+            }
+            if let Some(hint) = db.hint() {
+                message.push_str("\nHINT: ");
+                message.push_str(hint);
+            }
+            DbError {
+                code: Some(db.code().code().to_string()),
+                message,
+                position: match db.position() {
+                    Some(postgres::error::ErrorPosition::Original(p)) => Some(*p as usize),
+                    _ => None,
+                },
+            }
+        }
+        None => DbError::msg(e.to_string()),
+    }
+}
+
+/// Builds the connection settings from the URL's parts and query options.
+fn config(opts: &ConnectOptions<'_>) -> Result<postgres::Config, ConnectError> {
+    let url = opts.url;
+    let mut cfg = postgres::Config::new();
+    cfg.host(url.host.as_deref().unwrap_or("localhost"));
+    cfg.port(url.port.unwrap_or(5432));
+    cfg.user(url.user.as_deref().unwrap_or("postgres"));
+    if let Some(p) = &url.password {
+        cfg.password(p);
+    }
+    if let Some(db) = &url.database {
+        cfg.dbname(db);
+    }
+    cfg.application_name("migrate");
+    cfg.connect_timeout(Duration::from_secs(10));
+    for (k, v) in &url.query {
+        let bad = |what: &str| ConnectError {
+            message: format!("bad `{k}={v}` in {}: {what}", opts.display),
+            retryable: false,
+        };
+        match k.as_str() {
+            "application_name" => {
+                cfg.application_name(v);
+            }
+            "options" => {
+                cfg.options(v);
+            }
+            "connect_timeout" => {
+                let s: u64 = v.parse().map_err(|_| bad("expected seconds"))?;
+                cfg.connect_timeout(Duration::from_secs(s.max(1)));
+            }
+            "sslmode" => match v.as_str() {
+                "disable" | "allow" | "prefer" => {}
+                _ => {
+                    return Err(bad(
+                        "this build connects without TLS; use sslmode=disable or prefer",
+                    ))
+                }
+            },
+            "host" => {
+                cfg.host(v);
+            }
+            "port" => {
+                cfg.port(v.parse().map_err(|_| bad("expected a port number"))?);
+            }
+            "user" => {
+                cfg.user(v);
+            }
+            "password" => {
+                cfg.password(v);
+            }
+            "dbname" => {
+                cfg.dbname(v);
+            }
+            _ => {}
+        }
+    }
+    Ok(cfg)
+}
+
+pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
+    let cfg = config(opts)?;
+    let where_ = endpoint(opts.url, 5432);
+    match cfg.connect(NoTls) {
+        Ok(client) => Ok(Postgres {
+            client,
+            prepared: HashMap::new(),
+        }),
+        Err(e) => {
+            let db = opts.url.database.as_deref().unwrap_or("");
+            let (message, retryable) = match e.as_db_error() {
+                Some(d) if *d.code() == SqlState::INVALID_CATALOG_NAME => (
+                    format!(
+                        "database \"{db}\" does not exist on the PostgreSQL server at {where_}; create it (`createdb {db}` or `CREATE DATABASE \"{db}\"`) or fix the URL ({})",
+                        opts.display
+                    ),
+                    true,
+                ),
+                Some(d) if *d.code() == SqlState::CANNOT_CONNECT_NOW => (
+                    format!("the PostgreSQL server at {where_} is starting up: {}", d.message()),
+                    true,
+                ),
+                Some(d) => (
+                    format!(
+                        "PostgreSQL at {where_} refused the connection ({}): [{}] {}",
+                        opts.display,
+                        d.code().code(),
+                        d.message()
+                    ),
+                    false,
+                ),
+                None => (
+                    format!(
+                        "cannot connect to PostgreSQL at {where_} ({}): {}; is the server running and reachable? `--wait` retries while it starts",
+                        opts.display,
+                        crate::url::redact(&error_chain(&e))
+                    ),
+                    true,
+                ),
+            };
+            Err(ConnectError { message, retryable })
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        let t = inner.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = inner.source();
+    }
+    s
+}
+
+/// The first column of a row as text, whatever its type.
+fn cell_text(r: &postgres::Row) -> String {
+    if let Ok(v) = r.try_get::<_, Option<String>>(0) {
+        return v.unwrap_or_default();
+    }
+    if let Ok(v) = r.try_get::<_, Option<i32>>(0) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = r.try_get::<_, Option<i64>>(0) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    if let Ok(v) = r.try_get::<_, Option<bool>>(0) {
+        return v.map(|v| v.to_string()).unwrap_or_default();
+    }
+    String::new()
+}
+
+impl Postgres {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(db_error)?;
+        self.prepared.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+impl Database for Postgres {
+    fn kind(&self) -> Kind {
+        Kind::Postgres
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client.batch_execute(sql).map_err(db_error)
+    }
+
+    fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError> {
+        let stmt = self.statement(sql)?;
+        let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|s| s as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        self.client.execute(&stmt, &p).map_err(db_error)
+    }
+
+    fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError> {
+        let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|s| s as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let stmt = self.statement(sql)?;
+        let rows = self.client.query(&stmt, &p).map_err(db_error)?;
+        Ok(rows.iter().map(cell_text).collect())
+    }
+
+    fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError> {
+        let row = self
+            .client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key.id])
+            .map_err(db_error)?;
+        Ok(row.get::<_, bool>(0))
+    }
+
+    fn unlock(&mut self, key: &LockKey) -> Result<(), DbError> {
+        self.client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&key.id])
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    fn lock_holder(&mut self, key: &LockKey) -> Option<String> {
+        let classid = ((key.id as u64) >> 32) as u32 as i64;
+        let objid = (key.id as u64 & 0xffff_ffff) as i64;
+        let rows = self
+            .client
+            .query(
+                "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), \
+                 coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '') \
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1",
+                &[&classid, &objid],
+            )
+            .ok()?;
+        let r = rows.first()?;
+        Some(format!(
+            "pid {} (application_name '{}', from {}, connected since {})",
+            r.get::<_, String>(0),
+            r.get::<_, String>(1),
+            r.get::<_, String>(2),
+            r.get::<_, String>(3)
+        ))
+    }
+
+    fn session_info(&mut self) -> (String, String) {
+        let user = self
+            .client
+            .query_one("SELECT current_user::text", &[])
+            .map(|r| r.get::<_, String>(0))
+            .unwrap_or_default();
+        (user, super::sqlite::local_host())
+    }
+}

@@ -1,0 +1,170 @@
+//! SQLite through rusqlite (SQLite bundled). DDL is transactional here, so a
+//! failed run leaves the file as it was. The database-wide lock is SQLite's own
+//! write lock: `BEGIN IMMEDIATE` taken up front, waited for with a busy timeout.
+
+use super::{ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
+use rusqlite::{params_from_iter, Connection, OpenFlags};
+
+pub struct Sqlite {
+    conn: Connection,
+    /// True while `try_lock` holds the write transaction it opened.
+    in_lock_tx: bool,
+}
+
+fn db_error(e: rusqlite::Error) -> DbError {
+    match &e {
+        rusqlite::Error::SqliteFailure(code, msg) => DbError {
+            code: Some(format!("SQLITE {}", code.extended_code)),
+            message: msg.clone().unwrap_or_else(|| code.to_string()),
+            position: None,
+        },
+        _ => DbError::msg(e.to_string()),
+    }
+}
+
+pub fn connect(opts: &ConnectOptions<'_>) -> Result<Sqlite, ConnectError> {
+    let conn = match &opts.url.sqlite_path {
+        None => Connection::open_in_memory(),
+        Some(p) => {
+            let path = if p.is_absolute() {
+                p.clone()
+            } else {
+                opts.cwd.join(p)
+            };
+            if let Some(dir) = path.parent() {
+                if !dir.as_os_str().is_empty() && !dir.is_dir() {
+                    return Err(ConnectError {
+                        message: format!(
+                            "cannot open SQLite database {}: the folder {} does not exist; create it or fix the URL",
+                            path.display(),
+                            dir.display()
+                        ),
+                        retryable: false,
+                    });
+                }
+            }
+            Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        }
+    }
+    .map_err(|e| ConnectError {
+        message: format!("cannot open SQLite database {}: {e}", opts.display),
+        retryable: false,
+    })?;
+    conn.busy_timeout(opts.busy_timeout)
+        .map_err(|e| ConnectError {
+            message: format!("cannot configure SQLite database {}: {e}", opts.display),
+            retryable: false,
+        })?;
+    Ok(Sqlite {
+        conn,
+        in_lock_tx: false,
+    })
+}
+
+impl Database for Sqlite {
+    fn kind(&self) -> Kind {
+        Kind::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.conn.execute_batch(sql).map_err(db_error)
+    }
+
+    fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db_error)?;
+        let n = stmt
+            .execute(params_from_iter(params.iter()))
+            .map_err(db_error)?;
+        Ok(n as u64)
+    }
+
+    fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db_error)?;
+        let rows = stmt
+            .query_map(params_from_iter(params.iter()), |row| {
+                let v: rusqlite::types::Value = row.get(0)?;
+                Ok(match v {
+                    rusqlite::types::Value::Null => String::new(),
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Real(f) => f.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+                })
+            })
+            .map_err(db_error)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
+    }
+
+    /// SQLite's lock is its write lock: `BEGIN IMMEDIATE` waits (busy timeout) for
+    /// other writers, and the run goes on inside that transaction.
+    fn try_lock(&mut self, _key: &LockKey) -> Result<bool, DbError> {
+        match self.conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => {
+                self.in_lock_tx = true;
+                Ok(true)
+            }
+            Err(rusqlite::Error::SqliteFailure(code, _))
+                if code.code == rusqlite::ErrorCode::DatabaseBusy
+                    || code.code == rusqlite::ErrorCode::DatabaseLocked =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    fn unlock(&mut self, _key: &LockKey) -> Result<(), DbError> {
+        if self.in_lock_tx && !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK").map_err(db_error)?;
+        }
+        self.in_lock_tx = false;
+        Ok(())
+    }
+
+    /// The lock already opened the transaction; the first `begin` joins it.
+    fn begin(&mut self) -> Result<(), DbError> {
+        if !self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        self.in_lock_tx = false;
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("COMMIT").map_err(db_error)
+    }
+
+    fn rollback(&mut self) -> Result<(), DbError> {
+        self.in_lock_tx = false;
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(db_error)
+    }
+
+    fn session_info(&mut self) -> (String, String) {
+        (String::new(), local_host())
+    }
+}
+
+/// This machine's host name, for the audit log.
+pub fn local_host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,18 @@
+//! `migrate`: Alembic's revision graph with plain-SQL revision files, for
+//! PostgreSQL, MySQL/MariaDB and SQLite.
+//!
+//! The crate is layered, arrows pointing down only: `command` (one function
+//! per verb) → `script` (revision files and their graph) and `runtime` (lock,
+//! transactions, version table) → `dialect` (one `Database` per server) and
+//! the pure modules `sql` (statement splitter), `script::file`,
+//! `script::revision`, `runtime::step`. `config` and `url` turn migrate.toml
+//! and database URLs into typed values; `template` renders new files.
+
+pub mod command;
+pub mod config;
+pub mod dialect;
+pub mod runtime;
+pub mod script;
+pub mod sql;
+pub mod template;
+pub mod url;

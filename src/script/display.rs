@@ -1,0 +1,297 @@
+//! Pure text of `history`, `heads`, `branches`, `current` and `show`,
+//! line for line as Alembic 1.20 prints them (`Script._head_only`,
+//! `Script.log_entry`, `command.branches`). No I/O: each function returns
+//! the text of one Alembic `print_stdout` call, which the caller writes
+//! followed by a newline. Where Alembic prints a Python set (branch labels,
+//! "Branches into"), the order is stable: labels sorted, children in input
+//! order (SPEC §4).
+
+use crate::script::revision::{RevisionError, RevisionInfo, RevisionMap};
+
+fn format_down(rev: &RevisionInfo) -> String {
+    if rev.down_revisions.is_empty() {
+        "<base>".to_string()
+    } else {
+        rev.down_revisions.join(", ")
+    }
+}
+
+/// Which parts of Alembic's `_head_only` line to include.
+#[derive(Debug, Clone, Copy, Default)]
+struct HeadOnly {
+    include_branches: bool,
+    include_doc: bool,
+    include_parents: bool,
+    tree_indicators: bool,
+    head_indicators: bool,
+    current: bool,
+}
+
+fn head_only(map: &RevisionMap, rev: &RevisionInfo, o: HeadOnly) -> String {
+    let mut text = rev.id.clone();
+    if o.include_parents {
+        text = if rev.depends_on.is_empty() {
+            format!("{} -> {}", format_down(rev), text)
+        } else {
+            format!(
+                "{} ({}) -> {}",
+                format_down(rev),
+                rev.depends_on.join(", "),
+                text
+            )
+        };
+    }
+    let labels = map.branch_labels_of(&rev.id);
+    if o.include_branches && !labels.is_empty() {
+        text.push_str(&format!(" ({})", labels.join(", ")));
+    }
+    if o.head_indicators || o.tree_indicators {
+        let real = map.is_real_head(&rev.id);
+        if real {
+            text.push_str(" (head)");
+        }
+        if map.is_head(&rev.id) && !real {
+            text.push_str(" (effective head)");
+        }
+        if o.current {
+            text.push_str(" (current)");
+        }
+    }
+    if o.tree_indicators {
+        if map.is_branch_point(&rev.id) {
+            text.push_str(" (branchpoint)");
+        }
+        if map.is_merge_point(&rev.id) {
+            text.push_str(" (mergepoint)");
+        }
+    }
+    if o.include_doc {
+        text.push_str(&format!(", {}", rev.doc));
+    }
+    text
+}
+
+fn is_current(rev: &RevisionInfo, current: Option<&[String]>) -> bool {
+    current.is_some_and(|c| c.contains(&rev.id))
+}
+
+/// One `history` line: `<down(s) | <base>>[ (<deps>)] -> <rev>[ (<labels>)][ (head)|
+/// (effective head)][ (current)][ (branchpoint)][ (mergepoint)], <doc>`.
+/// `current` (the version-table rows, for `-i`) marks ` (current)`.
+pub fn history_line(map: &RevisionMap, rev: &RevisionInfo, current: Option<&[String]>) -> String {
+    head_only(
+        map,
+        rev,
+        HeadOnly {
+            include_branches: true,
+            include_doc: true,
+            include_parents: true,
+            tree_indicators: true,
+            head_indicators: true,
+            current: is_current(rev, current),
+        },
+    )
+}
+
+/// One `history` entry, verbose or not (what Alembic's `cmd_format` gives).
+pub fn history_entry(
+    map: &RevisionMap,
+    rev: &RevisionInfo,
+    verbose: bool,
+    current: Option<&[String]>,
+) -> String {
+    if verbose {
+        log_entry(map, rev, is_current(rev, current))
+    } else {
+        history_line(map, rev, current)
+    }
+}
+
+/// Alembic's verbose block (`log_entry`): `Rev:` with markers, `Parent:` or
+/// `Merges:`, `Also depends on:`, `Branches into:`, `Branch names:`,
+/// `Path:`, a blank line, then the header indented by 4, ending in a
+/// newline (so, printed with its own newline, a blank line follows).
+pub fn log_entry(map: &RevisionMap, rev: &RevisionInfo, current: bool) -> String {
+    let id = &rev.id;
+    let mut e = format!(
+        "Rev: {}{}{}{}{}\n",
+        id,
+        if map.is_head(id) { " (head)" } else { "" },
+        if map.is_branch_point(id) {
+            " (branchpoint)"
+        } else {
+            ""
+        },
+        if map.is_merge_point(id) {
+            " (mergepoint)"
+        } else {
+            ""
+        },
+        if current { " (current)" } else { "" },
+    );
+    if map.is_merge_point(id) {
+        e.push_str(&format!("Merges: {}\n", format_down(rev)));
+    } else {
+        e.push_str(&format!("Parent: {}\n", format_down(rev)));
+    }
+    if !rev.depends_on.is_empty() {
+        e.push_str(&format!("Also depends on: {}\n", rev.depends_on.join(", ")));
+    }
+    if map.is_branch_point(id) {
+        e.push_str(&format!("Branches into: {}\n", map.children(id).join(", ")));
+    }
+    let labels = map.branch_labels_of(id);
+    if !labels.is_empty() {
+        e.push_str(&format!("Branch names: {}\n", labels.join(", ")));
+    }
+    e.push_str(&format!("Path: {}\n", rev.path));
+    let body: Vec<String> = rev
+        .longdoc
+        .trim()
+        .lines()
+        .map(|l| format!("    {l}"))
+        .collect();
+    e.push_str(&format!("\n{}\n", body.join("\n")));
+    e
+}
+
+/// `heads [-v] [--resolve-dependencies]`: one entry per head, input order.
+/// Plain `heads` includes revisions that are only depended on
+/// (`(effective head)`); `--resolve-dependencies` leaves them out.
+pub fn heads_lines(map: &RevisionMap, verbose: bool, resolve_dependencies: bool) -> Vec<String> {
+    let ids = if resolve_dependencies {
+        map.heads()
+    } else {
+        map.versioned_heads()
+    };
+    ids.into_iter()
+        .filter_map(|id| map.get(id))
+        .map(|rev| {
+            if verbose {
+                log_entry(map, rev, false)
+            } else {
+                head_only(
+                    map,
+                    rev,
+                    HeadOnly {
+                        include_branches: true,
+                        head_indicators: true,
+                        ..HeadOnly::default()
+                    },
+                )
+            }
+        })
+        .collect()
+}
+
+/// `branches [-v]`: for each branch point, in history order, the point and
+/// an indented `-> child` line per child (children in input order).
+pub fn branches_lines(map: &RevisionMap, verbose: bool) -> Vec<String> {
+    let Ok(all) = map.history(None, &[]) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for rev in all {
+        if !map.is_branch_point(&rev.id) {
+            continue;
+        }
+        let head = if verbose {
+            log_entry(map, rev, false)
+        } else {
+            head_only(
+                map,
+                rev,
+                HeadOnly {
+                    include_branches: true,
+                    tree_indicators: true,
+                    head_indicators: true,
+                    ..HeadOnly::default()
+                },
+            )
+        };
+        let pad = " ".repeat(rev.id.chars().count());
+        let kids: Vec<String> = map
+            .children(&rev.id)
+            .into_iter()
+            .filter_map(|c| map.get(c))
+            .map(|c| {
+                format!(
+                    "{pad} -> {}",
+                    head_only(
+                        map,
+                        c,
+                        HeadOnly {
+                            include_branches: true,
+                            include_doc: verbose,
+                            tree_indicators: true,
+                            head_indicators: true,
+                            ..HeadOnly::default()
+                        },
+                    )
+                )
+            })
+            .collect();
+        out.push(format!("{head}\n{}\n", kids.join("\n")));
+    }
+    out
+}
+
+/// `current [-v]`: one entry per effective current head (the rows and
+/// their ancestors reduced to branch tips), input order. The `-v` header
+/// line (`Current revision(s) for URL:`) is the caller's.
+pub fn current_lines(
+    map: &RevisionMap,
+    rows: &[String],
+    verbose: bool,
+) -> Result<Vec<String>, RevisionError> {
+    let cur = map.effective_current(rows)?;
+    Ok(cur
+        .into_iter()
+        .filter_map(|id| map.get(id))
+        .map(|rev| {
+            if verbose {
+                log_entry(map, rev, false)
+            } else {
+                head_only(
+                    map,
+                    rev,
+                    HeadOnly {
+                        tree_indicators: true,
+                        head_indicators: true,
+                        ..HeadOnly::default()
+                    },
+                )
+            }
+        })
+        .collect())
+}
+
+/// `show REV`: one verbose block per revision REV names (`current`: the rows).
+pub fn show_lines(
+    map: &RevisionMap,
+    rev: &str,
+    rows: &[String],
+) -> Result<Vec<String>, RevisionError> {
+    Ok(map
+        .show(rev, rows)?
+        .into_iter()
+        .map(|r| log_entry(map, r, false))
+        .collect())
+}
+
+/// `history [-r RANGE] [-v] [-i]`: one entry per revision, newest first.
+/// `indicate` marks the rows as ` (current)`.
+pub fn history_lines(
+    map: &RevisionMap,
+    range: Option<&str>,
+    rows: &[String],
+    verbose: bool,
+    indicate: bool,
+) -> Result<Vec<String>, RevisionError> {
+    let cur = if indicate { Some(rows) } else { None };
+    Ok(map
+        .history(range, rows)?
+        .into_iter()
+        .map(|r| history_entry(map, r, verbose, cur))
+        .collect())
+}

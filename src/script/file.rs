@@ -1,0 +1,452 @@
+//! Parser of one revision file: the `--` header block (message, `Revision ID`,
+//! `Revises`, `Create Date`, `Branch Labels`, `Depends On`, `Transactional`) and
+//! the two sections opened by `-- migrate:upgrade` and `-- migrate:downgrade`.
+//!
+//! Pure: it takes the file's text and returns values with 1-based line numbers,
+//! so every error can name `file:line`. It uses nothing but `std`.
+
+use std::fmt;
+
+/// One section of SQL (the upgrade or the downgrade), with the line it starts on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Section {
+    /// The SQL between this marker and the next one (or the end of the file).
+    pub text: String,
+    /// 1-based line of the section's first line (the line after its marker).
+    pub first_line: usize,
+}
+
+/// Line numbers of the header keys (0 when the key is absent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyLines {
+    pub revision: usize,
+    pub revises: usize,
+    pub branch_labels: usize,
+    pub depends_on: usize,
+}
+
+/// A parsed revision file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevisionFile {
+    /// The first header line: the `-m` message.
+    pub message: String,
+    pub revision: String,
+    pub revises: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub create_date: Option<String>,
+    /// False when the header says `Transactional: false`.
+    pub transactional: bool,
+    /// The header lines with their leading `-- ` removed, joined by `\n`.
+    pub header: String,
+    pub lines: KeyLines,
+    pub upgrade: Section,
+    pub downgrade: Section,
+}
+
+/// What is wrong with a revision file, and on which line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    pub line: usize,
+    pub kind: FileErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileErrorKind {
+    NoHeader,
+    MissingRevisionId,
+    BadRevisionId(String, &'static str),
+    DuplicateKey(String, usize),
+    BadTransactional(String),
+    MissingMarker(&'static str),
+    DuplicateMarker(&'static str, usize),
+    MarkersOutOfOrder,
+    SqlBeforeUpgrade,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use FileErrorKind::*;
+        match &self.kind {
+            NoHeader => write!(
+                f,
+                "no header: a revision file starts with `-- <message>` and `-- Revision ID: <id>` lines"
+            ),
+            MissingRevisionId => write!(
+                f,
+                "the header has no `-- Revision ID: <id>` line; add one (12 hex digits, e.g. from `migrate revision`)"
+            ),
+            BadRevisionId(id, why) => write!(f, "revision id '{id}' {why}"),
+            DuplicateKey(key, first) => {
+                write!(f, "`{key}` appears twice in the header (first on line {first}); keep one")
+            }
+            BadTransactional(v) => write!(
+                f,
+                "`Transactional: {v}` is not a boolean; write `Transactional: false` (or true)"
+            ),
+            MissingMarker(m) => write!(f, "missing the `-- migrate:{m}` marker line; every revision file has `-- migrate:upgrade` then `-- migrate:downgrade`"),
+            DuplicateMarker(m, first) => {
+                write!(f, "second `-- migrate:{m}` marker (the first is on line {first}); keep one")
+            }
+            MarkersOutOfOrder => write!(
+                f,
+                "`-- migrate:downgrade` comes before `-- migrate:upgrade`; put the upgrade section first"
+            ),
+            SqlBeforeUpgrade => write!(
+                f,
+                "SQL before the `-- migrate:upgrade` marker; move it below the marker (only comments may stand above)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// Characters a revision id may not hold: Alembic's target grammar uses them.
+pub const FORBIDDEN_ID_CHARS: [char; 4] = ['@', '-', '+', ':'];
+
+/// Why `id` cannot be a revision id, if it cannot.
+pub fn check_revision_id(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        Some("is empty")
+    } else if id.chars().count() > 32 {
+        Some("is longer than 32 characters (the version table's VARCHAR(32))")
+    } else if id.chars().any(|c| FORBIDDEN_ID_CHARS.contains(&c)) {
+        Some("contains one of the characters @ - + : which revision targets use")
+    } else if id.chars().any(|c| c.is_whitespace() || c == ',') {
+        Some("contains white space or a comma")
+    } else {
+        None
+    }
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("none"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The text of a `--` comment line after the dashes and one space, or None for other lines.
+fn comment_text(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("--")?;
+    Some(
+        rest.strip_prefix(' ')
+            .unwrap_or(rest)
+            .trim_end_matches('\r'),
+    )
+}
+
+fn marker(line: &str) -> Option<&'static str> {
+    let t = comment_text(line.trim())?.trim();
+    let m = t.strip_prefix("migrate:")?.trim();
+    if m.eq_ignore_ascii_case("upgrade") {
+        Some("upgrade")
+    } else if m.eq_ignore_ascii_case("downgrade") {
+        Some("downgrade")
+    } else {
+        None
+    }
+}
+
+/// Parses the text of one revision file.
+pub fn parse(text: &str) -> Result<RevisionFile, FileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut rf = RevisionFile {
+        transactional: true,
+        ..Default::default()
+    };
+
+    // The header: the leading run of `--` lines (leading blank lines skipped).
+    let mut i = 0;
+    while i < lines.len() && lines[i].trim().is_empty() {
+        i += 1;
+    }
+    let header_start = i;
+    let mut header_lines = Vec::new();
+    while i < lines.len() {
+        let line = lines[i].trim_end();
+        if marker(line).is_some() {
+            break;
+        }
+        match comment_text(line) {
+            Some(t) => header_lines.push((i + 1, t)),
+            None => break,
+        }
+        i += 1;
+    }
+    if header_lines.is_empty() {
+        return Err(FileError {
+            line: header_start + 1,
+            kind: FileErrorKind::NoHeader,
+        });
+    }
+    let mut transactional_line = 0;
+    for (n, (line_no, t)) in header_lines.iter().enumerate() {
+        if n == 0 {
+            rf.message = t.trim().to_string();
+            continue;
+        }
+        let Some((key, value)) = t.split_once(':') else {
+            continue;
+        };
+        let key = key.trim().to_ascii_lowercase();
+        let value = value.trim();
+        let slot = match key.as_str() {
+            "revision id" => &mut rf.lines.revision,
+            "revises" => &mut rf.lines.revises,
+            "branch labels" => &mut rf.lines.branch_labels,
+            "depends on" => &mut rf.lines.depends_on,
+            "transactional" => &mut transactional_line,
+            "create date" => {
+                rf.create_date = Some(value.to_string());
+                continue;
+            }
+            _ => continue,
+        };
+        if *slot != 0 {
+            return Err(FileError {
+                line: *line_no,
+                kind: FileErrorKind::DuplicateKey(
+                    t.split(':').next().unwrap_or("").trim().to_string(),
+                    *slot,
+                ),
+            });
+        }
+        *slot = *line_no;
+        match key.as_str() {
+            "revision id" => {
+                if let Some(why) = check_revision_id(value) {
+                    return Err(FileError {
+                        line: *line_no,
+                        kind: FileErrorKind::BadRevisionId(value.to_string(), why),
+                    });
+                }
+                rf.revision = value.to_string();
+            }
+            "revises" => rf.revises = split_list(value),
+            "branch labels" => rf.branch_labels = split_list(value),
+            "depends on" => rf.depends_on = split_list(value),
+            _ => {
+                rf.transactional = match value.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "on" | "1" => true,
+                    "false" | "no" | "off" | "0" => false,
+                    _ => {
+                        return Err(FileError {
+                            line: *line_no,
+                            kind: FileErrorKind::BadTransactional(value.to_string()),
+                        })
+                    }
+                }
+            }
+        }
+    }
+    if rf.lines.revision == 0 {
+        return Err(FileError {
+            line: header_start + 1,
+            kind: FileErrorKind::MissingRevisionId,
+        });
+    }
+    rf.header = header_lines
+        .iter()
+        .map(|(_, t)| *t)
+        .collect::<Vec<_>>()
+        .join("\n");
+
+    // The sections.
+    let mut up_at = 0usize;
+    let mut down_at = 0usize;
+    for (j, line) in lines.iter().enumerate().skip(i) {
+        match marker(line) {
+            Some("upgrade") => {
+                if up_at != 0 {
+                    return Err(FileError {
+                        line: j + 1,
+                        kind: FileErrorKind::DuplicateMarker("upgrade", up_at),
+                    });
+                }
+                if down_at != 0 {
+                    return Err(FileError {
+                        line: j + 1,
+                        kind: FileErrorKind::MarkersOutOfOrder,
+                    });
+                }
+                up_at = j + 1;
+            }
+            Some(_) => {
+                if down_at != 0 {
+                    return Err(FileError {
+                        line: j + 1,
+                        kind: FileErrorKind::DuplicateMarker("downgrade", down_at),
+                    });
+                }
+                if up_at == 0 {
+                    return Err(FileError {
+                        line: j + 1,
+                        kind: FileErrorKind::MarkersOutOfOrder,
+                    });
+                }
+                down_at = j + 1;
+            }
+            None => {
+                if up_at == 0 {
+                    let t = line.trim();
+                    if !t.is_empty() && !t.starts_with("--") {
+                        return Err(FileError {
+                            line: j + 1,
+                            kind: FileErrorKind::SqlBeforeUpgrade,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let end = lines.len() + 1;
+    if up_at == 0 {
+        return Err(FileError {
+            line: end.saturating_sub(1).max(1),
+            kind: FileErrorKind::MissingMarker("upgrade"),
+        });
+    }
+    if down_at == 0 {
+        return Err(FileError {
+            line: end.saturating_sub(1).max(1),
+            kind: FileErrorKind::MissingMarker("downgrade"),
+        });
+    }
+    let join = |from: usize, to: usize| -> String {
+        // `from`/`to` are 1-based marker lines; the section is strictly between them.
+        let mut s = String::new();
+        for l in &lines[from..to.saturating_sub(1).max(from)] {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    };
+    rf.upgrade = Section {
+        text: join(up_at, down_at),
+        first_line: up_at + 1,
+    };
+    rf.downgrade = Section {
+        text: join(down_at, end),
+        first_line: down_at + 1,
+    };
+    Ok(rf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "-- create notes table\n--\n-- Revision ID: 127bcea40bef\n-- Revises: \n-- Create Date: 2026-11-22 10:41:35.468471\n-- Branch Labels: \n-- Depends On: \n\n-- migrate:upgrade\nCREATE TABLE notes (\n    id SERIAL PRIMARY KEY\n);\n\n-- migrate:downgrade\nDROP TABLE notes;\n";
+
+    #[test]
+    fn parses_the_spec_example() {
+        let f = parse(GOOD).unwrap();
+        assert_eq!(f.message, "create notes table");
+        assert_eq!(f.revision, "127bcea40bef");
+        assert!(f.revises.is_empty());
+        assert!(f.transactional);
+        assert_eq!(f.create_date.as_deref(), Some("2026-11-22 10:41:35.468471"));
+        assert_eq!(f.lines.revision, 3);
+        assert_eq!(f.lines.revises, 4);
+        assert_eq!(f.upgrade.first_line, 10);
+        assert_eq!(
+            f.upgrade.text,
+            "CREATE TABLE notes (\n    id SERIAL PRIMARY KEY\n);\n\n"
+        );
+        assert_eq!(f.downgrade.first_line, 15);
+        assert_eq!(f.downgrade.text, "DROP TABLE notes;\n");
+        assert!(f
+            .header
+            .starts_with("create notes table\n\nRevision ID: 127bcea40bef\n"));
+    }
+
+    #[test]
+    fn keys_are_case_insensitive_and_lists_split() {
+        let t = "-- merge\n-- revision id: abc\n-- REVISES: a1, b2 ,c3\n-- branch labels: shop\n-- depends on: x, y\n-- Transactional: false\n-- migrate:upgrade\n-- migrate:downgrade\n";
+        let f = parse(t).unwrap();
+        assert_eq!(f.revision, "abc");
+        assert_eq!(f.revises, vec!["a1", "b2", "c3"]);
+        assert_eq!(f.branch_labels, vec!["shop"]);
+        assert_eq!(f.depends_on, vec!["x", "y"]);
+        assert!(!f.transactional);
+        assert_eq!(f.upgrade.text, "");
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let t = "\u{feff}-- m\r\n-- Revision ID: abc\r\n-- migrate:upgrade\r\nSELECT 1;\r\n-- migrate:downgrade\r\n";
+        let f = parse(t).unwrap();
+        assert_eq!(f.revision, "abc");
+        assert_eq!(f.upgrade.text, "SELECT 1;\n");
+    }
+
+    #[test]
+    fn errors_name_their_line() {
+        let cases: &[(&str, usize, FileErrorKind)] = &[
+            ("", 1, FileErrorKind::NoHeader),
+            ("SELECT 1;\n", 1, FileErrorKind::NoHeader),
+            (
+                "-- m\n-- Revises: \n-- migrate:upgrade\n-- migrate:downgrade\n",
+                1,
+                FileErrorKind::MissingRevisionId,
+            ),
+            (
+                "-- m\n-- Revision ID: a-b\n",
+                2,
+                FileErrorKind::BadRevisionId(
+                    "a-b".into(),
+                    "contains one of the characters @ - + : which revision targets use",
+                ),
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- Revision ID: b\n",
+                3,
+                FileErrorKind::DuplicateKey("Revision ID".into(), 2),
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- Transactional: maybe\n",
+                3,
+                FileErrorKind::BadTransactional("maybe".into()),
+            ),
+            (
+                "-- m\n-- Revision ID: a\n\nSELECT 1;\n-- migrate:upgrade\n",
+                4,
+                FileErrorKind::SqlBeforeUpgrade,
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\nSELECT 1;\n",
+                4,
+                FileErrorKind::MissingMarker("downgrade"),
+            ),
+            (
+                "-- m\n-- Revision ID: a\n\n-- migrate:downgrade\n",
+                4,
+                FileErrorKind::MarkersOutOfOrder,
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:upgrade\n",
+                4,
+                FileErrorKind::DuplicateMarker("upgrade", 3),
+            ),
+        ];
+        for (text, line, kind) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!((e.line, &e.kind), (*line, kind), "input {text:?}");
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn id_rules() {
+        assert!(check_revision_id("127bcea40bef").is_none());
+        assert!(check_revision_id(&"a".repeat(33)).is_some());
+        for bad in ["a@b", "a+b", "a:b", "a-b", "", "a b"] {
+            assert!(check_revision_id(bad).is_some(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! One integration test binary: it runs the built `migrate` as a user does,
+//! against SQLite and the real PostgreSQL and MariaDB servers, each test in a
+//! database of its own.
+
+mod core;
+mod errors;
+mod examples;
+mod support;
