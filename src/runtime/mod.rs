@@ -9,6 +9,7 @@
 pub mod step;
 
 use crate::dialect::{Database, DbError, Kind, LockKey, VersionTable};
+use crate::progress::Progress;
 use crate::script::revision::{Direction, MigrationStep, StampStep};
 use crate::script::{Script, ScriptDirectory};
 use crate::sql;
@@ -97,7 +98,7 @@ pub struct MigrationContext {
     locked: bool,
     in_tx: bool,
     settings: RunSettings,
-    progress: Box<dyn Write>,
+    progress: Progress,
     /// Offline mode: the heads the run starts from (`FROM` of a range), as nothing can be read.
     pub assumed_heads: Option<Vec<String>>,
 }
@@ -124,6 +125,7 @@ impl MigrationContext {
         settings: RunSettings,
         progress: Box<dyn Write>,
     ) -> MigrationContext {
+        let progress = Progress::new(progress, settings.quiet);
         let kind = db.kind();
         MigrationContext {
             db,
@@ -147,9 +149,7 @@ impl MigrationContext {
     }
 
     fn say(&mut self, line: &str) {
-        if !self.settings.quiet {
-            let _ = writeln!(self.progress, "{line}");
-        }
+        self.progress.line(line);
     }
 
     /// True when the version table exists.
@@ -333,6 +333,8 @@ impl MigrationContext {
         })?;
         let n = statements.len();
         for (i, st) in statements.iter().enumerate() {
+            self.progress
+                .statement_started(i + 1, n, st.line + section.first_line - 1);
             let result = if st.compound {
                 self.db.execute_compound(&st.text)
             } else {
@@ -373,7 +375,8 @@ impl MigrationContext {
             let script = scripts
                 .script(&st.revision)
                 .ok_or_else(|| anyhow!("revision {} has no file (internal error)", st.revision))?;
-            self.say(&format!("Running {}", st.description()));
+            self.progress
+                .step_started(&format!("Running {}", st.description()));
             if self.db.is_offline() {
                 self.db
                     .comment(&format!("Running {}", st.short_log()))
@@ -410,6 +413,7 @@ impl MigrationContext {
                     Ok(n)
                 }
             })();
+            self.progress.step_finished(started.elapsed());
             match result {
                 Ok(n) => reports.push(StepReport {
                     revision: st.revision.clone(),

@@ -5,7 +5,9 @@ use crate::support::*;
 use std::path::PathBuf;
 
 fn example(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
 }
 
 fn round_trip(name: &str, kind: Db, tables: &[&str]) {
@@ -55,7 +57,9 @@ fn cleanings_on_postgres_downgrades_one_step() {
     let cfg = cfg.to_str().unwrap();
     let env = [("DATABASE_URL", db.url.as_str())];
     migrate_in(dir.path(), &["-c", cfg, "upgrade", "head"], &env).ok();
-    let cols = || db.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'cleanings' ORDER BY ordinal_position");
+    let cols = || {
+        db.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'cleanings' ORDER BY ordinal_position")
+    };
     assert_eq!(cols().len(), 6);
     migrate_in(dir.path(), &["-c", cfg, "downgrade", "-1"], &env).ok();
     assert_eq!(cols().len(), 5);
