@@ -5,4 +5,5 @@
 mod core;
 mod errors;
 mod examples;
+mod revision;
 mod support;
