@@ -5,5 +5,6 @@
 mod core;
 mod errors;
 mod examples;
+mod graph;
 mod revision;
 mod support;
