@@ -449,4 +449,61 @@ mod tests {
             assert!(check_revision_id(bad).is_some(), "{bad}");
         }
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn fragment() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("-- ".to_string()),
+                Just("--".to_string()),
+                Just("\n".to_string()),
+                Just("\r\n".to_string()),
+                Just("-- Revision ID: ".to_string()),
+                Just("-- Revises: a, b".to_string()),
+                Just("-- Transactional: false".to_string()),
+                Just("-- migrate:upgrade".to_string()),
+                Just("-- migrate:downgrade".to_string()),
+                Just("\u{feff}".to_string()),
+                "[ -~]{0,12}",
+                "\\PC{0,4}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn never_panics(parts in proptest::collection::vec(fragment(), 0..24)) {
+                let text: String = parts.concat();
+                if let Ok(f) = parse(&text) {
+                    prop_assert!(check_revision_id(&f.revision).is_none());
+                    prop_assert!(f.upgrade.first_line >= 1);
+                    prop_assert!(f.downgrade.first_line > f.upgrade.first_line);
+                } else if let Err(e) = parse(&text) {
+                    prop_assert!(e.line >= 1);
+                    prop_assert!(!e.to_string().is_empty());
+                }
+            }
+
+            #[test]
+            fn rendered_files_parse_back(
+                id in "[0-9a-f]{12}",
+                parents in proptest::collection::vec("[0-9a-f]{12}", 0..3),
+                msg in "[a-zA-Z0-9 ,.:;'-]{0,40}",
+                up in "[a-zA-Z0-9 ;()\n]{0,80}",
+            ) {
+                let text = format!(
+                    "-- {msg}\n--\n-- Revision ID: {id}\n-- Revises: {}\n\n-- migrate:upgrade\n{up}\n-- migrate:downgrade\nSELECT 1;\n",
+                    parents.join(", ")
+                );
+                let f = parse(&text).unwrap();
+                prop_assert_eq!(f.revision, id);
+                prop_assert_eq!(f.revises, parents);
+                prop_assert_eq!(f.message, msg.trim().to_string());
+                prop_assert_eq!(f.downgrade.text, "SELECT 1;\n");
+            }
+        }
+    }
 }
