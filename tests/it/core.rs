@@ -319,3 +319,68 @@ fn the_version_table_is_alembics() {
         );
     }
 }
+
+#[test]
+fn init_templates_and_list_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = migrate_in(dir.path(), &["list-templates"], &[]).ok();
+    assert!(
+        r.stdout.starts_with("Available templates:\n\n"),
+        "{}",
+        r.stdout
+    );
+    for t in ["generic - ", "postgresql - ", "mysql - "] {
+        assert!(r.stdout.contains(t), "{t}: {}", r.stdout);
+    }
+    migrate_in(dir.path(), &["init", "db", "-t", "postgresql"], &[]).ok();
+    let toml = std::fs::read_to_string(dir.path().join("migrate.toml")).unwrap();
+    assert!(toml.contains("script_location = \"db\""), "{toml}");
+    assert!(toml.contains("postgresql://"), "{toml}");
+    let r = migrate_in(dir.path(), &["init", "other", "-t", "nope"], &[]).fails();
+    assert!(
+        r.stderr.contains("generic, postgresql, mysql"),
+        "{}",
+        r.stderr
+    );
+    // An existing migrate.toml is kept.
+    let r = migrate_in(dir.path(), &["init", "second"], &[]).ok();
+    assert!(
+        r.stderr.contains("already exists, skipping"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("migrate.toml")).unwrap(),
+        toml
+    );
+    // The new project works at once: a revision and heads.
+    migrate_in(
+        dir.path(),
+        &["revision", "-m", "one", "--rev-id", "aaaa00000001"],
+        &[],
+    )
+    .ok();
+    assert_eq!(
+        migrate_in(dir.path(), &["heads"], &[]).ok().stdout,
+        "aaaa00000001 (head)\n"
+    );
+}
+
+#[test]
+fn edit_opens_the_revision_in_the_editor() {
+    let p = Project::new(Db::Sqlite);
+    let path = p.revision("aaaa00000001", &[], "SELECT 1;", "SELECT 1;");
+    let editor = p.path().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\necho \"-- edited\" >> \"$1\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p.run_env(&["edit", "head"], &[("EDITOR", editor.to_str().unwrap())])
+        .ok();
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .ends_with("-- edited\n"));
+    let r = p
+        .run_env(&["edit", "zzzz"], &[("EDITOR", editor.to_str().unwrap())])
+        .fails();
+    assert!(r.stderr.contains("zzzz"), "{}", r.stderr);
+}
