@@ -156,12 +156,15 @@ pub fn apply_step(
                     .filter(|h| !downs.contains(h))
                     .cloned()
                     .collect();
+                // Alembic also picks down revisions that are no row (a
+                // `Depends On` naming an ancestor) and then fails with a
+                // KeyError; only rows can be deleted or updated.
                 let from: Vec<&String> = if others.is_empty() {
-                    downs.iter().collect()
+                    downs.iter().filter(|d| in_heads(d)).collect()
                 } else {
                     downs
                         .iter()
-                        .filter(|d| !map.is_ancestor_of_any(d, &others))
+                        .filter(|d| in_heads(d) && !map.is_ancestor_of_any(d, &others))
                         .collect()
                 };
                 let Some((last, rest)) = from.split_last() else {
@@ -315,4 +318,185 @@ pub fn apply_stamp(
 pub fn purge(rows: &mut Vec<String>) -> Vec<VersionOp> {
     rows.clear();
     vec![VersionOp::DeleteAll]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::revision::RevisionInfo;
+    use proptest::prelude::*;
+
+    /// A random DAG: each revision revises 0–2 earlier ones, may depend on
+    /// one more earlier one, and may carry a label.
+    fn graph() -> impl Strategy<Value = Vec<RevisionInfo>> {
+        (1usize..18)
+            .prop_flat_map(|n| {
+                proptest::collection::vec(
+                    (
+                        any::<u16>(),
+                        any::<u16>(),
+                        any::<u16>(),
+                        0u8..10,
+                        any::<bool>(),
+                    ),
+                    n,
+                )
+            })
+            .prop_map(|spec| {
+                let id = |i: usize| format!("{:04x}{:08x}", 0xa000 + i * 37, i * 7919);
+                let mut revs = Vec::new();
+                for (i, &(p1, p2, dp, kind, lab)) in spec.iter().enumerate() {
+                    let mut down = Vec::new();
+                    if i > 0 && kind > 1 {
+                        down.push(id(p1 as usize % i));
+                        if kind > 7 {
+                            let second = id(p2 as usize % i);
+                            if !down.contains(&second) {
+                                down.push(second);
+                            }
+                        }
+                    }
+                    let mut deps = Vec::new();
+                    if i > 1 && kind % 3 == 0 {
+                        let d = id(dp as usize % i);
+                        if !down.contains(&d) {
+                            deps.push(d);
+                        }
+                    }
+                    let labels = if lab && kind == 4 {
+                        vec![format!("l{i}")]
+                    } else {
+                        Vec::new()
+                    };
+                    revs.push(RevisionInfo {
+                        id: id(i),
+                        down_revisions: down,
+                        branch_labels: labels,
+                        depends_on: deps,
+                        doc: format!("r{i}"),
+                        ..Default::default()
+                    });
+                }
+                revs
+            })
+    }
+
+    fn targets(map: &RevisionMap) -> Vec<String> {
+        let mut t: Vec<String> = [
+            "head", "heads", "base", "+1", "-1", "+2", "-2", "heads+1", "head-1", "base+1",
+            "current", "", "@", "a", "a000", "l4@head", "l4@base", "l4@+1", "l4@-1", "x@y@z", "-",
+            "+", "abc:def",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for r in map.revisions().iter().take(4) {
+            t.push(r.id.clone());
+            t.push(r.id[..5].to_string());
+            t.push(format!("{}+1", r.id));
+            t.push(format!("{}-1", r.id));
+            t.push(format!("{}@head", r.id));
+            t.push(format!("{}@{}", r.id, map.revisions()[0].id));
+        }
+        t
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+        #[test]
+        fn graphs_upgrade_and_downgrade_consistently(revs in graph()) {
+            let map = RevisionMap::new(revs).expect("generated graphs are valid");
+            // No panic from any operation on any target.
+            let rows_sets: Vec<Vec<String>> = vec![
+                Vec::new(),
+                map.heads().iter().map(|s| s.to_string()).collect(),
+                map.revisions().iter().take(2).map(|r| r.id.clone()).collect(),
+            ];
+            for t in targets(&map) {
+                for rows in &rows_sets {
+                    let _ = map.upgrade_plan(rows, &t);
+                    let _ = map.downgrade_plan(rows, &t);
+                    let _ = map.stamp_plan(rows, std::slice::from_ref(&t), false);
+                    let _ = map.history(Some(&format!("{t}:")), rows);
+                    let _ = map.history(Some(&format!(":{t}")), rows);
+                    let _ = map.show(&t, rows);
+                    let _ = map.new_revision_parents(&t, false);
+                    let _ = map.effective_current(rows);
+                }
+            }
+            // Upgrade to heads from nothing, step by step.
+            let plan = map.upgrade_plan(&[], "heads").expect("upgrade heads");
+            let mut rows: Vec<String> = Vec::new();
+            for st in &plan {
+                apply_step(&map, st, &mut rows).expect("upgrade step");
+            }
+            let mut got = rows.clone();
+            got.sort();
+            let mut want: Vec<String> = map.heads().iter().map(|s| s.to_string()).collect();
+            want.sort();
+            prop_assert_eq!(&got, &want);
+            prop_assert_eq!(plan.len(), map.len());
+            let mut cur: Vec<String> = map.effective_current(&rows).expect("current").iter().map(|s| s.to_string()).collect();
+            cur.sort();
+            let mut vheads: Vec<String> = map.versioned_heads().iter().map(|s| s.to_string()).collect();
+            vheads.sort();
+            prop_assert_eq!(cur, vheads);
+            // Then back to base: every revision once, after its children and dependents.
+            let plan = map.downgrade_plan(&rows, "base").expect("downgrade base");
+            let mut reverted: Vec<String> = Vec::new();
+            for st in &plan {
+                for child in map.revisions().iter().filter(|r| r.down_revisions.contains(&st.revision) || r.depends_on.contains(&st.revision)) {
+                    prop_assert!(reverted.contains(&child.id), "{} reverted before its child {}", st.revision, child.id);
+                }
+                prop_assert!(!reverted.contains(&st.revision));
+                reverted.push(st.revision.clone());
+                apply_step(&map, st, &mut rows).expect("downgrade step");
+            }
+            prop_assert!(rows.is_empty(), "rows left: {:?}", rows);
+            prop_assert_eq!(reverted.len(), map.len());
+        }
+    }
+
+    #[test]
+    fn missing_row_is_alembics_error() {
+        let map = RevisionMap::new(vec![
+            RevisionInfo {
+                id: "aaaa".into(),
+                ..Default::default()
+            },
+            RevisionInfo {
+                id: "bbbb".into(),
+                down_revisions: vec!["aaaa".into()],
+                ..Default::default()
+            },
+        ])
+        .unwrap();
+        let plan = map.upgrade_plan(&["aaaa".to_string()], "head").unwrap();
+        let mut rows = vec!["zzzz".to_string(), "aaaa".to_string()];
+        assert_eq!(
+            apply_step(&map, &plan[0], &mut rows).unwrap(),
+            vec![VersionOp::Update {
+                from: "aaaa".into(),
+                to: "bbbb".into()
+            }]
+        );
+        let mut rows = vec!["cccc".to_string(), "dddd".to_string()];
+        // Neither parent is a row: Alembic inserts a new branch row.
+        assert_eq!(
+            apply_step(&map, &plan[0], &mut rows).unwrap(),
+            vec![VersionOp::Insert("bbbb".into())]
+        );
+        let down = map.downgrade_plan(&["bbbb".to_string()], "base").unwrap();
+        let mut rows = vec!["aaaa".to_string()];
+        let e = apply_step(&map, &down[0], &mut rows).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Online migration expected to match one row when updating 'bbbb' to 'aaaa' in 'alembic_version'; 0 found"
+        );
+        assert_eq!(
+            e.message_for_table("meta.versions"),
+            "Online migration expected to match one row when updating 'bbbb' to 'aaaa' in 'meta.versions'; 0 found"
+        );
+    }
 }
