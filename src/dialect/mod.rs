@@ -12,6 +12,7 @@ pub mod mysql;
 pub mod offline;
 pub mod postgres;
 pub mod sqlite;
+pub mod tls;
 
 use std::fmt;
 use std::path::Path;

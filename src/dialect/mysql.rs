@@ -3,9 +3,11 @@
 //! The lock is `GET_LOCK`, held by the session and released by the server if
 //! the process dies.
 
+use super::tls::{self, MySslMode};
 use super::{endpoint, ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
 use mysql::prelude::Queryable;
-use mysql::{Conn, OptsBuilder, Value};
+use mysql::{ClientIdentity, Conn, OptsBuilder, SslOpts, Value};
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub struct MySql {
@@ -23,7 +25,16 @@ fn db_error(e: mysql::Error) -> DbError {
     }
 }
 
-fn opts(opts: &ConnectOptions<'_>) -> Result<OptsBuilder, ConnectError> {
+/// The TLS options of a URL, as MySQL names them.
+struct TlsOptions {
+    /// `ssl-mode`; default PREFERRED (VERIFY_CA when only `ssl-ca` is given), as the mysql client.
+    mode: MySslMode,
+    ca: Option<PathBuf>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+}
+
+fn opts(opts: &ConnectOptions<'_>) -> Result<(OptsBuilder, TlsOptions), ConnectError> {
     let url = opts.url;
     let mut b = OptsBuilder::new()
         .ip_or_hostname(Some(url.host.clone().unwrap_or_else(|| "localhost".into())))
@@ -33,6 +44,13 @@ fn opts(opts: &ConnectOptions<'_>) -> Result<OptsBuilder, ConnectError> {
         .db_name(url.database.clone())
         .prefer_socket(false)
         .tcp_connect_timeout(Some(Duration::from_secs(10)));
+    let mut mode = None;
+    let mut tls = TlsOptions {
+        mode: MySslMode::Preferred,
+        ca: None,
+        cert: None,
+        key: None,
+    };
     for (k, v) in &url.query {
         let bad = |what: &str| ConnectError {
             message: format!("bad `{k}={v}` in {}: {what}", opts.display),
@@ -44,26 +62,115 @@ fn opts(opts: &ConnectOptions<'_>) -> Result<OptsBuilder, ConnectError> {
                 let s: u64 = v.parse().map_err(|_| bad("expected seconds"))?;
                 b = b.tcp_connect_timeout(Some(Duration::from_secs(s.max(1))));
             }
-            "ssl-mode" | "ssl_mode" | "sslmode" => match v.to_ascii_uppercase().as_str() {
-                "DISABLED" | "PREFERRED" | "DISABLE" | "PREFER" => {}
-                _ => {
-                    return Err(bad(
-                        "this build connects without TLS; use ssl-mode=DISABLED or PREFERRED",
-                    ))
-                }
-            },
+            "ssl-mode" | "ssl_mode" | "sslmode" => {
+                mode = Some(
+                    MySslMode::parse(v)
+                        .ok_or_else(|| bad(&format!("expected one of {}", MySslMode::WORDS)))?,
+                );
+            }
+            "ssl-ca" | "ssl_ca" => tls.ca = Some(PathBuf::from(v)),
+            "ssl-cert" | "ssl_cert" => tls.cert = Some(PathBuf::from(v)),
+            "ssl-key" | "ssl_key" => tls.key = Some(PathBuf::from(v)),
             "charset" => {}
             _ => {}
         }
     }
-    Ok(b)
+    tls.mode = mode.unwrap_or(if tls.ca.is_some() {
+        MySslMode::VerifyCa
+    } else {
+        MySslMode::Preferred
+    });
+    if tls.cert.is_some() != tls.key.is_some() {
+        let (given, missing) = if tls.cert.is_some() {
+            ("ssl-cert", "ssl-key")
+        } else {
+            ("ssl-key", "ssl-cert")
+        };
+        return Err(ConnectError {
+            message: format!(
+                "{} gives {given} without {missing}; a client certificate needs both ssl-cert and ssl-key",
+                opts.display
+            ),
+            retryable: false,
+        });
+    }
+    Ok((b, tls))
+}
+
+/// The `mysql` crate's TLS settings for a mode; `None` connects in plain.
+fn ssl_opts(tls: &TlsOptions, display: &str) -> Result<Option<SslOpts>, ConnectError> {
+    let verify = tls.mode.verify();
+    if tls.mode == MySslMode::Disabled {
+        return Ok(None);
+    }
+    // The crate reads the files itself; reading them here first gives the messages
+    // a name (ssl-ca=PATH) and fails before any connection is tried.
+    if verify != tls::Verify::Nothing || tls.cert.is_some() {
+        let client = match (&tls.cert, &tls.key) {
+            (Some(cert), Some(key)) => Some(tls::ClientCert {
+                cert,
+                cert_option: "ssl-cert",
+                key,
+                key_option: "ssl-key",
+            }),
+            _ => None,
+        };
+        tls::client_config(verify, tls.ca.as_deref(), "ssl-ca", client.as_ref()).map_err(|e| {
+            ConnectError {
+                message: format!("{e} (in {display})"),
+                retryable: false,
+            }
+        })?;
+    }
+    let mut ssl = SslOpts::default()
+        .with_danger_accept_invalid_certs(verify == tls::Verify::Nothing)
+        .with_danger_skip_domain_validation(verify == tls::Verify::Chain);
+    if verify != tls::Verify::Nothing {
+        ssl = ssl.with_root_cert_path(tls.ca.clone());
+    }
+    if let (Some(cert), Some(key)) = (&tls.cert, &tls.key) {
+        ssl = ssl.with_client_identity(Some(ClientIdentity::new(cert.clone(), key.clone())));
+    }
+    Ok(Some(ssl))
 }
 
 pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
-    let b = opts(o)?;
+    let (b, tls_opts) = opts(o)?;
     let where_ = endpoint(o.url, 3306);
-    match Conn::new(b) {
+    let ssl = ssl_opts(&tls_opts, &o.display)?;
+    let mut result = Conn::new(b.clone().ssl_opts(ssl));
+    // PREFERRED: a server that offers no TLS gets a plain connection.
+    if tls_opts.mode == MySslMode::Preferred {
+        if let Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported)) = &result {
+            result = Conn::new(b.ssl_opts(None));
+        }
+    }
+    let host = o.url.host.clone().unwrap_or_else(|| "localhost".into());
+    let target = tls::Target {
+        kind: Kind::MySql,
+        endpoint: &where_,
+        host: &host,
+        mode: format!("ssl-mode={}", tls_opts.mode.as_str()),
+        roots: tls_opts
+            .ca
+            .as_ref()
+            .map(|p| format!("ssl-ca={}", p.display())),
+    };
+    if let Some(message) = result.as_ref().err().and_then(|e| tls_failure(e, &target)) {
+        return Err(ConnectError {
+            message,
+            retryable: false,
+        });
+    }
+    match result {
         Ok(conn) => Ok(MySql { conn }),
+        Err(mysql::Error::TlsError(e)) => Err(ConnectError {
+            message: format!(
+                "TLS with the MySQL server at {where_} failed ({}): {e}",
+                target.mode
+            ),
+            retryable: false,
+        }),
         Err(mysql::Error::MySqlError(m)) if m.code == 1049 => {
             let db = o.url.database.as_deref().unwrap_or("");
             Err(ConnectError {
@@ -89,6 +196,18 @@ pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
             ),
             retryable: true,
         }),
+    }
+}
+
+/// A TLS failure in words (a certificate rejected, or no TLS where it is required).
+fn tls_failure(e: &mysql::Error, target: &tls::Target<'_>) -> Option<String> {
+    match e {
+        mysql::Error::DriverError(mysql::DriverError::TlsNotSupported) => {
+            Some(tls::no_tls_message(target))
+        }
+        mysql::Error::IoError(io) => tls::explain(io, target),
+        mysql::Error::CodecError(c) => tls::explain(c, target),
+        _ => None,
     }
 }
 

@@ -4,11 +4,15 @@
 //! with `pg_try_advisory_lock` so that waiting never blocks inside the server
 //! (a blocked waiter can deadlock `CREATE INDEX CONCURRENTLY` elsewhere).
 
+use super::tls::{self, PgSslMode};
 use super::{endpoint, ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
+use postgres::config::SslMode;
 use postgres::error::SqlState;
-use postgres::{Client, NoTls};
+use postgres::Client;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub struct Postgres {
     client: Client,
@@ -40,8 +44,19 @@ fn db_error(e: postgres::Error) -> DbError {
     }
 }
 
+/// The TLS options of a URL, as libpq names them.
+struct TlsOptions {
+    /// `sslmode`; libpq's default is `prefer`.
+    mode: PgSslMode,
+    /// `sslrootcert`: the CA file; `system` (or none) means the built-in Mozilla roots.
+    root_cert: Option<PathBuf>,
+    root_cert_given: Option<String>,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+}
+
 /// Builds the connection settings from the URL's parts and query options.
-fn config(opts: &ConnectOptions<'_>) -> Result<postgres::Config, ConnectError> {
+fn config(opts: &ConnectOptions<'_>) -> Result<(postgres::Config, TlsOptions), ConnectError> {
     let url = opts.url;
     let mut cfg = postgres::Config::new();
     cfg.host(url.host.as_deref().unwrap_or("localhost"));
@@ -55,6 +70,13 @@ fn config(opts: &ConnectOptions<'_>) -> Result<postgres::Config, ConnectError> {
     }
     cfg.application_name("migrate");
     cfg.connect_timeout(Duration::from_secs(10));
+    let mut tls = TlsOptions {
+        mode: PgSslMode::Prefer,
+        root_cert: None,
+        root_cert_given: None,
+        cert: None,
+        key: None,
+    };
     for (k, v) in &url.query {
         let bad = |what: &str| ConnectError {
             message: format!("bad `{k}={v}` in {}: {what}", opts.display),
@@ -71,14 +93,26 @@ fn config(opts: &ConnectOptions<'_>) -> Result<postgres::Config, ConnectError> {
                 let s: u64 = v.parse().map_err(|_| bad("expected seconds"))?;
                 cfg.connect_timeout(Duration::from_secs(s.max(1)));
             }
-            "sslmode" => match v.as_str() {
-                "disable" | "allow" | "prefer" => {}
-                _ => {
-                    return Err(bad(
-                        "this build connects without TLS; use sslmode=disable or prefer",
-                    ))
-                }
-            },
+            "sslmode" => {
+                tls.mode = PgSslMode::parse(v)
+                    .ok_or_else(|| bad(&format!("expected one of {}", PgSslMode::WORDS)))?;
+            }
+            "sslrootcert" => {
+                tls.root_cert_given = Some(format!("sslrootcert={v}"));
+                tls.root_cert = (v != "system").then(|| PathBuf::from(v));
+            }
+            "sslcert" => tls.cert = Some(PathBuf::from(v)),
+            "sslkey" => tls.key = Some(PathBuf::from(v)),
+            "sslnegotiation" => {
+                cfg.ssl_negotiation(match v.as_str() {
+                    "postgres" => postgres::config::SslNegotiation::Postgres,
+                    "direct" => postgres::config::SslNegotiation::Direct,
+                    _ => return Err(bad("expected postgres or direct")),
+                });
+            }
+            "hostaddr" => {
+                cfg.hostaddr(v.parse().map_err(|_| bad("expected an IP address"))?);
+            }
             "host" => {
                 cfg.host(v);
             }
@@ -97,18 +131,88 @@ fn config(opts: &ConnectOptions<'_>) -> Result<postgres::Config, ConnectError> {
             _ => {}
         }
     }
-    Ok(cfg)
+    if tls.cert.is_some() != tls.key.is_some() {
+        let (given, missing) = if tls.cert.is_some() {
+            ("sslcert", "sslkey")
+        } else {
+            ("sslkey", "sslcert")
+        };
+        return Err(ConnectError {
+            message: format!(
+                "{} gives {given} without {missing}; a client certificate needs both sslcert and sslkey",
+                opts.display
+            ),
+            retryable: false,
+        });
+    }
+    Ok((cfg, tls))
+}
+
+/// The rustls connector for the URL's TLS options, and the mode for `postgres`.
+fn tls_connector(
+    tls: &TlsOptions,
+    mode: PgSslMode,
+    display: &str,
+) -> Result<(SslMode, MakeRustlsConnect), ConnectError> {
+    let ssl_mode = match mode {
+        PgSslMode::Disable => SslMode::Disable,
+        PgSslMode::Allow | PgSslMode::Prefer => SslMode::Prefer,
+        PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull => SslMode::Require,
+    };
+    let client = match (&tls.cert, &tls.key) {
+        (Some(cert), Some(key)) => Some(tls::ClientCert {
+            cert,
+            cert_option: "sslcert",
+            key,
+            key_option: "sslkey",
+        }),
+        _ => None,
+    };
+    let config = tls::client_config(
+        mode.verify(tls.root_cert_given.is_some()),
+        tls.root_cert.as_deref(),
+        "sslrootcert",
+        client.as_ref(),
+    )
+    .map_err(|e| ConnectError {
+        message: format!("{e} (in {display})"),
+        retryable: false,
+    })?;
+    Ok((ssl_mode, MakeRustlsConnect::new(config)))
 }
 
 pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
-    let cfg = config(opts)?;
+    let (mut cfg, tls_opts) = config(opts)?;
     let where_ = endpoint(opts.url, 5432);
-    match cfg.connect(NoTls) {
+    // `allow` (libpq): plain first, TLS only when the server turns plain away.
+    let first = match tls_opts.mode {
+        PgSslMode::Allow => PgSslMode::Disable,
+        m => m,
+    };
+    let (ssl_mode, make) = tls_connector(&tls_opts, first, &opts.display)?;
+    cfg.ssl_mode(ssl_mode);
+    let mut result = cfg.connect(make);
+    if tls_opts.mode == PgSslMode::Allow {
+        if let Err(e) = &result {
+            if e.code() == Some(&SqlState::INVALID_AUTHORIZATION_SPECIFICATION) {
+                let (ssl_mode, make) = tls_connector(&tls_opts, PgSslMode::Require, &opts.display)?;
+                cfg.ssl_mode(ssl_mode);
+                result = cfg.connect(make);
+            }
+        }
+    }
+    match result {
         Ok(client) => Ok(Postgres {
             client,
             prepared: HashMap::new(),
         }),
         Err(e) => {
+            if let Some(message) = tls_failure(&e, &cfg, &tls_opts, &where_) {
+                return Err(ConnectError {
+                    message,
+                    retryable: false,
+                });
+            }
             let db = opts.url.database.as_deref().unwrap_or("");
             let (message, retryable) = match e.as_db_error() {
                 Some(d) if *d.code() == SqlState::INVALID_CATALOG_NAME => (
@@ -143,6 +247,38 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
             Err(ConnectError { message, retryable })
         }
     }
+}
+
+/// A TLS failure in words (a certificate rejected, or no TLS where it is required).
+fn tls_failure(
+    e: &postgres::Error,
+    cfg: &postgres::Config,
+    tls_opts: &TlsOptions,
+    where_: &str,
+) -> Option<String> {
+    let host = cfg
+        .get_hosts()
+        .iter()
+        .find_map(|h| match h {
+            postgres::config::Host::Tcp(name) => Some(name.clone()),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let target = tls::Target {
+        kind: Kind::Postgres,
+        endpoint: where_,
+        host: &host,
+        mode: format!("sslmode={}", tls_opts.mode.as_str()),
+        roots: tls_opts.root_cert_given.clone(),
+    };
+    if let Some(m) = tls::explain(e, &target) {
+        return Some(m);
+    }
+    if error_chain(e).contains("server does not support TLS") {
+        return Some(tls::no_tls_message(&target));
+    }
+    None
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -8,3 +8,4 @@ mod examples;
 mod graph;
 mod revision;
 mod support;
+mod tls;
