@@ -38,7 +38,7 @@ pub struct Global {
     /// Retry the first connection until the database accepts it (default 60 s)
     #[arg(long, global = true, value_name = "SECONDS", num_args = 0..=1, require_equals = true, default_missing_value = "60")]
     pub wait: Option<u64>,
-    /// Seconds to wait for another migrate's lock on the database
+    /// Seconds to wait for another migrate's lock on the database (default 60, or lock_timeout in migrate.toml)
     #[arg(long, global = true, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
     /// Output format of results
@@ -104,7 +104,7 @@ pub enum Command {
     /// Apply revisions up to a target
     Upgrade {
         /// Target: head, heads, an id, +N, label@head, … (FROM:TO with --sql)
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_negative_numbers = true)]
         revision: String,
         /// Print the SQL instead of running it
         #[arg(long)]
@@ -112,16 +112,22 @@ pub enum Command {
         /// Arbitrary tag, visible to templates
         #[arg(long)]
         tag: Option<String>,
+        /// Continue a half-applied revision from the statement that failed
+        #[arg(long)]
+        resume: bool,
     },
     /// Revert revisions down to a target
     Downgrade {
         /// Target: -N, base, an id, label@-N, … (FROM:TO with --sql)
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_negative_numbers = true)]
         revision: String,
         #[arg(long)]
         sql: bool,
         #[arg(long)]
         tag: Option<String>,
+        /// Continue a half-applied downgrade from the statement that failed
+        #[arg(long)]
+        resume: bool,
     },
     /// Show the database's current revisions (-v: verbose)
     Current,
@@ -133,6 +139,9 @@ pub enum Command {
         /// Mark the database's current revisions
         #[arg(short = 'i', long)]
         indicate_current: bool,
+        /// The database's audit log instead: every upgrade, downgrade and stamp run on it (-v: with the SQL)
+        #[arg(long, conflicts_with_all = ["rev_range", "indicate_current"])]
+        applied: bool,
     },
     /// Show the head revisions (-v: verbose)
     Heads {

@@ -5,7 +5,8 @@
 
 use crate::config::{self, Config, LoadOptions};
 use crate::dialect::{self, offline::Offline, ConnectOptions, Database, LockKey, VersionTable};
-use crate::runtime::{MigrationContext, RunSettings, StepReport};
+use crate::runtime::audit::{self, LogRow};
+use crate::runtime::{diff, MigrationContext, RunOptions, RunSettings, StepReport};
 use crate::script::{self, display, revision::RevisionInfo, ScriptDirectory};
 use crate::template;
 use crate::url::{self, DbUrl, Kind};
@@ -106,16 +107,25 @@ fn lock_key(u: &DbUrl, config: &Config, cwd: &Path) -> LockKey {
     )
 }
 
+/// How to connect to `u` (`display`: the redacted URL).
+fn connect_options<'a>(
+    ctx: &'a Ctx<'_>,
+    config: &Config,
+    u: &'a DbUrl,
+    display: &str,
+) -> ConnectOptions<'a> {
+    ConnectOptions {
+        url: u,
+        display: display.to_string(),
+        cwd: &ctx.cwd,
+        busy_timeout: lock_timeout(ctx, config),
+    }
+}
+
 /// Connects, retrying with backoff while `--wait` allows and the failure is one that can pass.
 fn connect(ctx: &Ctx<'_>, config: &Config) -> Result<(Box<dyn Database>, DbUrl, String)> {
     let (u, display) = parse_url(config)?;
-    let lock_timeout = lock_timeout(ctx, config);
-    let opts = ConnectOptions {
-        url: &u,
-        display: display.clone(),
-        cwd: &ctx.cwd,
-        busy_timeout: lock_timeout,
-    };
+    let opts = connect_options(ctx, config, &u, &display);
     let start = Instant::now();
     let mut attempt = 0u32;
     let mut delay = Duration::from_millis(100);
@@ -170,23 +180,40 @@ fn settings(ctx: &Ctx<'_>, config: &Config) -> RunSettings {
         transaction_per_migration: config.transaction_per_migration,
         lock_timeout: lock_timeout(ctx, config),
         quiet: ctx.quiet,
+        log_table: config.log_table_name(),
     }
 }
 
-/// An online migration context.
-fn online(ctx: &Ctx<'_>, config: &Config) -> Result<(MigrationContext, String)> {
+/// An online migration context; `writing` ones get the lock's own connection
+/// where the database needs one (MySQL).
+fn online(ctx: &Ctx<'_>, config: &Config, writing: bool) -> Result<(MigrationContext, String)> {
     let (db, u, display) = connect(ctx, config)?;
     let key = lock_key(&u, config, &ctx.cwd);
-    Ok((
-        MigrationContext::new(
-            db,
-            version_table(config),
-            key,
-            settings(ctx, config),
-            (ctx.progress)(),
-        ),
-        display,
-    ))
+    let mut mc = MigrationContext::new(
+        db,
+        version_table(config),
+        key,
+        settings(ctx, config),
+        (ctx.progress)(),
+    );
+    if writing && u.kind.lock_on_own_connection() {
+        let opts = connect_options(ctx, config, &u, &display);
+        let lock_db = dialect::connect(&opts).map_err(|e| {
+            anyhow!(
+                "opening the connection that holds the migration lock: {}",
+                url::redact(&e.message)
+            )
+        })?;
+        mc = mc.with_lock_connection(lock_db);
+    }
+    Ok((mc, display))
+}
+
+/// True when a target means the same whatever the database is at (`head`, an
+/// id, a label) rather than a step from it (`+1`, `-2`, `ae10+1`), so a run may
+/// plan again when another `migrate` moved the version table under it.
+fn absolute_target(target: &str) -> bool {
+    !target.contains('+') && !target.contains('-')
 }
 
 /// An offline (`--sql`) context writing to stdout; the dialect comes from the URL's scheme.
@@ -480,31 +507,41 @@ pub fn merge(
 
 // ---------------------------------------------------------------- upgrade, downgrade, stamp
 
-/// `upgrade TARGET [--sql]`
-pub fn upgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool) -> Result<()> {
+/// `upgrade TARGET [--sql] [--resume]`
+pub fn upgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_scripts(&config)?;
     let started = Instant::now();
     if sql {
         let (from, dest) = scripts.map.sql_range(target)?;
         let start = target.contains(':').then(|| from.clone());
+        if resume {
+            bail!("--resume runs SQL on the database; it can't be used with --sql");
+        }
         let mut mc = offline(ctx, &config, start)?;
-        mc.run_steps(&scripts, |_| Ok(scripts.map.upgrade_plan(&from, &dest)?))?;
+        mc.run_steps(&scripts, &RunOptions::default(), |_| {
+            Ok(scripts.map.upgrade_plan(&from, &dest)?)
+        })?;
         return Ok(());
     }
     if target.contains(':') {
         bail!("Range revision not allowed (a FROM:TO range is for --sql only)");
     }
-    let (mut mc, _) = online(ctx, &config)?;
-    let reports = mc.run_steps(&scripts, |rows| {
+    let (mut mc, _) = online(ctx, &config, true)?;
+    let opts = RunOptions {
+        resume,
+        replan: absolute_target(target),
+        verb: "upgrade",
+    };
+    let reports = mc.run_steps(&scripts, &opts, |rows| {
         Ok(scripts.map.upgrade_plan(rows, target)?)
     })?;
     drop(mc);
     print_summary(ctx, "upgrade", &reports, started)
 }
 
-/// `downgrade TARGET [--sql]`
-pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool) -> Result<()> {
+/// `downgrade TARGET [--sql] [--resume]`
+pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_scripts(&config)?;
     let started = Instant::now();
@@ -513,8 +550,11 @@ pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool) -> Result<()> {
             bail!("downgrade with --sql requires <fromrev>:<torev>");
         }
         let (from, dest) = scripts.map.sql_range(target)?;
+        if resume {
+            bail!("--resume runs SQL on the database; it can't be used with --sql");
+        }
         let mut mc = offline(ctx, &config, Some(from.clone()))?;
-        mc.run_steps(&scripts, |_| {
+        mc.run_steps(&scripts, &RunOptions::default(), |_| {
             Ok(scripts.map.downgrade_plan(&from, &dest)?)
         })?;
         return Ok(());
@@ -522,8 +562,13 @@ pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool) -> Result<()> {
     if target.contains(':') {
         bail!("Range revision not allowed (a FROM:TO range is for --sql only)");
     }
-    let (mut mc, _) = online(ctx, &config)?;
-    let reports = mc.run_steps(&scripts, |rows| {
+    let (mut mc, _) = online(ctx, &config, true)?;
+    let opts = RunOptions {
+        resume,
+        replan: absolute_target(target),
+        verb: "downgrade",
+    };
+    let reports = mc.run_steps(&scripts, &opts, |rows| {
         Ok(scripts.map.downgrade_plan(rows, target)?)
     })?;
     drop(mc);
@@ -556,13 +601,13 @@ pub fn stamp(ctx: &mut Ctx<'_>, revisions: &[String], sql: bool, purge: bool) ->
         }
         let from = start.clone().unwrap_or_default();
         let mut mc = offline(ctx, &config, start)?;
-        mc.run_stamp(&scripts, false, |_| {
+        mc.run_stamp(&scripts, false, revisions, |_| {
             Ok(scripts.map.stamp_plan(&from, &dests, false)?)
         })?;
         return Ok(());
     }
-    let (mut mc, _) = online(ctx, &config)?;
-    mc.run_stamp(&scripts, purge, |rows| {
+    let (mut mc, _) = online(ctx, &config, true)?;
+    mc.run_stamp(&scripts, purge, revisions, |rows| {
         Ok(scripts.map.stamp_plan(rows, revisions, purge)?)
     })
 }
@@ -573,7 +618,7 @@ pub fn ensure_version(ctx: &mut Ctx<'_>, sql: bool) -> Result<()> {
     let mut mc = if sql {
         offline(ctx, &config, None)?
     } else {
-        online(ctx, &config)?.0
+        online(ctx, &config, true)?.0
     };
     mc.start_writing()?;
     mc.finish_writing()
@@ -583,7 +628,7 @@ pub fn ensure_version(ctx: &mut Ctx<'_>, sql: bool) -> Result<()> {
 
 /// Reads the version table without writing anything.
 fn db_heads(ctx: &Ctx<'_>, config: &Config) -> Result<(Vec<String>, String)> {
-    let (mut mc, display) = online(ctx, config)?;
+    let (mut mc, display) = online(ctx, config, false)?;
     Ok((mc.read_heads()?, display))
 }
 
@@ -760,62 +805,279 @@ pub fn edit(ctx: &mut Ctx<'_>, rev: &str) -> Result<()> {
     Ok(())
 }
 
+/// One problem `check` found.
+#[derive(serde::Serialize)]
+struct Problem {
+    /// `graph`, `multiple_heads`, `unknown_revision`, `not_at_head`, `changed`, `half_applied`.
+    kind: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    revisions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    /// For `changed`: a unified diff from the SQL that ran to the file now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+}
+
+impl Problem {
+    fn new(kind: &'static str, message: String) -> Problem {
+        Problem {
+            kind,
+            message,
+            revisions: Vec::new(),
+            path: None,
+            diff: None,
+        }
+    }
+}
+
 /// `check [--offline]`: every problem at once; exit 1 when there is any.
 pub fn check(ctx: &mut Ctx<'_>, offline_only: bool) -> Result<bool> {
     let config = ctx.load_config()?;
-    let scripts = load_scripts(&config)?;
-    let mut problems: Vec<String> = Vec::new();
-    let heads = scripts.map.heads();
-    if heads.len() > 1 {
-        problems.push(format!(
-            "the revision graph has {} heads ({}); join them with `migrate merge heads -m \"merge\"`",
-            heads.len(),
-            heads.join(", ")
-        ));
-    }
-    if !offline_only {
-        let (rows, _) = db_heads(ctx, &config)?;
-        let unknown: Vec<&String> = rows
-            .iter()
-            .filter(|r| scripts.map.get(r).is_none())
-            .collect();
-        if !unknown.is_empty() {
-            problems.push(format!(
-                "the database is at revision(s) no file has: {}; restore the file(s) or `migrate stamp --purge <rev>`",
-                unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-        } else {
-            let pending = scripts.map.upgrade_plan(&rows, "heads")?;
-            if !pending.is_empty() {
-                problems.push(format!(
-                    "the database is not at head: {} revision(s) pending: {}; run `migrate upgrade heads`",
-                    pending.len(),
-                    pending
-                        .iter()
-                        .map(|s| s.revision.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+    let mut problems: Vec<Problem> = Vec::new();
+    let scripts = match ScriptDirectory::load(&config) {
+        Ok(s) => Some(s),
+        Err(errors) => {
+            for e in errors.0 {
+                problems.push(Problem::new("graph", e));
             }
+            None
+        }
+    };
+    if let Some(scripts) = &scripts {
+        let heads = scripts.map.heads();
+        if heads.len() > 1 {
+            let mut p = Problem::new(
+                "multiple_heads",
+                format!(
+                    "the revision graph has {} heads ({}); join them with `migrate merge heads -m \"merge\"`",
+                    heads.len(),
+                    heads.join(", ")
+                ),
+            );
+            p.revisions = heads.iter().map(|h| h.to_string()).collect();
+            problems.push(p);
+        }
+        if !offline_only {
+            check_database(ctx, &config, scripts, &mut problems)?;
         }
     }
     if ctx.json {
-        ctx.json_out(&json!({"ok": problems.is_empty(), "problems": problems}))?;
+        ctx.json_out(&json!({
+            "ok": problems.is_empty(),
+            "offline": offline_only,
+            "revisions": scripts.as_ref().map_or(0, |s| s.scripts.len()),
+            "problems": problems,
+        }))?;
     } else if problems.is_empty() {
         writeln!(
             ctx.out,
             "OK: {} revision(s), one head{}",
-            scripts.scripts.len(),
+            scripts.as_ref().map_or(0, |s| s.scripts.len()),
             if offline_only {
-                ""
+                " (graph only: --offline)"
             } else {
-                ", database at head"
+                ", database at head, no applied revision changed, none half-applied"
             }
         )?;
     } else {
         for p in &problems {
-            writeln!(ctx.out, "FAILED: {p}")?;
+            writeln!(ctx.out, "FAILED: {}", p.message)?;
+            if let Some(d) = &p.diff {
+                for line in d.lines() {
+                    writeln!(ctx.out, "    {line}")?;
+                }
+            }
         }
+        writeln!(ctx.out, "{} problem(s) found", problems.len())?;
     }
     Ok(problems.is_empty())
+}
+
+/// The checks that need the database: where it is, what ran, what failed. Never writes.
+fn check_database(
+    ctx: &Ctx<'_>,
+    config: &Config,
+    scripts: &ScriptDirectory,
+    problems: &mut Vec<Problem>,
+) -> Result<()> {
+    let (mut mc, _) = online(ctx, config, false)?;
+    let rows = mc.read_heads()?;
+    let kind = mc.kind();
+    let unknown: Vec<String> = rows
+        .iter()
+        .filter(|r| scripts.map.get(r).is_none())
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        let mut p = Problem::new(
+            "unknown_revision",
+            format!(
+                "the database is at revision(s) no file has: {}; restore the file(s) (e.g. from version control), or if the database should be elsewhere, `migrate stamp --purge <rev>`",
+                unknown.join(", ")
+            ),
+        );
+        p.revisions = unknown.clone();
+        problems.push(p);
+    } else {
+        let pending = scripts.map.upgrade_plan(&rows, "heads")?;
+        if !pending.is_empty() {
+            let ids: Vec<String> = pending.iter().map(|s| s.revision.clone()).collect();
+            let mut p = Problem::new(
+                "not_at_head",
+                format!(
+                    "the database is not at head: {} revision(s) pending: {}; run `migrate upgrade heads`",
+                    ids.len(),
+                    ids.join(", ")
+                ),
+            );
+            p.revisions = ids;
+            problems.push(p);
+        }
+    }
+    let log = mc.audit_rows()?;
+    for row in log.iter().filter(|r| r.is_half_applied()) {
+        let mut p = Problem::new(
+            "half_applied",
+            crate::runtime::half_applied_message(row, scripts, kind),
+        );
+        p.revisions = vec![row.revision.clone()];
+        p.path = scripts
+            .script(&row.revision)
+            .map(|s| s.path.display().to_string());
+        problems.push(p);
+    }
+    let applied = scripts.map.ancestors_of(&rows);
+    for rev in applied {
+        let Some(script) = scripts.script(&rev) else {
+            continue;
+        };
+        // The newest finished record of the revision says what the database has.
+        let Some(last) = log.iter().find(|r| {
+            r.revision == rev
+                && r.outcome == audit::OK
+                && matches!(r.direction.as_str(), "upgrade" | "downgrade" | "stamp")
+        }) else {
+            continue;
+        };
+        if last.direction == "downgrade" || last.checksum.is_empty() {
+            continue;
+        }
+        let now = audit::checksum(&script.file.upgrade.text);
+        if now == last.checksum {
+            continue;
+        }
+        let path = script.path.display().to_string();
+        let verb = if last.direction == "stamp" {
+            "was stamped"
+        } else {
+            "ran"
+        };
+        let d = diff::unified(
+            &last.sql,
+            &audit::normalize(&script.file.upgrade.text),
+            &format!(
+                "{rev} as it {verb} on {} (audit log row {})",
+                last.started_at, last.id
+            ),
+            &format!("{path} now"),
+            3,
+        );
+        let mut p = Problem::new(
+            "changed",
+            format!(
+                "revision {rev} was edited since it {verb}: the upgrade section of {path} differs from the SQL that {verb} on {} (checksum {} then, {} now); the database has the old version. Undo the edit and put the change in a new revision (`migrate revision -m ...`), or if the database really matches the file, `migrate stamp {rev}` records the file as it is",
+                last.started_at,
+                short(&last.checksum),
+                short(&now)
+            ),
+        );
+        p.revisions = vec![rev.clone()];
+        p.path = Some(path);
+        p.diff = Some(d);
+        problems.push(p);
+    }
+    Ok(())
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
+
+/// `history --applied`: the audit log, newest first.
+pub fn applied_history(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
+    let config = ctx.load_config()?;
+    let (mut mc, _) = online(ctx, &config, false)?;
+    let rows = mc.audit_rows()?;
+    if ctx.json {
+        return ctx.json_out(&json!(rows));
+    }
+    let mut lines = Vec::with_capacity(rows.len());
+    for r in &rows {
+        lines.push(applied_line(r));
+        if verbose {
+            lines.push(format!("    step: {}", r.step));
+            if !r.message.is_empty() {
+                lines.push(format!("    message: {}", r.message));
+            }
+            if !r.checksum.is_empty() {
+                lines.push(format!("    checksum: sha256:{}", r.checksum));
+            }
+            lines.push(format!(
+                "    started: {}, finished: {}",
+                r.started_at,
+                if r.finished_at.is_empty() {
+                    "-"
+                } else {
+                    &r.finished_at
+                }
+            ));
+            if !r.sql.is_empty() {
+                lines.push("    sql:".to_string());
+                for l in r.sql.lines() {
+                    lines.push(format!("      {l}"));
+                }
+            }
+        }
+    }
+    ctx.lines_out(&lines)
+}
+
+/// One line of `history --applied`.
+fn applied_line(r: &LogRow) -> String {
+    let mut outcome = r.outcome.clone();
+    if !r.resolution.is_empty() {
+        outcome = format!("{outcome} ({})", r.resolution);
+    }
+    let mut s = format!(
+        "{}  {:<9} {:<12}  {}",
+        r.started_at, r.direction, r.revision, outcome
+    );
+    if r.direction != "stamp" {
+        s.push_str(&format!(
+            ", {}/{} statements",
+            r.statements_done, r.statements_total
+        ));
+    }
+    if let Some(ms) = r.duration_ms {
+        s.push_str(&format!(", {:.3} s", ms as f64 / 1000.0));
+    }
+    if let Some(n) = r.failed_statement {
+        s.push_str(&format!(", failed at statement {n}"));
+        if let Some(l) = r.failed_line {
+            s.push_str(&format!(" (line {l})"));
+        }
+    }
+    if !r.error.is_empty() {
+        s.push_str(&format!(": {}", r.error.lines().next().unwrap_or("")));
+    }
+    if !r.db_user.is_empty() {
+        s.push_str(&format!("  user {}", r.db_user));
+    }
+    if !r.client_host.is_empty() {
+        s.push_str(&format!("  from {}", r.client_host));
+    }
+    s.push_str(&format!("  migrate {}", r.migrate_version));
+    s
 }

@@ -93,12 +93,24 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             &branch_label,
             rev_id.as_deref(),
         )?,
-        Command::Upgrade { revision, sql, .. } => command::upgrade(ctx, &revision, sql)?,
-        Command::Downgrade { revision, sql, .. } => command::downgrade(ctx, &revision, sql)?,
+        Command::Upgrade {
+            revision,
+            sql,
+            resume,
+            ..
+        } => command::upgrade(ctx, &revision, sql, resume)?,
+        Command::Downgrade {
+            revision,
+            sql,
+            resume,
+            ..
+        } => command::downgrade(ctx, &revision, sql, resume)?,
         Command::Current => command::current(ctx, g.verbose)?,
+        Command::History { applied: true, .. } => command::applied_history(ctx, g.verbose)?,
         Command::History {
             rev_range,
             indicate_current,
+            ..
         } => command::history(ctx, rev_range.as_deref(), g.verbose, indicate_current)?,
         Command::Heads {
             resolve_dependencies,

@@ -98,12 +98,38 @@ pub trait Database {
     fn session_info(&mut self) -> (String, String) {
         (String::new(), String::new())
     }
+    /// Prepares a session that will hold the lock so that the server notices a
+    /// dead client even while a long statement runs, and frees the lock then.
+    fn guard_session(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
 }
 
 impl Kind {
     /// DDL can be rolled back (PostgreSQL, SQLite), so a whole run can be one transaction.
     pub fn transactional_ddl(self) -> bool {
         !matches!(self, Kind::MySql)
+    }
+
+    /// The lock is the write transaction itself (SQLite): committing releases it,
+    /// so whoever opens the next transaction must read the version table again.
+    pub fn lock_is_transaction(self) -> bool {
+        matches!(self, Kind::Sqlite)
+    }
+
+    /// The lock is held on a connection of its own that stays idle (MySQL):
+    /// the server frees `GET_LOCK` of a dead client only when it notices the
+    /// closed connection, which a connection busy in a long statement does not.
+    pub fn lock_on_own_connection(self) -> bool {
+        matches!(self, Kind::MySql)
+    }
+
+    /// The column type for text of any length (a revision's SQL in the audit log).
+    pub fn long_text_type(self) -> &'static str {
+        match self {
+            Kind::MySql => "LONGTEXT",
+            Kind::Postgres | Kind::Sqlite => "TEXT",
+        }
     }
 
     /// The bind placeholder for the `n`th (1-based) parameter.

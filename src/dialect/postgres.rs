@@ -373,20 +373,37 @@ impl Database for Postgres {
             .client
             .query(
                 "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), \
-                 coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '') \
+                 coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), ''), \
+                 coalesce(a.state, '') || coalesce(' for ' || extract(epoch FROM now() - a.state_change)::bigint || ' s', '') \
                  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1",
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                 AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1",
                 &[&classid, &objid],
             )
             .ok()?;
         let r = rows.first()?;
+        // pg_advisory_lock(bigint) shows in pg_locks as classid = high 32 bits,
+        // objid = low 32 bits, objsubid = 1.
         Some(format!(
-            "pid {} (application_name '{}', from {}, connected since {})",
+            "pid {} (application_name '{}', from {}, connected since {}, {})",
             r.get::<_, String>(0),
             r.get::<_, String>(1),
             r.get::<_, String>(2),
-            r.get::<_, String>(3)
+            r.get::<_, String>(3),
+            r.get::<_, String>(4)
         ))
+    }
+
+    /// The server notices a dead client only when it writes to it, which a
+    /// backend busy in `pg_sleep` or a long DDL does not: it would keep the lock
+    /// and the open transaction until the statement ends. PostgreSQL 14+ checks
+    /// the socket every `client_connection_check_interval`; older servers
+    /// ignore the setting (the error is not fatal).
+    fn guard_session(&mut self) -> Result<(), DbError> {
+        let _ = self
+            .client
+            .batch_execute("SET client_connection_check_interval = 1000");
+        Ok(())
     }
 
     fn session_info(&mut self) -> (String, String) {

@@ -1,11 +1,22 @@
 //! The migration context: the one place where the policy of running
 //! migrations lives — the database-wide lock, the version table, the
-//! transaction policy, running each revision's statements in order, and the
-//! version-table bookkeeping of every step.
+//! transaction policy, running each revision's statements in order, the
+//! version-table bookkeeping of every step, and the audit log (`audit`).
 //!
 //! It uses the `Database` primitives of `dialect`, the splitter of `sql`, the
 //! plans of `script::revision` and the pure head-maintenance rules of `step`.
+//!
+//! Two kinds of step:
+//! - atomic (PostgreSQL and SQLite, unless `Transactional: false`): statements,
+//!   version-table update and log row commit together, or not at all; a failure
+//!   is logged as `rolled_back` after the rollback, in a short transaction of its own.
+//! - non-atomic (MySQL/MariaDB, whose DDL commits itself, and `Transactional:
+//!   false` revisions): the log row is written `running` first and its statement
+//!   counter advances after each statement, so a revision that failed or was
+//!   killed half-way is known, refused by the next run, and can be resumed.
 
+pub mod audit;
+pub mod diff;
 pub mod step;
 
 use crate::dialect::{Database, DbError, Kind, LockKey, VersionTable};
@@ -14,6 +25,7 @@ use crate::script::revision::{Direction, MigrationStep, StampStep};
 use crate::script::{Script, ScriptDirectory};
 use crate::sql;
 use anyhow::{anyhow, bail, Context as _, Result};
+use audit::{AuditLog, LogRow, NewRow, StatementsDigest};
 use std::io::Write;
 use std::time::{Duration, Instant};
 use step::VersionOp;
@@ -27,6 +39,20 @@ pub struct RunSettings {
     pub lock_timeout: Duration,
     /// No progress lines.
     pub quiet: bool,
+    /// The audit log table's name (beside the version table).
+    pub log_table: String,
+}
+
+/// What the command asks of one `upgrade`/`downgrade` run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// `--resume`: continue the half-applied revision from its failed statement.
+    pub resume: bool,
+    /// The target means the same from any starting point (`head`, an id; not
+    /// `+1`), so the run may plan again when the version table moved under it.
+    pub replan: bool,
+    /// The command line that runs it, for messages (`upgrade`, `downgrade`).
+    pub verb: &'static str,
 }
 
 /// What one step did, for the summary.
@@ -35,6 +61,7 @@ pub struct StepReport {
     pub revision: String,
     pub direction: &'static str,
     pub message: String,
+    /// Statements run (from the resumed one on, for `--resume`).
     pub statements: usize,
     pub seconds: f64,
 }
@@ -89,9 +116,42 @@ fn dialect_of(kind: Kind) -> sql::Dialect {
     }
 }
 
+fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
+    }
+}
+
+fn sorted(rows: &[String]) -> Vec<String> {
+    let mut v = rows.to_vec();
+    v.sort();
+    v
+}
+
+fn list_or_none(rows: &[String]) -> String {
+    if rows.is_empty() {
+        "no revision".to_string()
+    } else {
+        rows.join(", ")
+    }
+}
+
+/// A section split into statements, with where it is.
+struct Split {
+    statements: Vec<sql::Statement>,
+    /// Line of the file where the section starts.
+    first_line: usize,
+    path: String,
+    /// The section's text (for the log).
+    text: String,
+}
+
 /// A connection with the version table, the lock and the transaction state.
 pub struct MigrationContext {
     db: Box<dyn Database>,
+    /// MySQL: the idle connection that holds the lock (see `Kind::lock_on_own_connection`).
+    lock_db: Option<Box<dyn Database>>,
     kind: Kind,
     table: VersionTable,
     lock_key: LockKey,
@@ -99,6 +159,8 @@ pub struct MigrationContext {
     in_tx: bool,
     settings: RunSettings,
     progress: Progress,
+    /// The audit log; none offline (`--sql` output stays as Alembic's).
+    audit: Option<AuditLog>,
     /// Offline mode: the heads the run starts from (`FROM` of a range), as nothing can be read.
     pub assumed_heads: Option<Vec<String>>,
 }
@@ -111,7 +173,8 @@ impl Drop for MigrationContext {
             self.in_tx = false;
         }
         if self.locked {
-            let _ = self.db.unlock(&self.lock_key);
+            let key = self.lock_key.clone();
+            let _ = self.lock_conn().unlock(&key);
             self.locked = false;
         }
     }
@@ -127,8 +190,10 @@ impl MigrationContext {
     ) -> MigrationContext {
         let progress = Progress::new(progress, settings.quiet);
         let kind = db.kind();
+        let audit = (!db.is_offline()).then(|| AuditLog::new(kind, &table, &settings.log_table));
         MigrationContext {
             db,
+            lock_db: None,
             kind,
             table,
             lock_key,
@@ -136,8 +201,15 @@ impl MigrationContext {
             in_tx: false,
             settings,
             progress,
+            audit,
             assumed_heads: None,
         }
+    }
+
+    /// Holds the lock on `db`, a second connection to the same database.
+    pub fn with_lock_connection(mut self, db: Box<dyn Database>) -> MigrationContext {
+        self.lock_db = Some(db);
+        self
     }
 
     pub fn kind(&self) -> Kind {
@@ -146,6 +218,13 @@ impl MigrationContext {
 
     pub fn db(&mut self) -> &mut dyn Database {
         self.db.as_mut()
+    }
+
+    fn lock_conn(&mut self) -> &mut dyn Database {
+        match &mut self.lock_db {
+            Some(d) => d.as_mut(),
+            None => self.db.as_mut(),
+        }
     }
 
     fn say(&mut self, line: &str) {
@@ -176,6 +255,31 @@ impl MigrationContext {
         Ok(rows)
     }
 
+    /// Every row of the audit log, newest first; none when there is no log. Never writes.
+    pub fn audit_rows(&mut self) -> Result<Vec<LogRow>> {
+        let Some(audit) = &self.audit else {
+            return Ok(Vec::new());
+        };
+        audit
+            .rows(self.db.as_mut())
+            .with_context(|| format!("reading the audit log {}", audit.table()))
+    }
+
+    /// Failed or interrupted rows not dealt with yet, newest first. Never writes.
+    pub fn unresolved(&mut self) -> Result<Vec<LogRow>> {
+        let Some(audit) = &self.audit else {
+            return Ok(Vec::new());
+        };
+        audit
+            .unresolved(self.db.as_mut())
+            .with_context(|| format!("reading the audit log {}", audit.table()))
+    }
+
+    /// The audit log's table name, as written in SQL.
+    pub fn audit_table(&self) -> Option<&str> {
+        self.audit.as_ref().map(AuditLog::table)
+    }
+
     /// Creates the version table when it is missing.
     pub fn ensure_version_table(&mut self) -> Result<()> {
         if self.version_table_exists()? {
@@ -187,46 +291,65 @@ impl MigrationContext {
             .with_context(|| format!("creating the version table {}", self.table.table(self.kind)))
     }
 
+    fn ensure_audit_table(&mut self) -> Result<()> {
+        if let Some(audit) = &self.audit {
+            audit
+                .ensure(self.db.as_mut())
+                .with_context(|| format!("creating the audit log table {}", audit.table()))?;
+        }
+        Ok(())
+    }
+
     /// Takes the database-wide lock, polling until `lock_timeout`.
     pub fn lock(&mut self) -> Result<()> {
+        let _ = self.db.guard_session();
         let start = Instant::now();
         let mut delay = Duration::from_millis(50);
         let mut told = false;
+        let key = self.lock_key.clone();
         loop {
             if self
-                .db
-                .try_lock(&self.lock_key)
+                .lock_conn()
+                .try_lock(&key)
                 .context("taking the migration lock")?
             {
                 self.locked = true;
-                if self.kind == Kind::Sqlite && !self.db.is_offline() {
+                if self.kind.lock_is_transaction() && !self.db.is_offline() {
                     self.in_tx = true;
+                }
+                if told {
+                    let msg = format!(
+                        "Took the migration lock '{}' after {:.1} s",
+                        key.name,
+                        start.elapsed().as_secs_f64()
+                    );
+                    self.say(&msg);
                 }
                 return Ok(());
             }
             let waited = start.elapsed();
             if waited >= self.settings.lock_timeout {
                 let holder = self
-                    .db
-                    .lock_holder(&self.lock_key)
+                    .lock_conn()
+                    .lock_holder(&key)
                     .map(|h| format!(" (held by {h})"))
                     .unwrap_or_default();
                 bail!(
-                    "timed out after {} s waiting for the migration lock '{}'{holder}: another `migrate` is working on this database; run again when it is done, or raise --lock-timeout",
+                    "timed out after {} s waiting for the migration lock '{}'{holder}: another `migrate` is working on this database; run again when it is done, or raise --lock-timeout (or lock_timeout in migrate.toml)",
                     self.settings.lock_timeout.as_secs(),
-                    self.lock_key.name
+                    key.name
                 );
             }
             if !told {
                 told = true;
                 let holder = self
-                    .db
-                    .lock_holder(&self.lock_key)
+                    .lock_conn()
+                    .lock_holder(&key)
                     .map(|h| format!(" held by {h}"))
                     .unwrap_or_default();
                 let msg = format!(
-                    "Waiting for the migration lock '{}'{holder} (up to {} s)",
-                    self.lock_key.name,
+                    "Waiting for the migration lock '{}'{holder} (up to {} s, --lock-timeout)",
+                    key.name,
                     self.settings.lock_timeout.as_secs()
                 );
                 self.say(&msg);
@@ -247,24 +370,32 @@ impl MigrationContext {
         self.db.commit().context("committing")
     }
 
+    fn rollback(&mut self) {
+        if self.in_tx {
+            let _ = self.db.rollback();
+            self.in_tx = false;
+        }
+    }
+
     /// Whether the whole run is one transaction.
     fn whole_run_transaction(&self) -> bool {
         self.kind.transactional_ddl() && !self.settings.transaction_per_migration
     }
 
-    /// Takes the lock, opens the run's transaction, creates the version table if
-    /// needed and reads the heads: the common start of every writing command.
+    /// Takes the lock, opens the run's transaction, creates the version table
+    /// (and the audit log) if needed and reads the heads — under the lock, so
+    /// what another `migrate` did while this one waited is seen: the common
+    /// start of every writing command.
     pub fn start_writing(&mut self) -> Result<Vec<String>> {
         self.lock()?;
-        if self.whole_run_transaction() || self.kind == Kind::Sqlite {
-            if !self.in_tx {
-                self.begin()?;
-            }
+        if (self.whole_run_transaction() || self.kind.lock_is_transaction()) && !self.in_tx {
+            self.begin()?;
         }
         self.ensure_version_table()?;
         if self.db.is_offline() {
             return Ok(self.assumed_heads.clone().unwrap_or_default());
         }
+        self.ensure_audit_table()?;
         self.read_heads()
     }
 
@@ -275,8 +406,9 @@ impl MigrationContext {
         }
         if self.locked {
             self.locked = false;
-            self.db
-                .unlock(&self.lock_key)
+            let key = self.lock_key.clone();
+            self.lock_conn()
+                .unlock(&key)
                 .context("releasing the migration lock")?;
         }
         Ok(())
@@ -299,7 +431,7 @@ impl MigrationContext {
                 .db
                 .execute_params(&sql, &params)
                 .with_context(|| format!("updating the version table ({sql})"))?;
-            if expect_one && n != 1 {
+            if expect_one && n != 1 && !self.db.is_offline() {
                 let what = match op {
                     VersionOp::Update { from, to } => format!("updating '{from}' to '{to}'"),
                     VersionOp::Delete(v) => format!("deleting '{v}'"),
@@ -314,8 +446,8 @@ impl MigrationContext {
         Ok(())
     }
 
-    /// Runs the statements of one section of a script.
-    fn run_section(&mut self, script: &Script, direction: Direction) -> Result<usize> {
+    /// Splits one section of a script into statements.
+    fn split(&self, script: &Script, direction: Direction) -> Result<Split> {
         let section = match direction {
             Direction::Up => &script.file.upgrade,
             Direction::Down => &script.file.downgrade,
@@ -324,143 +456,542 @@ impl MigrationContext {
         let statements = sql::split(&section.text, dialect_of(self.kind)).map_err(|e| {
             anyhow!(
                 "{path}: cannot split the {} section: {e}",
-                if matches!(direction, Direction::Up) {
-                    "upgrade"
-                } else {
-                    "downgrade"
-                }
+                direction_name(direction)
             )
         })?;
-        let n = statements.len();
-        for (i, st) in statements.iter().enumerate() {
-            self.progress
-                .statement_started(i + 1, n, st.line + section.first_line - 1);
-            let result = if st.compound {
-                self.db.execute_compound(&st.text)
-            } else {
-                self.db.execute(&st.text)
-            };
-            if let Err(error) = result {
+        Ok(Split {
+            statements,
+            first_line: section.first_line,
+            path,
+            text: section.text.clone(),
+        })
+    }
+
+    /// Runs statement `i` (0-based) of `split`.
+    fn run_statement(&mut self, split: &Split, i: usize) -> Result<(), Box<StatementError>> {
+        let st = &split.statements[i];
+        let n = split.statements.len();
+        self.progress
+            .statement_started(i + 1, n, st.line + split.first_line - 1);
+        let result = if st.compound {
+            self.db.execute_compound(&st.text)
+        } else {
+            self.db.execute(&st.text)
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(error) => {
                 let (line, column) = match error.position {
                     Some(p) => sql::position_in_file(st, p.saturating_sub(1)),
                     None => (st.line, st.column),
                 };
-                let line = line + section.first_line - 1;
-                return Err(StatementError {
-                    path,
-                    line,
+                Err(Box::new(StatementError {
+                    path: split.path.clone(),
+                    line: line + split.first_line - 1,
                     column,
                     number: i + 1,
                     excerpt: excerpt(&st.text),
                     error,
                     rolled_back: false,
-                }
-                .into());
+                }))
             }
         }
-        Ok(n)
+    }
+
+    /// Refuses to go on over a half-applied revision, or picks it up for `--resume`.
+    fn check_half_applied(
+        &mut self,
+        scripts: &ScriptDirectory,
+        opts: &RunOptions,
+    ) -> Result<(Option<LogRow>, Vec<LogRow>)> {
+        if self.db.is_offline() {
+            if opts.resume {
+                bail!("--resume runs SQL on the database; it can't be used with --sql");
+            }
+            return Ok((None, Vec::new()));
+        }
+        let unresolved = self.unresolved()?;
+        let (half, clean): (Vec<LogRow>, Vec<LogRow>) =
+            unresolved.into_iter().partition(LogRow::is_half_applied);
+        match half.into_iter().next() {
+            Some(row) if opts.resume => {
+                if row.direction != opts.verb {
+                    bail!(
+                        "revision {} is half-applied by a {}, not a {}: resume it with `migrate {} --resume`",
+                        row.revision,
+                        row.direction,
+                        opts.verb,
+                        row.direction
+                    );
+                }
+                Ok((Some(row), clean))
+            }
+            Some(row) => Err(anyhow!(half_applied_message(&row, scripts, self.kind))),
+            None if opts.resume => bail!(
+                "nothing to resume: the audit log {} shows no half-applied revision; run `migrate {}` without --resume",
+                self.audit_table().unwrap_or_default(),
+                opts.verb
+            ),
+            None => Ok((None, clean)),
+        }
     }
 
     /// Runs the steps that `plan` computes from the heads read under the lock.
     pub fn run_steps(
         &mut self,
         scripts: &ScriptDirectory,
-        plan: impl FnOnce(&[String]) -> Result<Vec<MigrationStep>>,
+        opts: &RunOptions,
+        plan: impl Fn(&[String]) -> Result<Vec<MigrationStep>>,
     ) -> Result<Vec<StepReport>> {
         let mut rows = self.start_writing()?;
-        let steps = plan(&rows)?;
+        let offline = self.db.is_offline();
+        let (mut resume, clean_failures) = self.check_half_applied(scripts, opts)?;
+        let mut steps = plan(&rows)?;
+        if let Some(row) = &resume {
+            let pos = steps
+                .iter()
+                .position(|s| s.revision == row.revision && direction_name(s.direction) == row.direction)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "--resume continues the half-applied revision {}, which is not on the way to the target; run `migrate {} --resume {}`",
+                        row.revision,
+                        row.direction,
+                        row.revision
+                    )
+                })?;
+            // Its ancestors were all applied when it started, and nothing has run since.
+            let st = steps.remove(pos);
+            steps.insert(0, st);
+        }
         let whole = self.whole_run_transaction();
-        let mut reports = Vec::with_capacity(steps.len());
-        for st in &steps {
+        let mut reports: Vec<StepReport> = Vec::with_capacity(steps.len());
+        // Revisions of this run committed on their own (outside the run's transaction).
+        let mut committed: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < steps.len() {
+            let st = steps[i].clone();
             let script = scripts
                 .script(&st.revision)
                 .ok_or_else(|| anyhow!("revision {} has no file (internal error)", st.revision))?;
+            let atomic = self.kind.transactional_ddl() && script.file.transactional;
+            if atomic && !self.in_tx {
+                self.begin()?;
+                if self.kind.lock_is_transaction() && !offline {
+                    // SQLite between revisions (transaction_per_migration): the lock
+                    // was released with the last commit; someone may have run since.
+                    let now = self.read_heads()?;
+                    if now != sorted(&rows) {
+                        if !opts.replan {
+                            bail!(
+                                "the version table changed while this run waited between revisions (expected {}, found {}): another `migrate` ran; this run applied {} and stops here, as a relative target now means something else; run the command again",
+                                list_or_none(&sorted(&rows)),
+                                list_or_none(&now),
+                                list_or_none(&committed)
+                            );
+                        }
+                        let msg = format!(
+                            "The version table changed while this run waited between revisions (now {}); planning again",
+                            list_or_none(&now)
+                        );
+                        self.say(&msg);
+                        rows = now;
+                        steps = plan(&rows)?;
+                        i = 0;
+                        continue;
+                    }
+                }
+            }
             self.progress
                 .step_started(&format!("Running {}", st.description()));
-            if self.db.is_offline() {
+            if offline {
                 self.db
                     .comment(&format!("Running {}", st.short_log()))
                     .context("writing SQL output")?;
             }
             let started = Instant::now();
-            let transactional = script.file.transactional;
-            let result = (|| -> Result<usize> {
-                if !transactional {
-                    // Runs outside any transaction: commit what is open, as Alembic's autocommit_block.
-                    if self.in_tx {
-                        self.commit()?;
-                    }
-                    let n = self.run_section(script, st.direction)?;
-                    self.begin()?;
-                    let ops = step::apply_step(&scripts.map, st, &mut rows)
-                        .map_err(|e| anyhow!("{e}"))?;
-                    self.apply_ops(&ops)?;
-                    if !whole {
-                        self.commit()?;
-                    }
-                    Ok(n)
-                } else {
-                    if !self.in_tx {
-                        self.begin()?;
-                    }
-                    let n = self.run_section(script, st.direction)?;
-                    let ops = step::apply_step(&scripts.map, st, &mut rows)
-                        .map_err(|e| anyhow!("{e}"))?;
-                    self.apply_ops(&ops)?;
-                    if !whole {
-                        self.commit()?;
-                    }
-                    Ok(n)
-                }
-            })();
+            let resume_row = if i == 0 { resume.take() } else { None };
+            let result = if atomic {
+                self.run_atomic(scripts, script, &st, &mut rows, started)
+            } else {
+                self.run_non_atomic(scripts, script, &st, &mut rows, started, resume_row)
+            };
             self.progress.step_finished(started.elapsed());
             match result {
-                Ok(n) => reports.push(StepReport {
-                    revision: st.revision.clone(),
-                    direction: match st.direction {
-                        Direction::Up => "upgrade",
-                        Direction::Down => "downgrade",
-                    },
-                    message: script.file.message.clone(),
-                    statements: n,
-                    seconds: started.elapsed().as_secs_f64(),
-                }),
-                Err(e) => {
-                    let rolled_back = self.in_tx && self.kind.transactional_ddl();
-                    if self.in_tx {
-                        let _ = self.db.rollback();
-                        self.in_tx = false;
+                Ok(n) => {
+                    if !offline {
+                        self.resolve_clean_failures(&clean_failures, &st);
                     }
-                    return Err(match e.downcast::<StatementError>() {
-                        Ok(mut se) => {
-                            se.rolled_back = rolled_back && whole;
-                            let mut err = anyhow::Error::new(se);
-                            if !whole {
-                                err = err.context(format!(
-                                    "revision {} failed{}; the revisions before it in this run are applied",
-                                    st.revision,
-                                    if rolled_back { " and was rolled back" } else { "" }
-                                ));
-                            }
-                            err
-                        }
-                        Err(e) => e,
-                    });
+                    if !atomic || !whole {
+                        committed.push(st.revision.clone());
+                    }
+                    reports.push(StepReport {
+                        revision: st.revision.clone(),
+                        direction: direction_name(st.direction),
+                        message: script.file.message.clone(),
+                        statements: n,
+                        seconds: started.elapsed().as_secs_f64(),
+                    })
                 }
+                Err(e) if atomic => {
+                    return Err(self.atomic_failed(e, script, &st, started, whole, &committed))
+                }
+                Err(e) => return Err(e),
             }
+            i += 1;
         }
         self.finish_writing()?;
         Ok(reports)
     }
 
+    /// Marks earlier failures of `st` that left nothing behind as dealt with.
+    fn resolve_clean_failures(&mut self, clean: &[LogRow], st: &MigrationStep) {
+        let Some(audit) = &self.audit else { return };
+        for row in clean {
+            if row.revision == st.revision && row.direction == direction_name(st.direction) {
+                let _ = audit.resolve(self.db.as_mut(), row.id, "retried");
+            }
+        }
+    }
+
+    /// A step whose statements, version-table update and log row commit together.
+    fn run_atomic(
+        &mut self,
+        scripts: &ScriptDirectory,
+        script: &Script,
+        st: &MigrationStep,
+        rows: &mut Vec<String>,
+        started: Instant,
+    ) -> Result<usize> {
+        let started_at = audit::now_iso();
+        let split = self.split(script, st.direction)?;
+        let n = split.statements.len();
+        let mut digest = StatementsDigest::new();
+        for i in 0..n {
+            self.run_statement(&split, i)
+                .map_err(|se| anyhow::Error::new(*se))?;
+            digest.push(&split.statements[i].text);
+        }
+        let ops = step::apply_step(&scripts.map, st, rows)
+            .map_err(|e| anyhow!("{}", e.message_for_table(&self.table.name)))?;
+        self.apply_ops(&ops)?;
+        if let Some(audit) = &mut self.audit {
+            let finished_at = audit::now_iso();
+            audit
+                .insert(
+                    self.db.as_mut(),
+                    &NewRow {
+                        revision: &st.revision,
+                        direction: direction_name(st.direction),
+                        step: &st.short_log(),
+                        message: &script.file.message,
+                        outcome: audit::OK,
+                        checksum: &audit::checksum(&split.text),
+                        sql: &audit::normalize(&split.text),
+                        statements_done: n,
+                        statements_total: n,
+                        done_checksum: &digest.hex(),
+                        started_at: &started_at,
+                        finished_at: Some(&finished_at),
+                        duration_ms: Some(started.elapsed().as_millis()),
+                    },
+                )
+                .with_context(|| format!("writing the audit log {}", audit.table()))?;
+        }
+        if !self.whole_run_transaction() {
+            self.commit()?;
+        }
+        Ok(n)
+    }
+
+    /// After an atomic step failed: roll back, then record the failure in a
+    /// short transaction of its own (the rollback took everything else away).
+    fn atomic_failed(
+        &mut self,
+        e: anyhow::Error,
+        script: &Script,
+        st: &MigrationStep,
+        started: Instant,
+        whole: bool,
+        committed: &[String],
+    ) -> anyhow::Error {
+        let rolled_back = self.in_tx;
+        self.rollback();
+        let mut note = String::new();
+        if !self.db.is_offline() {
+            if let Err(le) = self.log_rolled_back(&e, script, st, started) {
+                self.rollback();
+                note = format!("\n(the failure could not be written to the audit log: {le:#})");
+            }
+        }
+        match e.downcast::<StatementError>() {
+            Ok(mut se) => {
+                se.rolled_back = rolled_back && whole && committed.is_empty();
+                let mut err = anyhow::Error::new(se);
+                if !(rolled_back && whole && committed.is_empty()) {
+                    let what = if whole {
+                        format!(
+                            "revision {} failed and the run's transaction was rolled back; {} had been committed before it (outside the transaction) and stay applied",
+                            st.revision,
+                            committed.join(", ")
+                        )
+                    } else if committed.is_empty() {
+                        format!("revision {} failed and was rolled back", st.revision)
+                    } else {
+                        format!(
+                            "revision {} failed and was rolled back; the revisions before it in this run ({}) are applied",
+                            st.revision,
+                            committed.join(", ")
+                        )
+                    };
+                    err = err.context(what);
+                }
+                if note.is_empty() {
+                    err
+                } else {
+                    anyhow!("{err:#}{note}")
+                }
+            }
+            Err(e) if note.is_empty() => e,
+            Err(e) => anyhow!("{e:#}{note}"),
+        }
+    }
+
+    fn log_rolled_back(
+        &mut self,
+        e: &anyhow::Error,
+        script: &Script,
+        st: &MigrationStep,
+        started: Instant,
+    ) -> Result<()> {
+        if self.audit.is_none() {
+            return Ok(());
+        }
+        let section = match st.direction {
+            Direction::Up => &script.file.upgrade.text,
+            Direction::Down => &script.file.downgrade.text,
+        };
+        let se = e.downcast_ref::<StatementError>();
+        let error = match se {
+            Some(se) => se.error.to_string(),
+            None => format!("{e:#}"),
+        };
+        let started_at =
+            chrono::Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let started_at = started_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        self.begin()?;
+        self.ensure_audit_table()?;
+        let Some(audit) = &mut self.audit else {
+            return Ok(());
+        };
+        let id = audit.insert(
+            self.db.as_mut(),
+            &NewRow {
+                revision: &st.revision,
+                direction: direction_name(st.direction),
+                step: &st.short_log(),
+                message: &script.file.message,
+                outcome: audit::ROLLED_BACK,
+                checksum: &audit::checksum(section),
+                sql: &audit::normalize(section),
+                statements_done: se.map_or(0, |s| s.number - 1),
+                statements_total: 0,
+                done_checksum: "",
+                started_at: &started_at,
+                finished_at: Some(&audit::now_iso()),
+                duration_ms: Some(started.elapsed().as_millis()),
+            },
+        )?;
+        audit.set_failure(
+            self.db.as_mut(),
+            id,
+            &audit::Failure {
+                statement: se.map(|s| s.number),
+                line: se.map(|s| s.line),
+                excerpt: se.map_or("", |s| s.excerpt.as_str()),
+                error: &error,
+            },
+        )?;
+        self.commit()
+    }
+
+    /// A step outside any transaction: `running` row first, counter after each
+    /// statement, version table and `ok` together at the end.
+    fn run_non_atomic(
+        &mut self,
+        scripts: &ScriptDirectory,
+        script: &Script,
+        st: &MigrationStep,
+        rows: &mut Vec<String>,
+        started: Instant,
+        resume: Option<LogRow>,
+    ) -> Result<usize> {
+        let offline = self.db.is_offline();
+        let whole = self.whole_run_transaction();
+        // Runs outside any transaction: commit what is open, as Alembic's autocommit_block.
+        if self.in_tx {
+            self.commit()?;
+        }
+        let split = self.split(script, st.direction)?;
+        let n = split.statements.len();
+        let mut digest = StatementsDigest::new();
+        let mut from = 0;
+        if let Some(row) = &resume {
+            from = usize::try_from(row.statements_done).unwrap_or(0);
+            check_resumable(row, &split)?;
+            for s in &split.statements[..from] {
+                digest.push(&s.text);
+            }
+            let msg = format!(
+                "Resuming {} of {} at statement {} of {n} (statements 1 to {from} ran on {})",
+                row.direction,
+                row.revision,
+                from + 1,
+                row.started_at
+            );
+            self.say(&msg);
+        }
+        let mut log_id = None;
+        if let Some(audit) = &mut self.audit {
+            let id = audit
+                .insert(
+                    self.db.as_mut(),
+                    &NewRow {
+                        revision: &st.revision,
+                        direction: direction_name(st.direction),
+                        step: &st.short_log(),
+                        message: &script.file.message,
+                        outcome: audit::RUNNING,
+                        checksum: &audit::checksum(&split.text),
+                        sql: &audit::normalize(&split.text),
+                        statements_done: from,
+                        statements_total: n,
+                        done_checksum: &digest.hex(),
+                        started_at: &audit::now_iso(),
+                        finished_at: None,
+                        duration_ms: None,
+                    },
+                )
+                .with_context(|| format!("writing the audit log {}", audit.table()))?;
+            if let Some(row) = &resume {
+                audit
+                    .resolve(self.db.as_mut(), row.id, &format!("resumed by row {id}"))
+                    .with_context(|| format!("writing the audit log {}", audit.table()))?;
+            }
+            log_id = Some(id);
+        }
+        for i in from..n {
+            if let Err(se) = self.run_statement(&split, i) {
+                if let (Some(audit), Some(id)) = (&self.audit, log_id) {
+                    let logged = audit.fail(
+                        self.db.as_mut(),
+                        id,
+                        started.elapsed().as_millis(),
+                        &audit::Failure {
+                            statement: Some(se.number),
+                            line: Some(se.line),
+                            excerpt: &se.excerpt,
+                            error: &se.error.to_string(),
+                        },
+                    );
+                    let guidance =
+                        failed_guidance(st, &script.path.display().to_string(), se.number, n);
+                    let mut msg = format!("{se}\n{guidance}");
+                    if let Err(le) = logged {
+                        msg.push_str(&format!(
+                            "\n(the failure could not be written to the audit log: {le})"
+                        ));
+                    }
+                    return Err(anyhow!(msg));
+                }
+                return Err(anyhow::Error::new(*se));
+            }
+            digest.push(&split.statements[i].text);
+            if let (Some(audit), Some(id)) = (&self.audit, log_id) {
+                audit
+                    .progress(self.db.as_mut(), id, i + 1, &digest.hex())
+                    .with_context(|| format!("writing the audit log {}", audit.table()))?;
+            }
+        }
+        let finish = (|| -> Result<()> {
+            self.begin()?;
+            if self.kind.lock_is_transaction() && !offline {
+                let now = self.read_heads()?;
+                if now != sorted(rows) {
+                    bail!(
+                        "the version table changed while revision {} ran outside a transaction (expected {}, found {}): another `migrate` ran meanwhile",
+                        st.revision,
+                        list_or_none(&sorted(rows)),
+                        list_or_none(&now)
+                    );
+                }
+            }
+            let ops = step::apply_step(&scripts.map, st, rows)
+                .map_err(|e| anyhow!("{}", e.message_for_table(&self.table.name)))?;
+            self.apply_ops(&ops)?;
+            if let (Some(audit), Some(id)) = (&self.audit, log_id) {
+                audit
+                    .finish(self.db.as_mut(), id, started.elapsed().as_millis())
+                    .with_context(|| format!("writing the audit log {}", audit.table()))?;
+            }
+            // Online, commit now: the revision's SQL is in, its record must be too.
+            if !(whole && offline) {
+                self.commit()?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = finish {
+            self.rollback();
+            if let (Some(audit), Some(id)) = (&self.audit, log_id) {
+                let _ = audit.fail(
+                    self.db.as_mut(),
+                    id,
+                    started.elapsed().as_millis(),
+                    &audit::Failure {
+                        statement: None,
+                        line: None,
+                        excerpt: "",
+                        error: &format!("{e:#}"),
+                    },
+                );
+            }
+            return Err(e.context(format!(
+                "all {n} statements of revision {} ran, but recording it failed; once the cause is fixed, `migrate {} --resume` records it",
+                st.revision,
+                direction_name(st.direction)
+            )));
+        }
+        Ok(n - from)
+    }
+
     /// Stamps: writes the version table as `plan` says, running no revision.
+    /// `targets` are the revisions as the user wrote them: stamping a
+    /// half-applied revision (or its parent) by name resolves it.
     pub fn run_stamp(
         &mut self,
         scripts: &ScriptDirectory,
         purge: bool,
+        targets: &[String],
         plan: impl FnOnce(&[String]) -> Result<Vec<StampStep>>,
     ) -> Result<()> {
         let mut rows = self.start_writing()?;
+        let offline = self.db.is_offline();
+        let mut resolves: Vec<(i64, &str)> = Vec::new();
+        if !offline {
+            for row in self.unresolved()? {
+                if !row.is_half_applied() {
+                    resolves.push((row.id, "stamped"));
+                } else if purge {
+                    resolves.push((row.id, "stamped (--purge)"));
+                } else if stamp_names(scripts, targets, &row.revision) {
+                    resolves.push((row.id, "stamped"));
+                } else {
+                    return Err(anyhow!(half_applied_message(&row, scripts, self.kind)));
+                }
+            }
+        }
+        if !self.in_tx {
+            self.begin()?;
+        }
         if purge {
             self.apply_ops(&[VersionOp::DeleteAll])?;
             rows.clear();
@@ -469,12 +1000,270 @@ impl MigrationContext {
         for st in &steps {
             let line = format!("Running {}", st.short_log());
             self.say(&line);
-            if self.db.is_offline() {
+            if offline {
                 self.db.comment(&line).context("writing SQL output")?;
             }
-            let ops = step::apply_stamp(&scripts.map, st, &mut rows).map_err(|e| anyhow!("{e}"))?;
+            let ops = step::apply_stamp(&scripts.map, st, &mut rows)
+                .map_err(|e| anyhow!("{}", e.message_for_table(&self.table.name)))?;
             self.apply_ops(&ops)?;
+            self.log_stamp(scripts, st)?;
+        }
+        if let Some(audit) = &self.audit {
+            for (id, how) in &resolves {
+                audit
+                    .resolve(self.db.as_mut(), *id, how)
+                    .with_context(|| format!("writing the audit log {}", audit.table()))?;
+            }
         }
         self.finish_writing()
+    }
+
+    /// One log row per revision a stamp step moves to (or away from, to base).
+    fn log_stamp(&mut self, scripts: &ScriptDirectory, st: &StampStep) -> Result<()> {
+        let Some(audit) = &mut self.audit else {
+            return Ok(());
+        };
+        let now = audit::now_iso();
+        let short = st.short_log();
+        let (revs, with_sql) = if st.to.is_empty() {
+            (&st.from, false)
+        } else {
+            (&st.to, true)
+        };
+        for rev in revs {
+            let script = scripts.script(rev);
+            let text = match (script, with_sql) {
+                (Some(s), true) => s.file.upgrade.text.clone(),
+                _ => String::new(),
+            };
+            let checksum = if text.is_empty() {
+                String::new()
+            } else {
+                audit::checksum(&text)
+            };
+            audit
+                .insert(
+                    self.db.as_mut(),
+                    &NewRow {
+                        revision: rev,
+                        direction: "stamp",
+                        step: &short,
+                        message: script.map_or("", |s| s.file.message.as_str()),
+                        outcome: audit::OK,
+                        checksum: &checksum,
+                        sql: &audit::normalize(&text),
+                        statements_done: 0,
+                        statements_total: 0,
+                        done_checksum: "",
+                        started_at: &now,
+                        finished_at: Some(&now),
+                        duration_ms: Some(0),
+                    },
+                )
+                .with_context(|| format!("writing the audit log {}", audit.table()))?;
+        }
+        Ok(())
+    }
+}
+
+/// True when the stamp targets name `rev` or one of its parents (or `base`
+/// for a root): the user says where the half-applied revision really is.
+fn stamp_names(scripts: &ScriptDirectory, targets: &[String], rev: &str) -> bool {
+    let parents: Vec<String> = scripts
+        .map
+        .get(rev)
+        .map(|r| r.down_revisions.clone())
+        .unwrap_or_default();
+    targets.iter().any(|t| {
+        if t == "base" {
+            return parents.is_empty();
+        }
+        // By id (or a prefix of it), not `head` or a relative step that happens to land there.
+        let named = |id: &str| !t.is_empty() && id.starts_with(t.as_str());
+        match scripts.map.resolve(t) {
+            Ok(ids) => {
+                ids.len() == 1
+                    && ((ids[0] == rev && named(rev))
+                        || parents.iter().any(|p| p == ids[0] && named(p)))
+            }
+            Err(_) => false,
+        }
+    })
+}
+
+/// Refuses `--resume` when the statements it would skip are not the ones that ran.
+fn check_resumable(row: &LogRow, split: &Split) -> Result<()> {
+    let done = usize::try_from(row.statements_done).unwrap_or(0);
+    let n = split.statements.len();
+    if done > n {
+        bail!(
+            "cannot resume revision {}: {} statement(s) of it ran, but {} now has {n}; the file changed too much to know where to go on. Repair the database by hand and run `migrate stamp {}`",
+            row.revision,
+            done,
+            split.path,
+            row.revision
+        );
+    }
+    let now = StatementsDigest::of(split.statements.iter().map(|s| s.text.as_str()), done);
+    if now != row.done_checksum {
+        bail!(
+            "cannot resume revision {}: statements 1 to {done} of {} ran on {}, but they have changed in the file since; --resume would skip statements that are not the ones that ran. Put them back as they were (see the SQL that ran with `migrate history --applied -v`), or repair the database by hand and run `migrate stamp {}`",
+            row.revision,
+            split.path,
+            row.started_at,
+            row.revision
+        );
+    }
+    Ok(())
+}
+
+/// What to do after a statement of a non-atomic step failed.
+fn failed_guidance(st: &MigrationStep, path: &str, number: usize, total: usize) -> String {
+    let verb = direction_name(st.direction);
+    if number <= 1 {
+        return format!(
+            "Nothing of revision {} was applied (it failed at its first statement). Fix {path} and run the command again.",
+            st.revision
+        );
+    }
+    let done = statements_upto(number as i64 - 1);
+    format!(
+        "Revision {} is now half-applied: {done} of {total} ran and committed (outside any transaction), statement {number} and those after it did not, and the version table does not record it. Either:\n  - fix statement {number} in {path} (leave {done} as it ran) and run `migrate {verb} --resume`, which runs the revision from statement {number} on; or\n  - repair the database by hand and run `migrate stamp {}` (the {verb} is complete) or `migrate stamp {}` (it is undone), which marks it resolved.",
+        st.revision,
+        if st.direction == Direction::Up { st.revision.clone() } else { parent_or_base(&st.to_revisions) },
+        if st.direction == Direction::Up { parent_or_base(&st.from_revisions) } else { st.revision.clone() },
+    )
+}
+
+fn parent_or_base(revs: &[String]) -> String {
+    if revs.is_empty() {
+        "base".to_string()
+    } else {
+        revs.join(" ")
+    }
+}
+
+/// The refusal a half-applied revision causes, naming it, the statement, the
+/// server's error and the ways out.
+pub fn half_applied_message(row: &LogRow, scripts: &ScriptDirectory, kind: Kind) -> String {
+    let script = scripts.script(&row.revision);
+    let path = script.map_or_else(
+        || "(no file has this revision now)".to_string(),
+        |s| s.path.display().to_string(),
+    );
+    let done = row.statements_done;
+    let number = row.failed_statement.unwrap_or(done + 1);
+    // The statement, from the SQL that ran (the file may have changed since).
+    let (line, excerpt_text) = match (row.failed_line, row.failed_excerpt.is_empty()) {
+        (Some(l), false) => (Some(l), row.failed_excerpt.clone()),
+        _ => {
+            let stmts = sql::split(&row.sql, dialect_of(kind)).unwrap_or_default();
+            let first_line = script.map_or(1, |s| match row.direction.as_str() {
+                "downgrade" => s.file.downgrade.first_line,
+                _ => s.file.upgrade.first_line,
+            });
+            match usize::try_from(number - 1).ok().and_then(|i| stmts.get(i)) {
+                Some(s) => (Some((s.line + first_line - 1) as i64), excerpt(&s.text)),
+                None => (None, String::new()),
+            }
+        }
+    };
+    let parents: Vec<String> = scripts
+        .map
+        .get(&row.revision)
+        .map(|r| r.down_revisions.clone())
+        .unwrap_or_default();
+    let (done_stamp, undone_stamp) = if row.direction == "downgrade" {
+        (parent_or_base(&parents), row.revision.clone())
+    } else {
+        (row.revision.clone(), parent_or_base(&parents))
+    };
+    let mut m = format!(
+        "revision {} ({}) is half-applied: ",
+        row.revision,
+        if row.message.is_empty() {
+            &path
+        } else {
+            &row.message
+        }
+    );
+    let total = row.statements_total;
+    let at = match line {
+        Some(l) => format!("statement {number} of {total} (line {l} of {path})"),
+        None => format!("statement {number} of {total} ({path})"),
+    };
+    if row.outcome == audit::RUNNING {
+        if done >= total {
+            m.push_str(&format!(
+                "all {total} statements of its {} ran on {}, but the run stopped before the version table recorded it.",
+                row.direction, row.started_at
+            ));
+        } else {
+            m.push_str(&format!(
+                "its {} started on {} was interrupted during {at}: the process stopped (killed, crashed, or lost its connection) and the server may have finished or abandoned that statement.",
+                row.direction, row.started_at
+            ));
+        }
+    } else if row.failed_statement.is_none() {
+        m.push_str(&format!(
+            "all {total} statements of its {} ran on {}, but recording it failed: {}",
+            row.direction, row.started_at, row.error
+        ));
+    } else {
+        m.push_str(&format!(
+            "its {} failed on {} at {at}:\n  {excerpt_text}\n  {}",
+            row.direction,
+            if row.finished_at.is_empty() {
+                &row.started_at
+            } else {
+                &row.finished_at
+            },
+            row.error
+        ));
+    }
+    if row.outcome == audit::RUNNING && !excerpt_text.is_empty() && done < total {
+        m.push_str(&format!("\n  {excerpt_text}"));
+    }
+    if done > 0 {
+        m.push_str(&format!(
+            "\n{} ran and {} applied; the version table does not record the {}.",
+            capitalized(&statements_upto(done)),
+            if done == 1 { "stays" } else { "stay" },
+            row.direction
+        ));
+    } else {
+        m.push_str(&format!(
+            "\nNo statement of it is known to have finished; the version table does not record the {}.",
+            row.direction
+        ));
+    }
+    m.push_str(&format!(
+        "\nNothing more runs until it is dealt with. Either:\n  - fix {path} if needed{} and run `migrate {} --resume`, which runs the revision from statement {} on; or\n  - repair the database by hand and run `migrate stamp {done_stamp}` (the {} is complete) or `migrate stamp {undone_stamp}` (it is undone), which marks it resolved.\nSee it with `migrate history --applied`.",
+        if done > 0 {
+            format!(" (leave {} as it ran)", statements_upto(done))
+        } else {
+            String::new()
+        },
+        row.direction,
+        done + 1,
+        row.direction,
+    ));
+    m
+}
+
+/// `statement 1` or `statements 1 to n`.
+fn statements_upto(n: i64) -> String {
+    if n == 1 {
+        "statement 1".to_string()
+    } else {
+        format!("statements 1 to {n}")
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }

@@ -181,7 +181,19 @@ fn a_failing_statement_leaves_postgres_and_sqlite_as_they_were() {
             _ => assert!(r.stderr.contains("no such table: nope"), "{}", r.stderr),
         }
         assert!(r.stderr.contains("rolled back"), "{}", r.stderr);
-        assert!(p.db.tables().is_empty(), "{kind:?}: {:?}", p.db.tables());
+        // Nothing of the run remains; only the audit log records the failure,
+        // written after the rollback in a transaction of its own.
+        assert_eq!(
+            p.db.tables(),
+            vec!["alembic_version_log"],
+            "{kind:?}: {:?}",
+            p.db.tables()
+        );
+        assert_eq!(
+            p.db.query("SELECT revision, outcome, failed_statement FROM alembic_version_log"),
+            vec![vec!["bbbb00000002", "rolled_back", "3"]],
+            "{kind:?}"
+        );
     }
 }
 

@@ -7,5 +7,6 @@ mod errors;
 mod examples;
 mod graph;
 mod revision;
+mod safety;
 mod support;
 mod tls;
