@@ -155,6 +155,10 @@ pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
             .ca
             .as_ref()
             .map(|p| format!("ssl-ca={}", p.display())),
+        client_cert: tls_opts
+            .cert
+            .as_ref()
+            .map(|p| format!("ssl-cert={}", p.display())),
     };
     if let Some(message) = result.as_ref().err().and_then(|e| tls_failure(e, &target)) {
         return Err(ConnectError {

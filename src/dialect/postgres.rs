@@ -271,6 +271,10 @@ fn tls_failure(
         host: &host,
         mode: format!("sslmode={}", tls_opts.mode.as_str()),
         roots: tls_opts.root_cert_given.clone(),
+        client_cert: tls_opts
+            .cert
+            .as_ref()
+            .map(|p| format!("sslcert={}", p.display())),
     };
     if let Some(m) = tls::explain(e, &target) {
         return Some(m);

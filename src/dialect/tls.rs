@@ -343,6 +343,8 @@ pub struct Target<'a> {
     pub mode: String,
     /// The CA file option as given (`sslrootcert=/path`), if any.
     pub roots: Option<String>,
+    /// The client certificate option as given (`sslcert=/path`), if any.
+    pub client_cert: Option<String>,
 }
 
 /// The option words of each database, for the ways out.
@@ -352,6 +354,8 @@ struct Words {
     fall_back: &'static str,
     ca_option: &'static str,
     server_setup: &'static str,
+    client_options: &'static str,
+    server_client_ca: &'static str,
 }
 
 fn words(kind: Kind) -> Words {
@@ -362,6 +366,8 @@ fn words(kind: Kind) -> Words {
             fall_back: "ssl-mode=PREFERRED",
             ca_option: "ssl-ca",
             server_setup: "ssl_cert and ssl_key in the server's configuration",
+            client_options: "ssl-cert=PATH and ssl-key=PATH",
+            server_client_ca: "ssl_ca",
         },
         Kind::Postgres | Kind::Sqlite => Words {
             chain_only: "sslmode=verify-ca",
@@ -369,6 +375,8 @@ fn words(kind: Kind) -> Words {
             fall_back: "sslmode=prefer",
             ca_option: "sslrootcert",
             server_setup: "ssl = on, ssl_cert_file and ssl_key_file in postgresql.conf",
+            client_options: "sslcert=PATH and sslkey=PATH",
+            server_client_ca: "ssl_ca_file",
         },
     }
 }
@@ -465,10 +473,34 @@ pub fn describe(e: &rustls::Error, t: &Target<'_>) -> String {
                 w.no_check
             ),
         },
-        rustls::Error::AlertReceived(alert) => format!(
-            "{server} ended the TLS handshake with `{alert:?}` ({}); if it asks for a client certificate, give one",
-            t.mode
-        ),
+        rustls::Error::AlertReceived(alert) => {
+            use rustls::AlertDescription as A;
+            let about_client_cert = matches!(
+                alert,
+                A::BadCertificate
+                    | A::UnknownCA
+                    | A::CertificateRequired
+                    | A::CertificateUnknown
+                    | A::UnsupportedCertificate
+                    | A::CertificateExpired
+                    | A::CertificateRevoked
+                    | A::DecryptError
+            );
+            match &t.client_cert {
+                Some(c) if about_client_cert => format!(
+                    "{server} rejected the client certificate {c} (TLS alert `{alert:?}`, {}); give a certificate signed by a CA in the server's {}",
+                    t.mode, w.server_client_ca
+                ),
+                None if about_client_cert => format!(
+                    "{server} asks for a client certificate (TLS alert `{alert:?}`, {}); give one with {}",
+                    t.mode, w.client_options
+                ),
+                _ => format!(
+                    "{server} ended the TLS handshake with `{alert:?}` ({})",
+                    t.mode
+                ),
+            }
+        }
         other => format!("TLS with {server} failed ({}): {other}", t.mode),
     }
 }
@@ -549,6 +581,7 @@ mod tests {
             host: "127.0.0.1",
             mode: "sslmode=verify-full".into(),
             roots: Some("sslrootcert=/ca.pem".into()),
+            client_cert: None,
         };
         let io = io::Error::new(
             io::ErrorKind::InvalidData,
@@ -584,6 +617,21 @@ mod tests {
         );
         assert!(msg.contains("ssl-mode=PREFERRED"), "{msg}");
         assert!(explain(&io::Error::other("refused"), &my).is_none());
+        let alert = rustls::Error::AlertReceived(rustls::AlertDescription::UnknownCA);
+        let msg = describe(&alert, &my);
+        assert!(
+            msg.contains("asks for a client certificate") && msg.contains("ssl-cert=PATH"),
+            "{msg}"
+        );
+        let with = Target {
+            client_cert: Some("ssl-cert=/c.pem".into()),
+            ..my
+        };
+        let msg = describe(&alert, &with);
+        assert!(
+            msg.contains("rejected the client certificate ssl-cert=/c.pem"),
+            "{msg}"
+        );
         assert_eq!(plain_name("DnsName(\"localhost\")"), "localhost");
         assert_eq!(plain_name("IpAddress(127.0.0.1)"), "127.0.0.1");
         assert_eq!(plain_name("db.example"), "db.example");

@@ -26,17 +26,15 @@ use std::time::{Duration, Instant};
 
 /// A CA and a server certificate for `localhost` that it signed, as PEM.
 struct Pki {
+    ca_name: String,
     ca: String,
+    ca_key: String,
     cert: String,
     key: String,
 }
 
-fn make_pki(ca_name: &str) -> Pki {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-        KeyPair, KeyUsagePurpose,
-    };
-    let ca_key = KeyPair::generate().unwrap();
+fn ca_params(ca_name: &str) -> rcgen::CertificateParams {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyUsagePurpose};
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.distinguished_name.push(DnType::CommonName, ca_name);
@@ -45,7 +43,15 @@ fn make_pki(ca_name: &str) -> Pki {
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
+    ca
+}
+
+fn make_pki(ca_name: &str) -> Pki {
+    use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params(ca_name);
     let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let ca_key_pem = ca_key.serialize_pem();
     let issuer = Issuer::new(ca, ca_key);
     let key = KeyPair::generate().unwrap();
     let mut server = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
@@ -55,12 +61,44 @@ fn make_pki(ca_name: &str) -> Pki {
     server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let cert = server.signed_by(&key, &issuer).unwrap();
     Pki {
+        ca_name: ca_name.to_string(),
         ca: ca_cert.pem(),
+        ca_key: ca_key_pem,
         cert: cert.pem(),
         key: key.serialize_pem(),
     }
 }
 
+/// A client certificate (CN=migrate-test-client) signed by the CA `ca_name`
+/// with key `ca_key`, written as `<stem>.crt` and `<stem>.key`; returns both paths.
+fn client_cert(ca_name: &str, ca_key: &str, stem: &str) -> (PathBuf, PathBuf) {
+    use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair};
+    // The same name, key usages and key make the same issuer as the CA certificate.
+    let issuer = Issuer::new(ca_params(ca_name), KeyPair::from_pem(ca_key).unwrap());
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "migrate-test-client");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let (crt, k) = (
+        local().dir.join(format!("{stem}.crt")),
+        local().dir.join(format!("{stem}.key")),
+    );
+    std::fs::write(&crt, cert.pem()).unwrap();
+    std::fs::write(&k, key.serialize_pem()).unwrap();
+    (crt, k)
+}
+
+/// A client certificate from a CA neither server trusts.
+fn wrong_client_cert() -> &'static (PathBuf, PathBuf) {
+    static C: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    C.get_or_init(|| {
+        let other = make_pki("some other client CA");
+        client_cert(&other.ca_name, &other.ca_key, "wrong-client")
+    })
+}
 /// Files this binary's clients read (CA copies), removed when the binary exits.
 struct Local {
     dir: PathBuf,
@@ -116,13 +154,25 @@ fn pg_parts() -> (String, String, u16) {
     )
 }
 
-/// The CA the PostgreSQL server's certificate chains to (a local copy).
-fn pg_ca() -> &'static Path {
-    static CA: OnceLock<PathBuf> = OnceLock::new();
-    CA.get_or_init(setup_pg)
+/// The CA the PostgreSQL server's certificate chains to (a local copy), which
+/// it also trusts for client certificates, and a client certificate it signed.
+struct PgTls {
+    ca: PathBuf,
+    client: (PathBuf, PathBuf),
 }
 
-fn setup_pg() -> PathBuf {
+fn pg_tls() -> &'static PgTls {
+    static S: OnceLock<PgTls> = OnceLock::new();
+    S.get_or_init(setup_pg)
+}
+
+fn pg_ca() -> &'static Path {
+    &pg_tls().ca
+}
+
+const PG_CA_NAME: &str = "migrate test CA (PostgreSQL)";
+
+fn setup_pg() -> PgTls {
     let url = pg_admin_url();
     let mut c = postgres::Client::connect(&url, postgres::NoTls)
         .unwrap_or_else(|e| panic!("PostgreSQL is unreachable at {url}: {e}; run .ci/run"));
@@ -132,15 +182,21 @@ fn setup_pg() -> PathBuf {
     let data: String = c.query_one("SHOW data_directory", &[]).unwrap().get(0);
     let data = PathBuf::from(data);
     let dir = data.join("migrate-test-tls");
-    let (ca, cert, key) = (
+    let (ca, ca_key, cert, key) = (
         dir.join("ca.crt"),
+        dir.join("ca.key"),
         dir.join("server.crt"),
         dir.join("server.key"),
     );
-    let ca_pem = match (std::fs::read_to_string(&ca), cert.exists() && key.exists()) {
-        (Ok(pem), true) if pem.contains("BEGIN CERTIFICATE") => pem,
+    let existing = (
+        std::fs::read_to_string(&ca),
+        std::fs::read_to_string(&ca_key),
+        cert.exists() && key.exists(),
+    );
+    let (ca_pem, ca_key_pem) = match existing {
+        (Ok(pem), Ok(k), true) if pem.contains("BEGIN CERTIFICATE") => (pem, k),
         _ => {
-            let pki = make_pki("migrate test CA (PostgreSQL)");
+            let pki = make_pki(PG_CA_NAME);
             let owner = std::fs::metadata(&data).unwrap_or_else(|e| {
                 panic!("TLS tests put a certificate into PostgreSQL's data directory {}: {e}; run them as root (CI does)", data.display())
             });
@@ -151,12 +207,16 @@ fn setup_pg() -> PathBuf {
             let write = || -> io::Result<()> {
                 std::fs::create_dir(&tmp)?;
                 std::fs::write(tmp.join("ca.crt"), &pki.ca)?;
+                std::fs::write(tmp.join("ca.key"), &pki.ca_key)?;
                 std::fs::write(tmp.join("server.crt"), &pki.cert)?;
                 std::fs::write(tmp.join("server.key"), &pki.key)?;
-                std::fs::set_permissions(tmp.join("server.key"), PermissionsExt::from_mode(0o600))?;
+                for k in ["server.key", "ca.key"] {
+                    std::fs::set_permissions(tmp.join(k), PermissionsExt::from_mode(0o600))?;
+                }
                 for p in [
                     tmp.clone(),
                     tmp.join("ca.crt"),
+                    tmp.join("ca.key"),
                     tmp.join("server.crt"),
                     tmp.join("server.key"),
                 ] {
@@ -171,13 +231,15 @@ fn setup_pg() -> PathBuf {
                 let _ = std::fs::remove_dir_all(&tmp);
                 panic!("TLS tests put a certificate into PostgreSQL's data directory {}: {e}; run them as root (CI does)", data.display());
             }
-            pki.ca
+            (pki.ca, pki.ca_key)
         }
     };
     let quoted = |p: &Path| p.display().to_string().replace('\'', "''");
     for sql in [
         format!("ALTER SYSTEM SET ssl_cert_file = '{}'", quoted(&cert)),
         format!("ALTER SYSTEM SET ssl_key_file = '{}'", quoted(&key)),
+        // Client certificates are checked when sent (trust in pg_hba asks for none).
+        format!("ALTER SYSTEM SET ssl_ca_file = '{}'", quoted(&ca)),
         "ALTER SYSTEM SET ssl = on".to_string(),
         "SELECT pg_reload_conf()".to_string(),
     ] {
@@ -191,11 +253,14 @@ fn setup_pg() -> PathBuf {
         let mut fresh = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         let rows = fresh
             .query_one(
-                "SELECT current_setting('ssl_cert_file'), current_setting('ssl')",
+                "SELECT current_setting('ssl_cert_file'), current_setting('ssl'), current_setting('ssl_ca_file')",
                 &[],
             )
             .unwrap();
-        if rows.get::<_, String>(0) == want && rows.get::<_, String>(1) == "on" {
+        if rows.get::<_, String>(0) == want
+            && rows.get::<_, String>(1) == "on"
+            && rows.get::<_, String>(2) == ca.display().to_string()
+        {
             break;
         }
         assert!(
@@ -206,7 +271,10 @@ fn setup_pg() -> PathBuf {
     }
     let local_ca = local().dir.join("pg-ca.crt");
     std::fs::write(&local_ca, ca_pem).unwrap();
-    local_ca
+    PgTls {
+        ca: local_ca,
+        client: client_cert(PG_CA_NAME, &ca_key_pem, "pg-client"),
+    }
 }
 
 /// A URL for the test database `db` on `host`, with query options.
@@ -218,11 +286,16 @@ fn pg_url(host: &str, port: u16, db: &str, query: &str) -> String {
 /// A project on a fresh PostgreSQL database whose one revision records
 /// whether its connection was encrypted.
 fn pg_project() -> Project {
+    pg_project_recording("ssl::text")
+}
+
+/// Same, recording `expr` over the session's row of pg_stat_ssl.
+fn pg_project_recording(expr: &str) -> Project {
     let p = Project::new(Db::Postgres);
     p.revision(
         "a1",
         &[],
-        "CREATE TABLE seen AS SELECT ssl::text AS tls FROM pg_stat_ssl WHERE pid = pg_backend_pid();",
+        &format!("CREATE TABLE seen AS SELECT {expr} AS tls FROM pg_stat_ssl WHERE pid = pg_backend_pid();"),
         "DROP TABLE seen;",
     );
     p
@@ -230,6 +303,15 @@ fn pg_project() -> Project {
 
 /// Upgrades over `url`: Ok(whether the connection was encrypted), or the failed run.
 fn encrypted(p: &Project, url: &str) -> Result<bool, Run> {
+    let tls = recorded(p, url)?;
+    Ok(match p.db.kind {
+        Db::MySql => !tls.is_empty(),
+        _ => tls == "true",
+    })
+}
+
+/// Upgrades over `url`, reads what the revision recorded and downgrades again.
+fn recorded(p: &Project, url: &str) -> Result<String, Run> {
     let run = p.run(&["--url", url, "upgrade", "head"]);
     if run.code != 0 {
         return Err(run);
@@ -245,10 +327,43 @@ fn encrypted(p: &Project, url: &str) -> Result<bool, Run> {
     };
     p.run(&["--url", url, "downgrade", "base"]).ok();
     assert_eq!(tls.len(), 1, "{url}: {tls:?}");
-    Ok(match p.db.kind {
-        Db::MySql => !tls[0].is_empty(),
-        _ => tls[0] == "true",
-    })
+    Ok(tls[0].clone())
+}
+
+#[test]
+fn postgres_client_certificate_is_sent_and_checked_by_the_server() {
+    let t = pg_tls();
+    let p = pg_project_recording("coalesce(client_dn, '')");
+    let (_, host, port) = pg_parts();
+    let (crt, key) = (t.client.0.display(), t.client.1.display());
+    let url = pg_url(
+        &host,
+        port,
+        &p.db.name,
+        &format!("sslmode=require&sslcert={crt}&sslkey={key}"),
+    );
+    match recorded(&p, &url) {
+        Ok(dn) => assert_eq!(dn, "/CN=migrate-test-client", "{url}"),
+        Err(run) => panic!("{url} failed:\n{}", run.stderr),
+    }
+    let (wcrt, wkey) = (
+        wrong_client_cert().0.display(),
+        wrong_client_cert().1.display(),
+    );
+    let url = pg_url(
+        &host,
+        port,
+        &p.db.name,
+        &format!("sslmode=require&sslcert={wcrt}&sslkey={wkey}"),
+    );
+    let run = recorded(&p, &url).expect_err(&url).fails();
+    assert!(
+        run.stderr.contains(&format!(
+            "error: the PostgreSQL server at {host}:{port} rejected the client certificate sslcert={wcrt} (TLS alert `"
+        )) && run.stderr.contains("give a certificate signed by a CA in the server's ssl_ca_file"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -475,6 +590,7 @@ fn tls_options_that_cannot_work_are_named_before_connecting() {
 struct MyTls {
     port: u16,
     ca: PathBuf,
+    client: (PathBuf, PathBuf),
 }
 
 fn my_tls() -> &'static MyTls {
@@ -506,6 +622,7 @@ fn setup_mariadb() -> MyTls {
     ));
     std::fs::create_dir_all(dir.join("data")).unwrap();
     let pki = make_pki("migrate test CA (MariaDB)");
+    let client = client_cert(&pki.ca_name, &pki.ca_key, "mariadb-client");
     for (name, pem) in [
         ("ca.crt", &pki.ca),
         ("server.crt", &pki.cert),
@@ -582,7 +699,7 @@ fn setup_mariadb() -> MyTls {
     std::fs::write(&ca, &pki.ca).unwrap();
     // The child is reaped by the watchdog's kill; keep no handle.
     std::mem::forget(child);
-    MyTls { port, ca }
+    MyTls { port, ca, client }
 }
 
 fn my_plain(port: u16, db: Option<&str>) -> Result<mysql::Conn, mysql::Error> {
@@ -753,4 +870,40 @@ fn mariadb_required_fails_on_a_server_without_tls_and_preferred_falls_back() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn mariadb_client_certificate_is_sent_and_checked_by_the_server() {
+    let t = my_tls();
+    let (p, db) = my_project();
+    let (crt, key) = (t.client.0.display(), t.client.1.display());
+    let url = my_url(
+        "127.0.0.1",
+        t.port,
+        &db,
+        &format!("ssl-mode=REQUIRED&ssl-cert={crt}&ssl-key={key}"),
+    );
+    match encrypted(&p, &url) {
+        Ok(tls) => assert!(tls, "{url}"),
+        Err(run) => panic!("{url} failed:\n{}", run.stderr),
+    }
+    let (wcrt, wkey) = (
+        wrong_client_cert().0.display(),
+        wrong_client_cert().1.display(),
+    );
+    let url = my_url(
+        "127.0.0.1",
+        t.port,
+        &db,
+        &format!("ssl-mode=REQUIRED&ssl-cert={wcrt}&ssl-key={wkey}"),
+    );
+    let run = encrypted(&p, &url).expect_err(&url).fails();
+    assert!(
+        run.stderr.contains(&format!(
+            "error: the MySQL server at 127.0.0.1:{} rejected the client certificate ssl-cert={wcrt} (TLS alert `",
+            t.port
+        )) && run.stderr.contains("give a certificate signed by a CA in the server's ssl_ca"),
+        "{}",
+        run.stderr
+    );
 }
