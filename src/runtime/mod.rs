@@ -989,7 +989,9 @@ impl MigrationContext {
                 }
             }
         }
-        if !self.in_tx {
+        // Online, the version-table rows and their log rows commit together
+        // (offline output keeps Alembic's layout).
+        if !self.in_tx && !offline {
             self.begin()?;
         }
         if purge {
@@ -1126,9 +1128,11 @@ fn failed_guidance(st: &MigrationStep, path: &str, number: usize, total: usize) 
             st.revision
         );
     }
-    let done = statements_upto(number as i64 - 1);
+    let done_n = number as i64 - 1;
+    let done = statements_upto(done_n);
+    let pronoun = if done_n == 1 { "it" } else { "they" };
     format!(
-        "Revision {} is now half-applied: {done} of {total} ran and committed (outside any transaction), statement {number} and those after it did not, and the version table does not record it. Either:\n  - fix statement {number} in {path} (leave {done} as it ran) and run `migrate {verb} --resume`, which runs the revision from statement {number} on; or\n  - repair the database by hand and run `migrate stamp {}` (the {verb} is complete) or `migrate stamp {}` (it is undone), which marks it resolved.",
+        "Revision {} is now half-applied: {done} of {total} ran and committed (outside any transaction), statement {number} and those after it did not, and the version table does not record it. Either:\n  - fix statement {number} in {path} (leave {done} as {pronoun} ran) and run `migrate {verb} --resume`, which runs the revision from statement {number} on; or\n  - repair the database by hand and run `migrate stamp {}` (the {verb} is complete) or `migrate stamp {}` (it is undone), which marks it resolved.",
         st.revision,
         if st.direction == Direction::Up { st.revision.clone() } else { parent_or_base(&st.to_revisions) },
         if st.direction == Direction::Up { parent_or_base(&st.from_revisions) } else { st.revision.clone() },
@@ -1240,7 +1244,11 @@ pub fn half_applied_message(row: &LogRow, scripts: &ScriptDirectory, kind: Kind)
     m.push_str(&format!(
         "\nNothing more runs until it is dealt with. Either:\n  - fix {path} if needed{} and run `migrate {} --resume`, which runs the revision from statement {} on; or\n  - repair the database by hand and run `migrate stamp {done_stamp}` (the {} is complete) or `migrate stamp {undone_stamp}` (it is undone), which marks it resolved.\nSee it with `migrate history --applied`.",
         if done > 0 {
-            format!(" (leave {} as it ran)", statements_upto(done))
+            format!(
+                " (leave {} as {} ran)",
+                statements_upto(done),
+                if done == 1 { "it" } else { "they" }
+            )
         } else {
             String::new()
         },
