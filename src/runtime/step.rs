@@ -144,6 +144,7 @@ pub fn apply_step(
         revision: rev.to_string(),
     };
     let in_heads = |r: &String| snapshot.contains(r);
+    let down_refs: Vec<&str> = downs.iter().map(String::as_str).collect();
     match step.direction {
         Direction::Up => {
             let present = downs.iter().filter(|d| in_heads(d)).count();
@@ -151,21 +152,22 @@ pub fn apply_step(
                 w.insert(rev)?;
             } else if downs.len() > 1 && present > 1 {
                 // Merge: keep the down revisions not implied by other rows.
-                let others: Vec<String> = snapshot
-                    .iter()
-                    .filter(|h| !downs.contains(h))
-                    .cloned()
-                    .collect();
+                let rowed: Vec<&String> = downs.iter().filter(|d| in_heads(d)).collect();
+                let has_others = snapshot.iter().any(|h| !downs.contains(h));
                 // Alembic also picks down revisions that are no row (a
                 // `Depends On` naming an ancestor) and then fails with a
                 // KeyError; only rows can be deleted or updated.
-                let from: Vec<&String> = if others.is_empty() {
-                    downs.iter().filter(|d| in_heads(d)).collect()
-                } else {
-                    downs
+                let from: Vec<&String> = if has_others {
+                    let cands: Vec<&str> = rowed.iter().map(|d| d.as_str()).collect();
+                    let implied = map.implied_by_other_rows(&snapshot, &down_refs, &cands);
+                    rowed
                         .iter()
-                        .filter(|d| in_heads(d) && !map.is_ancestor_of_any(d, &others))
+                        .zip(implied)
+                        .filter(|(_, imp)| !imp)
+                        .map(|(d, _)| *d)
                         .collect()
+                } else {
+                    rowed
                 };
                 let Some((last, rest)) = from.split_last() else {
                     return Err(StepError::Ambiguous {
@@ -195,38 +197,33 @@ pub fn apply_step(
         }
         Direction::Down => {
             let is_row = snapshot.iter().any(|h| h == rev);
-            let unmerge_to = || -> Vec<String> {
-                let others: Vec<String> = snapshot
+            // Alembic's `_unmerge_to_revisions`: the down revisions not
+            // implied by the other rows (or, with none, by each other).
+            let unmerge_to: Vec<String> = if !is_row || downs.is_empty() {
+                Vec::new()
+            } else if snapshot.iter().any(|h| h.as_str() != rev) {
+                let implied = map.implied_by_other_rows(&snapshot, &[rev], &down_refs);
+                downs
                     .iter()
-                    .filter(|h| h.as_str() != rev)
-                    .cloned()
-                    .collect();
-                if !others.is_empty() {
-                    downs
-                        .iter()
-                        .filter(|d| !map.is_ancestor_of_any(d, &others))
-                        .cloned()
-                        .collect()
-                } else if downs.len() == 1 {
-                    downs.clone()
-                } else {
-                    // Drop targets that are ancestors of another target.
-                    downs
-                        .iter()
-                        .filter(|d| {
-                            let rest: Vec<String> =
-                                downs.iter().filter(|x| x != d).cloned().collect();
-                            !map.is_ancestor_of_any(d, &rest)
-                        })
-                        .cloned()
-                        .collect()
-                }
+                    .zip(implied)
+                    .filter(|(_, imp)| !imp)
+                    .map(|(d, _)| d.clone())
+                    .collect()
+            } else if downs.len() == 1 {
+                downs.clone()
+            } else {
+                let implied = map.down_revisions_implied_by_siblings(&snapshot, rev);
+                downs
+                    .iter()
+                    .zip(implied.into_iter().chain(std::iter::repeat(false)))
+                    .filter(|(_, imp)| !imp)
+                    .map(|(d, _)| d.clone())
+                    .collect()
             };
-            if is_row && (downs.is_empty() || unmerge_to().is_empty()) {
+            if is_row && (downs.is_empty() || unmerge_to.is_empty()) {
                 w.delete(rev)?;
             } else if is_row && downs.len() > 1 {
-                let to = unmerge_to();
-                let Some((last, rest)) = to.split_last() else {
+                let Some((last, rest)) = unmerge_to.split_last() else {
                     return Err(StepError::Ambiguous {
                         revision: rev.to_string(),
                         rows: snapshot.clone(),
@@ -253,6 +250,20 @@ pub fn apply_step(
             }
         }
     }
+    let mut added: Vec<&str> = Vec::new();
+    let mut removed: Vec<&str> = Vec::new();
+    for op in &w.ops {
+        match op {
+            VersionOp::Insert(x) => added.push(x),
+            VersionOp::Update { from, to } => {
+                added.push(to);
+                removed.push(from);
+            }
+            VersionOp::Delete(x) => removed.push(x),
+            VersionOp::DeleteAll => {}
+        }
+    }
+    map.rows_moved(&snapshot, &added, &removed, w.rows);
     Ok(w.ops)
 }
 

@@ -601,12 +601,107 @@ fn python_int(s: &str) -> Option<i64> {
 }
 
 fn dedupe(v: &mut Vec<Ix>) {
-    let mut seen = std::collections::HashSet::new();
-    v.retain(|x| seen.insert(*x));
+    if v.len() <= 16 {
+        let mut i = 0;
+        while i < v.len() {
+            if v[..i].contains(&v[i]) {
+                v.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    } else {
+        let mut seen = std::collections::HashSet::new();
+        v.retain(|x| seen.insert(*x));
+    }
 }
 
-/// The revision graph, built once in O(N) (plus a walk per labelled
-/// revision and per revision with dependencies).
+// Counts units of graph work (a node or edge visited) in unit tests, so a
+// test can prove an operation is linear without timing it.
+#[cfg(test)]
+thread_local! {
+    static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[inline]
+fn work(n: usize) {
+    #[cfg(test)]
+    WORK.with(|w| w.set(w.get() + n as u64));
+    #[cfg(not(test))]
+    let _ = n;
+}
+
+/// Work counted on this thread since the last call (unit tests only).
+#[cfg(test)]
+pub(crate) fn take_work() -> u64 {
+    WORK.with(|w| w.replace(0))
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Branch labels as persistent sets: a node adds its own labels to one
+/// earlier set, or unites several; enumeration walks the nodes. This keeps
+/// building linear however many labels a long branch carries (a flat list
+/// per revision would be quadratic).
+#[derive(Debug, Clone, Default)]
+struct LabelSets {
+    /// Every declared label; ids index this.
+    names: Vec<String>,
+    nodes: Vec<LabelSetNode>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct LabelSetNode {
+    own: Vec<u32>,
+    parents: Vec<u32>,
+    size: usize,
+}
+
+impl LabelSets {
+    /// Label ids in the sets `roots` (deduplicated, unordered).
+    fn collect(&self, roots: &[u32], out: &mut Vec<u32>) {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<u32> = roots.iter().copied().filter(|&r| r != NONE).collect();
+        while let Some(s) = stack.pop() {
+            work(1);
+            if !seen.insert(s) {
+                continue;
+            }
+            let node = &self.nodes[s as usize];
+            out.extend(node.own.iter().copied());
+            stack.extend(node.parents.iter().copied());
+        }
+    }
+}
+
+/// The version-table rows last seen by head maintenance, with reference
+/// counts over the applied revisions, so each step's "is this implied by the
+/// other rows" check costs the step's degree instead of a walk of the graph.
+/// A cache only: results never depend on it, and a mismatch rebuilds it.
+#[derive(Default)]
+struct AppliedMemo(std::sync::Mutex<Option<Applied>>);
+
+struct Applied {
+    rows: Vec<String>,
+    /// Occurrences as a row + applied revisions that have it as a
+    /// normalized down revision; > 0 exactly for applied revisions.
+    cnt: Vec<u32>,
+}
+
+impl Clone for AppliedMemo {
+    fn clone(&self) -> Self {
+        AppliedMemo::default()
+    }
+}
+
+impl fmt::Debug for AppliedMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AppliedMemo")
+    }
+}
+
+/// The revision graph, built once in linear time (sorting the keys aside),
+/// whatever its shape.
 #[derive(Debug, Clone)]
 pub struct RevisionMap {
     revs: Vec<RevisionInfo>,
@@ -624,8 +719,18 @@ pub struct RevisionMap {
     next: Vec<Vec<Ix>>,
     /// Children including dependents.
     all_next: Vec<Vec<Ix>>,
-    /// Branch labels after Alembic's propagation, sorted.
-    labels: Vec<Vec<String>>,
+    /// Branch labels after Alembic's propagation: the persistent set of a
+    /// revision's own and inherited labels, plus the labels spread down the
+    /// unbranched segment it belongs to (`seg_extra[seg[i]]`).
+    label_sets: LabelSets,
+    up_labels: Vec<u32>,
+    seg: Vec<u32>,
+    seg_extra: HashMap<u32, Vec<u32>>,
+    /// Longest path from a root over normalized down revisions.
+    level: Vec<u32>,
+    /// Longest path from a root over `Revises` only.
+    vlevel: Vec<u32>,
+    applied: AppliedMemo,
     heads: Vec<Ix>,
     real_heads: Vec<Ix>,
     bases: Vec<Ix>,
@@ -645,6 +750,70 @@ impl Marks {
         Marks {
             seen: vec![false; n],
         }
+    }
+}
+
+/// "Does `h` lead down to `c`" for the topological sort, remembering the
+/// answers for the current `c` (reachability does not change while the
+/// sort waits on one candidate, which it may ask about many times).
+struct Reach {
+    yes: Vec<usize>,
+    no: Vec<usize>,
+    seen: Vec<usize>,
+    from: Vec<usize>,
+    search: usize,
+}
+
+impl Reach {
+    fn new(n: usize) -> Self {
+        Reach {
+            yes: vec![usize::MAX; n],
+            no: vec![usize::MAX; n],
+            seen: vec![usize::MAX; n],
+            from: vec![usize::MAX; n],
+            search: 0,
+        }
+    }
+
+    fn test(&mut self, map: &RevisionMap, down: &[Vec<Ix>], h: Ix, c: Ix) -> bool {
+        if self.yes[h] == c {
+            return true;
+        }
+        if self.no[h] == c {
+            return false;
+        }
+        self.search += 1;
+        let sid = self.search;
+        let floor = map.level[c];
+        let mut visited = Vec::new();
+        let mut stack = vec![h];
+        self.from[h] = usize::MAX;
+        while let Some(x) = stack.pop() {
+            work(1);
+            if x == c || self.yes[x] == c {
+                let mut p = x;
+                while p != usize::MAX {
+                    self.yes[p] = c;
+                    p = if p == h { usize::MAX } else { self.from[p] };
+                }
+                return true;
+            }
+            if self.no[x] == c || self.seen[x] == sid || map.level[x] <= floor {
+                continue;
+            }
+            self.seen[x] = sid;
+            visited.push(x);
+            for &y in &down[x] {
+                if self.seen[y] != sid {
+                    self.from[y] = x;
+                    stack.push(y);
+                }
+            }
+        }
+        for x in visited {
+            self.no[x] = c;
+        }
+        false
     }
 }
 
@@ -852,7 +1021,13 @@ impl RevisionMap {
             deps,
             next,
             all_next,
-            labels: vec![Vec::new(); n],
+            label_sets: LabelSets::default(),
+            up_labels: vec![NONE; n],
+            seg: vec![NONE; n],
+            seg_extra: HashMap::new(),
+            level: vec![0; n],
+            vlevel: vec![0; n],
+            applied: AppliedMemo::default(),
             heads: Vec::new(),
             real_heads: Vec::new(),
             bases: Vec::new(),
@@ -875,15 +1050,32 @@ impl RevisionMap {
         for (p, &i) in map.topo.iter().enumerate() {
             map.topo_pos[i] = p;
         }
+        for k in 0..n {
+            let i = map.topo[k];
+            map.vlevel[i] = map.down[i]
+                .iter()
+                .map(|&d| map.vlevel[d] + 1)
+                .max()
+                .unwrap_or(0);
+        }
         map.normalize_depends_on();
+        for k in 0..n {
+            let i = map.topo[k];
+            map.level[i] = map.norm_down[i]
+                .iter()
+                .map(|&d| map.level[d] + 1)
+                .max()
+                .unwrap_or(0);
+        }
         map.add_branches();
         map
     }
 
-    /// Alembic's `_normalize_depends_on`: drop dependencies that a versioned
-    /// ancestor already depends on. Only the other dependents of the same
-    /// target can imply it, so usually no walk is needed; otherwise a walk
-    /// down `Revises` edges pruned by topological position.
+    /// Alembic's `_normalize_depends_on`: drop a dependency that a versioned
+    /// ancestor also depends on. Only the other dependents of the same
+    /// target can imply it, so there is one walk per target with several
+    /// dependents, up `Revises` edges from all of them at once, no higher
+    /// than the highest of them.
     fn normalize_depends_on(&mut self) {
         let n = self.revs.len();
         let mut dependents: Vec<Vec<Ix>> = vec![Vec::new(); n];
@@ -893,41 +1085,43 @@ impl RevisionMap {
             }
         }
         let mut mark = vec![usize::MAX; n];
-        let mut walk_id = 0usize;
+        let mut implied: std::collections::HashSet<(Ix, Ix)> = Default::default();
+        for (d, members) in dependents.iter().enumerate() {
+            if members.len() < 2 {
+                continue;
+            }
+            let top = members.iter().map(|&m| self.vlevel[m]).max().unwrap_or(0);
+            let low = members.iter().map(|&m| self.vlevel[m]).min().unwrap_or(0);
+            if top == low {
+                continue; // none can be above another
+            }
+            let mut stack: Vec<Ix> = Vec::new();
+            for &m in members {
+                stack.extend(self.next[m].iter().copied());
+            }
+            while let Some(x) = stack.pop() {
+                work(1);
+                if mark[x] == d || self.vlevel[x] > top {
+                    continue;
+                }
+                mark[x] = d;
+                stack.extend(self.next[x].iter().copied());
+            }
+            for &m in members {
+                if mark[m] == d {
+                    implied.insert((m, d));
+                }
+            }
+        }
         for i in 0..n {
             if self.deps[i].is_empty() {
                 continue;
             }
-            let mut nd: Vec<Ix> = Vec::new();
-            for &d in &self.deps[i] {
-                let mut implied = false;
-                for &a in &dependents[d] {
-                    if a == i {
-                        continue;
-                    }
-                    // Is `a` a versioned ancestor of `i`?
-                    walk_id += 1;
-                    let floor = self.topo_pos[a];
-                    let mut stack = self.down[i].clone();
-                    while let Some(x) = stack.pop() {
-                        if x == a {
-                            implied = true;
-                            break;
-                        }
-                        if mark[x] == walk_id || self.topo_pos[x] < floor {
-                            continue;
-                        }
-                        mark[x] = walk_id;
-                        stack.extend(self.down[x].iter().copied());
-                    }
-                    if implied {
-                        break;
-                    }
-                }
-                if !implied {
-                    nd.push(d);
-                }
-            }
+            let nd: Vec<Ix> = self.deps[i]
+                .iter()
+                .copied()
+                .filter(|&d| !implied.contains(&(i, d)))
+                .collect();
             let mut all = self.down[i].clone();
             all.extend(nd.iter().copied());
             dedupe(&mut all);
@@ -938,44 +1132,149 @@ impl RevisionMap {
 
     /// Alembic's `_add_branches`: a label goes to every versioned descendant
     /// of its revision, and then down from the last node of that walk until
-    /// a branch point or merge point.
+    /// a branch point or merge point. The walk is depth-first, first child
+    /// last, so its last node is found by following first children to a
+    /// head; the run down from there is the unbranched segment that node
+    /// belongs to, which gets the label as a whole (the part above the
+    /// labelled revision has it already). Linear in revisions and labels.
     fn add_branches(&mut self) {
         let n = self.revs.len();
-        let mut labels: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); n];
-        let mut mark = vec![usize::MAX; n];
-        for i in 0..n {
-            if self.revs[i].branch_labels.is_empty() {
-                continue;
-            }
-            let own: Vec<String> = self.revs[i].branch_labels.clone();
-            // Depth-first, last pushed first, like Alembic's deque walk.
-            let mut stack = vec![i];
-            let mut last = i;
-            while let Some(x) = stack.pop() {
-                if mark[x] == i {
-                    continue;
-                }
-                mark[x] = i;
-                labels[x].extend(own.iter().cloned());
-                stack.extend(self.next[x].iter().copied());
-                last = x;
-            }
-            let mut p = last;
-            loop {
-                if self.all_next[p].len() > 1 || self.down[p].len() > 1 {
-                    break;
-                }
-                labels[p].extend(own.iter().cloned());
-                match self.down[p].first() {
-                    Some(&d) => p = d,
-                    None => break,
+        let is_stop = |m: &RevisionMap, p: Ix| m.all_next[p].len() > 1 || m.down[p].len() > 1;
+        let mut sets = LabelSets::default();
+        let mut label_id: HashMap<&str, u32> = HashMap::new();
+        for r in &self.revs {
+            for l in &r.branch_labels {
+                if !label_id.contains_key(l.as_str()) {
+                    label_id.insert(l.as_str(), sets.names.len() as u32);
+                    sets.names.push(l.clone());
                 }
             }
         }
-        self.labels = labels
+        // Persistent up-sets, parents first.
+        let mut up = vec![NONE; n];
+        let mut scratch = Vec::new();
+        for k in 0..n {
+            let i = self.topo[k];
+            work(1 + self.down[i].len());
+            let mut parents: Vec<u32> = self.down[i]
+                .iter()
+                .map(|&d| up[d])
+                .filter(|&s| s != NONE)
+                .collect();
+            parents.sort_unstable();
+            parents.dedup();
+            let base = match parents.len() {
+                0 => NONE,
+                1 => parents[0],
+                _ => {
+                    scratch.clear();
+                    sets.collect(&parents, &mut scratch);
+                    let size = scratch.len();
+                    match parents
+                        .iter()
+                        .copied()
+                        .find(|&p| sets.nodes[p as usize].size == size)
+                    {
+                        Some(p) => p, // the union is that parent's set
+                        None => {
+                            sets.nodes.push(LabelSetNode {
+                                own: Vec::new(),
+                                parents,
+                                size,
+                            });
+                            (sets.nodes.len() - 1) as u32
+                        }
+                    }
+                }
+            };
+            let own: Vec<u32> = self.revs[i]
+                .branch_labels
+                .iter()
+                .filter_map(|l| label_id.get(l.as_str()).copied())
+                .collect();
+            up[i] = if own.is_empty() {
+                base
+            } else {
+                let size = own.len()
+                    + if base == NONE {
+                        0
+                    } else {
+                        sets.nodes[base as usize].size
+                    };
+                sets.nodes.push(LabelSetNode {
+                    own,
+                    parents: if base == NONE { Vec::new() } else { vec![base] },
+                    size,
+                });
+                (sets.nodes.len() - 1) as u32
+            };
+        }
+        // Unbranched segments: the lowest revision of each.
+        let mut seg = vec![NONE; n];
+        for k in 0..n {
+            let i = self.topo[k];
+            if is_stop(self, i) {
+                continue;
+            }
+            seg[i] = match self.down[i].first() {
+                Some(&p) if !is_stop(self, p) => seg[p],
+                _ => i as u32,
+            };
+        }
+        // Where each label's descendant walk ends.
+        let mut last = vec![0; n];
+        for k in (0..n).rev() {
+            let i = self.topo[k];
+            last[i] = match self.next[i].first() {
+                Some(&c) => last[c],
+                None => i,
+            };
+        }
+        let mut extra: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (i, &l) in last.iter().enumerate() {
+            if self.revs[i].branch_labels.is_empty() {
+                continue;
+            }
+            if seg[l] == NONE {
+                continue;
+            }
+            let ids = self.revs[i]
+                .branch_labels
+                .iter()
+                .filter_map(|l| label_id.get(l.as_str()).copied());
+            extra.entry(seg[l]).or_default().extend(ids);
+        }
+        self.label_sets = sets;
+        self.up_labels = up;
+        self.seg = seg;
+        self.seg_extra = extra;
+    }
+
+    /// A revision's branch labels after propagation, sorted.
+    fn labels(&self, i: Ix) -> Vec<String> {
+        let extra = match self.seg[i] {
+            NONE => None,
+            s => self.seg_extra.get(&s),
+        };
+        if self.up_labels[i] == NONE && extra.is_none() {
+            return Vec::new();
+        }
+        let mut ids = Vec::new();
+        self.label_sets.collect(&[self.up_labels[i]], &mut ids);
+        if let Some(e) = extra {
+            ids.extend(e.iter().copied());
+        }
+        let mut out: Vec<String> = ids
             .into_iter()
-            .map(|s| s.into_iter().collect())
+            .map(|l| self.label_sets.names[l as usize].clone())
             .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn has_label(&self, i: Ix, label: &str) -> bool {
+        self.labels(i).iter().any(|l| l == label)
     }
 
     // ----------------------------------------------------------------- access
@@ -1033,10 +1332,10 @@ impl RevisionMap {
     }
 
     /// Branch labels of a revision after propagation (own and inherited), sorted.
-    pub fn branch_labels_of(&self, id: &str) -> &[String] {
+    pub fn branch_labels_of(&self, id: &str) -> Vec<String> {
         match self.index_of(id) {
-            Some(i) => &self.labels[i],
-            None => &[],
+            Some(i) => self.labels(i),
+            None => Vec::new(),
         }
     }
 
@@ -1099,6 +1398,7 @@ impl RevisionMap {
         let mut seen = std::collections::HashSet::new();
         let mut stack: Vec<Ix> = of.iter().filter_map(|s| self.index_of(s)).collect();
         while let Some(x) = stack.pop() {
+            work(1);
             if x == target {
                 return true;
             }
@@ -1110,6 +1410,166 @@ impl RevisionMap {
         false
     }
 
+    // ------------------------------------------------- head maintenance
+
+    fn lock_applied(&self) -> std::sync::MutexGuard<'_, Option<Applied>> {
+        match self.applied.0.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Reference counts for the applied revisions of `rows` (their ancestors,
+    /// dependencies included).
+    fn build_applied(&self, rows: &[String]) -> Applied {
+        let n = self.revs.len();
+        let known: Vec<Ix> = rows.iter().filter_map(|r| self.index_of(r)).collect();
+        let applied = self.ancestors(&known, true);
+        let mut cnt = vec![0u32; n];
+        for &k in &known {
+            cnt[k] += 1;
+        }
+        for (x, _) in applied.iter().enumerate().filter(|(_, &a)| a) {
+            work(self.norm_down[x].len());
+            for &d in &self.norm_down[x] {
+                cnt[d] += 1;
+            }
+        }
+        Applied {
+            rows: rows.to_vec(),
+            cnt,
+        }
+    }
+
+    /// For head maintenance (Alembic's ancestors of the other heads): for
+    /// each candidate, whether it is one of `rows` other than `excluded`, or
+    /// an ancestor (dependencies included) of one of them. Costs the
+    /// revisions only the excluded rows held up, no lower than the lowest
+    /// candidate; a plan's consecutive steps reuse one set of counts.
+    pub fn implied_by_other_rows(
+        &self,
+        rows: &[String],
+        excluded: &[&str],
+        candidates: &[&str],
+    ) -> Vec<bool> {
+        let cand: Vec<Option<Ix>> = candidates.iter().map(|c| self.index_of(c)).collect();
+        let Some(floor) = cand.iter().flatten().map(|&c| self.level[c]).min() else {
+            return vec![false; candidates.len()];
+        };
+        let mut guard = self.lock_applied();
+        if guard.as_ref().is_none_or(|a| a.rows != rows) {
+            *guard = Some(self.build_applied(rows));
+        }
+        let Some(a) = guard.as_mut() else {
+            return vec![false; candidates.len()];
+        };
+        let mut undo: Vec<Ix> = Vec::new();
+        let mut stack: Vec<Ix> = Vec::new();
+        for e in excluded {
+            let Some(x) = self.index_of(e) else { continue };
+            for _ in rows.iter().filter(|r| r.as_str() == *e) {
+                if a.cnt[x] > 0 {
+                    a.cnt[x] -= 1;
+                    undo.push(x);
+                    if a.cnt[x] == 0 {
+                        stack.push(x);
+                    }
+                }
+            }
+        }
+        while let Some(x) = stack.pop() {
+            for &d in &self.norm_down[x] {
+                work(1);
+                if self.level[d] >= floor && a.cnt[d] > 0 {
+                    a.cnt[d] -= 1;
+                    undo.push(d);
+                    if a.cnt[d] == 0 {
+                        stack.push(d);
+                    }
+                }
+            }
+        }
+        let out = cand
+            .iter()
+            .map(|c| c.is_some_and(|c| a.cnt[c] > 0))
+            .collect();
+        for x in undo {
+            a.cnt[x] += 1;
+        }
+        out
+    }
+
+    /// For an unmerge from the only row `id`: for each normalized down
+    /// revision, whether it is an ancestor of another one.
+    pub fn down_revisions_implied_by_siblings(&self, rows: &[String], id: &str) -> Vec<bool> {
+        let Some(r) = self.index_of(id) else {
+            return Vec::new();
+        };
+        let mut guard = self.lock_applied();
+        if guard.as_ref().is_none_or(|a| a.rows != rows) {
+            *guard = Some(self.build_applied(rows));
+        }
+        let Some(a) = guard.as_ref() else {
+            return vec![false; self.norm_down[r].len()];
+        };
+        // `r` is applied and counts once on each; another applied revision
+        // above `d` lies under `r`, so under another down revision.
+        self.norm_down[r]
+            .iter()
+            .map(|&d| {
+                let as_row = rows.iter().filter(|x| x.as_str() == self.id(d)).count() as u32;
+                a.cnt[d] >= 2 + as_row
+            })
+            .collect()
+    }
+
+    /// Tells the head-maintenance cache that the rows went from `before` to
+    /// `after` by inserting `added` and removing `removed`.
+    pub fn rows_moved(
+        &self,
+        before: &[String],
+        added: &[&str],
+        removed: &[&str],
+        after: &[String],
+    ) {
+        let mut guard = self.lock_applied();
+        let Some(a) = guard.as_mut() else { return };
+        if a.rows != before {
+            *guard = None;
+            return;
+        }
+        let mut ok = true;
+        for x in added.iter().filter_map(|x| self.index_of(x)) {
+            let mut stack = vec![x];
+            while let Some(y) = stack.pop() {
+                work(1);
+                a.cnt[y] += 1;
+                if a.cnt[y] == 1 {
+                    stack.extend(self.norm_down[y].iter().copied());
+                }
+            }
+        }
+        for x in removed.iter().filter_map(|x| self.index_of(x)) {
+            let mut stack = vec![x];
+            while let Some(y) = stack.pop() {
+                work(1);
+                if a.cnt[y] == 0 {
+                    ok = false;
+                    break;
+                }
+                a.cnt[y] -= 1;
+                if a.cnt[y] == 0 {
+                    stack.extend(self.norm_down[y].iter().copied());
+                }
+            }
+        }
+        if ok {
+            a.rows = after.to_vec();
+        } else {
+            *guard = None;
+        }
+    }
+
     // ------------------------------------------------------------- closures
 
     /// Ancestors (inclusive) as a mask; with deps via normalized down revisions.
@@ -1117,6 +1577,7 @@ impl RevisionMap {
         let mut m = Marks::new(self.revs.len());
         let mut stack: Vec<Ix> = start.to_vec();
         while let Some(x) = stack.pop() {
+            work(1);
             if m.seen[x] {
                 continue;
             }
@@ -1136,6 +1597,7 @@ impl RevisionMap {
         let mut m = Marks::new(self.revs.len());
         let mut stack: Vec<Ix> = start.to_vec();
         while let Some(x) = stack.pop() {
+            work(1);
             if m.seen[x] {
                 continue;
             }
@@ -1168,6 +1630,7 @@ impl RevisionMap {
             let mut overlaps = Vec::new();
             let mut stack = vec![t];
             while let Some(x) = stack.pop() {
+                work(1);
                 if x != t && is_target[x] && !overlaps.contains(&x) {
                     overlaps.push(x);
                 }
@@ -1298,6 +1761,14 @@ impl RevisionMap {
         check: &str,
         deps: bool,
     ) -> Result<Vec<Ix>, RevisionError> {
+        Ok(match self.lineage_mask(check, deps)? {
+            Some(lin) => targets.iter().copied().filter(|&t| lin[t]).collect(),
+            None => targets.to_vec(),
+        })
+    }
+
+    /// The lineage `filter_for_lineage` keeps (None: everything).
+    fn lineage_mask(&self, check: &str, deps: bool) -> Result<Option<Vec<bool>>, RevisionError> {
         let (ids, label) = self.resolve_number(Some(check))?;
         let mut shares = Vec::new();
         if let Some(l) = &label {
@@ -1311,10 +1782,9 @@ impl RevisionMap {
             }
         }
         if shares.is_empty() {
-            return Ok(targets.to_vec());
+            return Ok(None);
         }
-        let lin = self.lineage(&shares, deps);
-        Ok(targets.iter().copied().filter(|&t| lin[t]).collect())
+        Ok(Some(self.lineage(&shares, deps)))
     }
 
     /// Alembic's `_resolve_branch`: a label, or any id/prefix used as one.
@@ -1396,7 +1866,7 @@ impl RevisionMap {
                         // branch@-n: walk down from the (real) heads.
                         let mut heads = self.real_heads.clone();
                         if let Some(l) = &label {
-                            heads.retain(|&h| self.labels[h].iter().any(|x| x == l));
+                            heads.retain(|&h| self.has_label(h, l));
                         }
                         let mut out = Vec::new();
                         for h in heads {
@@ -1459,7 +1929,13 @@ impl RevisionMap {
     ) -> Result<Pos, RevisionError> {
         let mut initial = start;
         let mut remaining = steps.unsigned_abs();
+        // The branch's lineage, once for the whole walk.
+        let lineage = match label {
+            Some(l) if steps > 0 => self.lineage_mask(l, false)?,
+            _ => None,
+        };
         while remaining > 0 {
+            work(1);
             remaining -= 1;
             let children: Vec<Pos> = if steps > 0 {
                 let up: Vec<Ix> = match initial {
@@ -1467,8 +1943,8 @@ impl RevisionMap {
                     Pos::Rev(i) => self.next[i].clone(),
                     Pos::Base => return Err(RevisionError::WalkedTooFar),
                 };
-                let up = match label {
-                    Some(l) => self.filter_for_lineage(&up, l, false)?,
+                let up = match &lineage {
+                    Some(lin) => up.into_iter().filter(|&u| lin[u]).collect(),
                     None => up,
                 };
                 up.into_iter().map(Pos::Rev).collect()
@@ -1751,11 +2227,12 @@ impl RevisionMap {
             if let Some((branch, _)) = l.split_once('@') {
                 let mut branch = branch.to_string();
                 if let Some(br) = self.get_revision(Some(&branch))? {
-                    if self.revs[br].id == branch && self.labels[br].len() == 1 {
-                        branch = self.labels[br][0].clone();
+                    let labels = self.labels(br);
+                    if self.revs[br].id == branch && labels.len() == 1 {
+                        branch = labels[0].clone();
                     }
                 }
-                targets.retain(|&t| self.labels[t].contains(&branch));
+                targets.retain(|&t| self.has_label(t, &branch));
             }
         }
         let required = self.closure_checked(&targets, false, true)?;
@@ -1893,7 +2370,6 @@ impl RevisionMap {
             }
         }
         let mut down_p: Vec<Vec<Ix>> = vec![Vec::new(); n];
-        let mut up_p: Vec<Vec<Ix>> = vec![Vec::new(); n];
         let mut mark = vec![usize::MAX; n];
         for y in 0..n {
             if !in_todo[y] {
@@ -1901,13 +2377,13 @@ impl RevisionMap {
             }
             let mut stack: Vec<Ix> = self.norm_down[y].clone();
             while let Some(c) = stack.pop() {
+                work(1);
                 if mark[c] == y {
                     continue;
                 }
                 mark[c] = y;
                 if in_todo[c] {
                     down_p[y].push(c);
-                    up_p[c].push(y);
                 } else if reach[c] {
                     stack.extend(self.norm_down[c].iter().copied());
                 }
@@ -1938,35 +2414,24 @@ impl RevisionMap {
         let mut out = Vec::with_capacity(total);
         let mut idx = 0usize;
         let mut emitted = vec![false; n];
-        let mut visit = vec![usize::MAX; n];
-        let mut visit_gen = 0usize;
+        let mut reach = Reach::new(n);
         while !lane_heads.is_empty() {
+            work(1);
             if idx >= lane_heads.len() {
                 idx = 0;
             }
             let cand = lane_heads[idx];
             if pending[cand] > 0 {
-                // Find the first lane (lowest seq) whose head descends from cand.
-                visit_gen += 1;
-                let mut best: Option<usize> = None;
-                let mut stack: Vec<Ix> = up_p[cand].clone();
-                while let Some(y) = stack.pop() {
-                    if emitted[y] || visit[y] == visit_gen {
-                        continue;
-                    }
-                    visit[y] = visit_gen;
-                    if let Some(s) = lane_of[y] {
-                        best = Some(best.map_or(s, |b: usize| b.min(s)));
-                    }
-                    stack.extend(up_p[y].iter().copied());
+                // Another lane's head descends from cand: go to the first
+                // such lane (Alembic scans the heads in order).
+                let found = (0..lane_heads.len())
+                    .filter(|&j| j != idx)
+                    .find(|&j| reach.test(self, &down_p, lane_heads[j], cand));
+                if let Some(j) = found {
+                    idx = j;
+                    continue;
                 }
-                match best.and_then(|s| lane_seq.binary_search(&s).ok()) {
-                    Some(j) if j != idx => {
-                        idx = j;
-                        continue;
-                    }
-                    _ => {} // cannot happen in a consistent walk; emit to make progress
-                }
+                // Cannot happen in a consistent walk; emit to make progress.
             }
             if in_todo[cand] && !emitted[cand] {
                 out.push(cand);
@@ -2347,7 +2812,7 @@ impl RevisionMap {
         for s in specs {
             match self.get_revision(Some(s))? {
                 Some(i) => {
-                    if self.labels[i].contains(s) {
+                    if self.has_label(i, s) {
                         out.push(s.clone());
                     } else {
                         out.push(self.id(i).to_string());
@@ -3260,5 +3725,285 @@ mod tests {
         let revs = branchy(1112);
         assert!(revs.len() > 10_000);
         exercise(revs);
+    }
+
+    /// The label propagation as first written (one walk per labelled
+    /// revision): the reference for the linear one.
+    fn reference_labels(map: &RevisionMap) -> Vec<Vec<String>> {
+        let n = map.revs.len();
+        let mut labels: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); n];
+        let mut mark = vec![usize::MAX; n];
+        for i in 0..n {
+            if map.revs[i].branch_labels.is_empty() {
+                continue;
+            }
+            let own = map.revs[i].branch_labels.clone();
+            let mut stack = vec![i];
+            let mut last = i;
+            while let Some(x) = stack.pop() {
+                if mark[x] == i {
+                    continue;
+                }
+                mark[x] = i;
+                labels[x].extend(own.iter().cloned());
+                stack.extend(map.next[x].iter().copied());
+                last = x;
+            }
+            let mut p = last;
+            loop {
+                if map.all_next[p].len() > 1 || map.down[p].len() > 1 {
+                    break;
+                }
+                labels[p].extend(own.iter().cloned());
+                match map.down[p].first() {
+                    Some(&d) => p = d,
+                    None => break,
+                }
+            }
+        }
+        labels
+            .into_iter()
+            .map(|s| s.into_iter().collect())
+            .collect()
+    }
+
+    /// The dependency normalization as first written.
+    fn reference_norm_deps(map: &RevisionMap) -> Vec<Vec<Ix>> {
+        let n = map.revs.len();
+        (0..n)
+            .map(|i| {
+                let anc = {
+                    let mut m = map.ancestors(&map.down[i], false);
+                    m[i] = false;
+                    m
+                };
+                map.deps[i]
+                    .iter()
+                    .copied()
+                    .filter(|&d| !(0..n).any(|a| anc[a] && map.deps[a].contains(&d)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, .. Default::default() })]
+
+        /// Labels and normalized dependencies equal the direct definitions.
+        #[test]
+        fn linear_label_spreading_and_normalization_match_the_walks(
+            spec in proptest::collection::vec((0u16..1000, 0u16..1000, 0u16..1000, 0u8..12), 1..30)
+        ) {
+            let id = |i: usize| format!("{:04x}{:08x}", 0xb000 + i, i * 7919);
+            let mut revs = Vec::new();
+            for (i, &(p1, p2, dp, kind)) in spec.iter().enumerate() {
+                let mut down = Vec::new();
+                if i > 0 && kind > 1 {
+                    down.push(id(p1 as usize % i));
+                    if kind > 8 {
+                        let second = id(p2 as usize % i);
+                        if !down.contains(&second) {
+                            down.push(second);
+                        }
+                    }
+                }
+                let mut deps = Vec::new();
+                if i > 1 && kind % 3 == 0 {
+                    deps.push(id(dp as usize % i));
+                }
+                let labels = if kind % 4 == 1 { vec![format!("l{i}")] } else { Vec::new() };
+                revs.push(RevisionInfo {
+                    id: id(i),
+                    down_revisions: down,
+                    branch_labels: labels,
+                    depends_on: deps,
+                    ..Default::default()
+                });
+            }
+            let map = RevisionMap::new(revs).expect("valid");
+            let want = reference_labels(&map);
+            for (i, w) in want.iter().enumerate() {
+                proptest::prop_assert_eq!(&map.labels(i), w, "labels of {}", map.id(i));
+            }
+            let want = reference_norm_deps(&map);
+            proptest::prop_assert_eq!(&map.norm_deps, &want);
+        }
+    }
+
+    // ------------------------------------------------------ work at scale
+
+    fn hex(i: usize) -> String {
+        format!("{:012x}", 0x5000_0000_0000u64 + i as u64)
+    }
+
+    fn info(i: usize, down: Vec<usize>, labels: Vec<String>, deps: Vec<usize>) -> RevisionInfo {
+        RevisionInfo {
+            id: hex(i),
+            down_revisions: down.into_iter().map(hex).collect(),
+            branch_labels: labels,
+            depends_on: deps.into_iter().map(hex).collect(),
+            doc: format!("r{i}"),
+            ..Default::default()
+        }
+    }
+
+    /// Adversarial shapes of about `n` revisions.
+    fn shapes(n: usize) -> Vec<(&'static str, Vec<RevisionInfo>)> {
+        let mut out = Vec::new();
+        // A chain with a branch label on every other revision.
+        out.push((
+            "labelled chain",
+            (0..n)
+                .map(|i| {
+                    let labels = if i % 2 == 0 {
+                        vec![format!("l{i}")]
+                    } else {
+                        vec![]
+                    };
+                    info(i, if i == 0 { vec![] } else { vec![i - 1] }, labels, vec![])
+                })
+                .collect(),
+        ));
+        // Two long parallel branches from one root, joined at the top; each
+        // revision of the first depends on its twin in the second.
+        let half = n / 2;
+        let mut v = vec![info(0, vec![], vec![], vec![])];
+        for k in 1..half {
+            let a = 2 * k - 1;
+            let b = 2 * k;
+            let pa = if k == 1 { 0 } else { a - 2 };
+            let pb = if k == 1 { 0 } else { b - 2 };
+            v.push(info(a, vec![pa], vec![], vec![b]));
+            v.push(info(b, vec![pb], vec![], vec![]));
+        }
+        let top = 2 * half - 1;
+        v.push(info(top, vec![top - 2, top - 1], vec![], vec![]));
+        out.push(("parallel branches with dependencies", v));
+        // Every revision of a chain depends on one early revision of another root.
+        out.push((
+            "many dependents of one target",
+            (0..n)
+                .map(|i| match i {
+                    0 | 1 => info(i, vec![], vec![], vec![]),
+                    _ => info(i, vec![if i == 2 { 0 } else { i - 1 }], vec![], vec![1]),
+                })
+                .collect(),
+        ));
+        // Many labelled branches of 10 from one root, each a head.
+        let mut v = vec![info(0, vec![], vec![], vec![])];
+        let mut i = 1;
+        while i + 10 <= n {
+            for k in 0..10 {
+                let labels = if k == 0 {
+                    vec![format!("b{i}")]
+                } else {
+                    vec![]
+                };
+                v.push(info(
+                    i + k,
+                    vec![if k == 0 { 0 } else { i + k - 1 }],
+                    labels,
+                    vec![],
+                ));
+            }
+            i += 10;
+        }
+        out.push(("many labelled branches", v));
+        // A ladder: b(k) merges b(k-1) and a(k); a labelled root on each side.
+        let mut v = vec![
+            info(0, vec![], vec!["left".into()], vec![]),
+            info(1, vec![0], vec!["right".into()], vec![]),
+        ];
+        for k in 1..n / 2 {
+            let a = 2 * k;
+            let b = 2 * k + 1;
+            v.push(info(a, vec![a - 2], vec![], vec![]));
+            v.push(info(b, vec![b - 2, a], vec![], vec![]));
+        }
+        out.push(("ladder", v));
+        // Two long branches from one root, never merged, and many roots.
+        out.push((
+            "two unmerged branches",
+            (0..n)
+                .map(|i| {
+                    info(
+                        i,
+                        if i < 3 {
+                            vec![0].into_iter().filter(|_| i > 0).collect()
+                        } else {
+                            vec![i - 2]
+                        },
+                        vec![],
+                        vec![],
+                    )
+                })
+                .collect(),
+        ));
+        out.push((
+            "many roots",
+            (0..n)
+                .map(|i| {
+                    info(
+                        i,
+                        if i % 5 == 0 { vec![] } else { vec![i - 1] },
+                        vec![],
+                        vec![],
+                    )
+                })
+                .collect(),
+        ));
+        out
+    }
+
+    /// Graph work of building the map and of the inspection commands and a
+    /// full upgrade and downgrade with head maintenance.
+    fn work_for(revs: Vec<RevisionInfo>) -> (u64, u64, u64) {
+        take_work();
+        let map = RevisionMap::new(revs).expect("valid");
+        let build = take_work();
+        let heads: Vec<String> = map.heads().iter().map(|s| s.to_string()).collect();
+        let h = crate::script::display::heads_lines(&map, false, false);
+        assert!(!h.is_empty());
+        let hist = map.history(None, &[]).expect("history");
+        assert_eq!(hist.len(), map.len());
+        map.effective_current(&heads).expect("current");
+        let inspect = take_work();
+        let mut rows = Vec::new();
+        for st in &map.upgrade_plan(&[], "heads").expect("upgrade") {
+            apply_step(&map, st, &mut rows).expect("up step");
+        }
+        for st in &map.downgrade_plan(&rows, "base").expect("downgrade") {
+            apply_step(&map, st, &mut rows).expect("down step");
+        }
+        assert!(rows.is_empty());
+        (build, inspect, take_work())
+    }
+
+    #[test]
+    fn graph_work_stays_linear_on_adversarial_shapes() {
+        let small = shapes(5_000);
+        let large = shapes(10_000);
+        for ((name, s), (_, l)) in small.into_iter().zip(large) {
+            let (ns, nl) = (s.len() as u64, l.len() as u64);
+            let ws = work_for(s);
+            let wl = work_for(l);
+            eprintln!("{name}: n={ns} {ws:?}, n={nl} {wl:?}");
+            for (what, a, b) in [
+                ("build", ws.0, wl.0),
+                ("heads/history/current", ws.1, wl.1),
+                ("upgrade heads + downgrade base", ws.2, wl.2),
+            ] {
+                // Linear: a bounded cost per revision, and doubling N about
+                // doubles the work (quadratic would quadruple it).
+                assert!(
+                    b <= 40 * nl,
+                    "{name}: {what} did {b} units for {nl} revisions"
+                );
+                assert!(
+                    b * 10 <= a.max(ns) * 25,
+                    "{name}: {what} grew from {a} to {b} when N doubled"
+                );
+            }
+        }
     }
 }
