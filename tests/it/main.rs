@@ -6,6 +6,7 @@ mod core;
 mod errors;
 mod examples;
 mod graph;
+mod perf_guard;
 mod revision;
 mod safety;
 mod support;

@@ -1,0 +1,482 @@
+//! The performance guard: tests that count work instead of timing it, so
+//! they cannot flake on a busy machine, and fail when a change makes the cost
+//! per revision grow with the number of revisions (the benchmark in bench/
+//! measures the time).
+//!
+//! - every revision file is opened exactly once per command (inotify);
+//! - the database round trips of `upgrade head` and `downgrade base` grow by a
+//!   small constant per revision, counted on the wire by a proxy between
+//!   `migrate` and PostgreSQL (ReadyForQuery messages) or MariaDB (commands);
+//! - an SQLite run is one transaction (its journal is created once), and the
+//!   `--sql` output holds a fixed number of statements per revision;
+//! - the instructions `heads`, `history`, `current` and `upgrade --sql` execute
+//!   (valgrind's callgrind, exact and repeatable) grow linearly with N.
+
+use crate::support::*;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Writes `n` linear revisions, each creating one table.
+fn linear_project(kind: Db, n: usize) -> Project {
+    let p = Project::new(kind);
+    write_linear(&p, n);
+    p
+}
+
+fn rev(i: usize) -> String {
+    format!("{:012x}", 0xa000_0000_0000u64 + i as u64)
+}
+
+fn write_linear(p: &Project, n: usize) {
+    for i in 0..n {
+        let parent = if i == 0 { String::new() } else { rev(i - 1) };
+        let parents: Vec<&str> = if i == 0 { vec![] } else { vec![&parent] };
+        p.revision(
+            &rev(i),
+            &parents,
+            &create_table(&format!("t{i}")),
+            &drop_table(&format!("t{i}")),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- files read once (inotify)
+
+#[cfg(target_os = "linux")]
+mod inotify {
+    use std::collections::HashMap;
+    use std::ffi::CString;
+    use std::fs::File;
+    use std::io::Read;
+    use std::os::unix::io::FromRawFd;
+    use std::path::Path;
+
+    extern "C" {
+        fn inotify_init1(flags: i32) -> i32;
+        fn inotify_add_watch(fd: i32, path: *const std::ffi::c_char, mask: u32) -> i32;
+    }
+    pub const IN_OPEN: u32 = 0x20;
+    pub const IN_CLOSE_NOWRITE: u32 = 0x10;
+    pub const IN_CREATE: u32 = 0x100;
+    pub const IN_DELETE: u32 = 0x200;
+    const IN_ISDIR: u32 = 0x4000_0000;
+    const IN_NONBLOCK: i32 = 0o4000;
+    const IN_CLOEXEC: i32 = 0o2_000_000;
+
+    /// A watch on one folder; `take` returns how often each event hit each file name.
+    pub struct Watch {
+        file: File,
+    }
+
+    impl Watch {
+        pub fn new(dir: &Path, mask: u32) -> Watch {
+            let fd = unsafe { inotify_init1(IN_NONBLOCK | IN_CLOEXEC) };
+            assert!(
+                fd >= 0,
+                "inotify_init1: {}",
+                std::io::Error::last_os_error()
+            );
+            let file = unsafe { File::from_raw_fd(fd) };
+            let c = CString::new(dir.to_str().unwrap()).unwrap();
+            let wd = unsafe { inotify_add_watch(fd, c.as_ptr(), mask) };
+            assert!(
+                wd >= 0,
+                "inotify_add_watch: {}",
+                std::io::Error::last_os_error()
+            );
+            Watch { file }
+        }
+
+        /// (mask bit, file name) → count, for the events queued so far (folders left out).
+        pub fn take(&mut self) -> HashMap<(u32, String), usize> {
+            let mut counts = HashMap::new();
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = match self.file.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("reading inotify events: {e}"),
+                };
+                let mut off = 0;
+                while off + 16 <= n {
+                    let mask = u32::from_ne_bytes(buf[off + 4..off + 8].try_into().unwrap());
+                    let len =
+                        u32::from_ne_bytes(buf[off + 12..off + 16].try_into().unwrap()) as usize;
+                    let name = &buf[off + 16..off + 16 + len];
+                    let name = String::from_utf8_lossy(name)
+                        .trim_end_matches('\0')
+                        .to_string();
+                    assert!(mask & 0x4000 == 0, "the inotify queue overflowed");
+                    if mask & IN_ISDIR == 0 {
+                        for bit in [IN_OPEN, IN_CLOSE_NOWRITE, IN_CREATE, IN_DELETE] {
+                            if mask & bit != 0 {
+                                *counts.entry((bit, name.clone())).or_insert(0) += 1;
+                            }
+                        }
+                    }
+                    off += 16 + len;
+                }
+            }
+            counts
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn each_revision_file_is_opened_once_per_command() {
+    use inotify::*;
+    const N: usize = 300;
+    let p = linear_project(Db::Sqlite, N);
+    let names: Vec<String> = std::fs::read_dir(p.versions_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), N);
+    // IN_CLOSE_NOWRITE is watched too so that two opens of one file are never
+    // merged into one event (inotify merges identical consecutive events).
+    let mut watch = Watch::new(&p.versions_dir(), IN_OPEN | IN_CLOSE_NOWRITE);
+    for args in [
+        &["heads"][..],
+        &["history"],
+        &["current"],
+        &["upgrade", "head"],
+        &["current"],
+        &["upgrade", "head", "--sql"],
+        &["downgrade", "base"],
+        &["check", "--offline"],
+    ] {
+        watch.take();
+        p.run(args).ok();
+        let counts = watch.take();
+        for name in &names {
+            let opened = counts.get(&(IN_OPEN, name.clone())).copied().unwrap_or(0);
+            assert_eq!(
+                opened, 1,
+                "`migrate {}` opened {name} {opened} times; every revision file must be read exactly once",
+                args.join(" ")
+            );
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_sqlite_upgrade_is_one_transaction_whatever_the_number_of_revisions() {
+    use inotify::*;
+    const N: usize = 200;
+    let p = linear_project(Db::Sqlite, N);
+    let db_path = p.db.path.clone().unwrap();
+    let db_name = db_path.file_name().unwrap().to_string_lossy().into_owned();
+    let journal = format!("{db_name}-journal");
+    let mut watch = Watch::new(db_path.parent().unwrap(), IN_CREATE);
+    for args in [&["upgrade", "head"][..], &["downgrade", "base"]] {
+        watch.take();
+        p.run(args).ok();
+        let created = watch
+            .take()
+            .get(&(IN_CREATE, journal.clone()))
+            .copied()
+            .unwrap_or(0);
+        // One write transaction: its rollback journal is created once (a commit
+        // per revision would create it N times).
+        assert!(
+            created <= 2,
+            "`migrate {}` of {N} revisions created the SQLite journal {created} times: one transaction per run is expected",
+            args.join(" ")
+        );
+    }
+}
+
+// ---------------------------------------------------------------- round trips on the wire
+
+/// A TCP proxy in front of a database server that counts round trips: the
+/// PostgreSQL server's ReadyForQuery messages, or the MySQL client's commands
+/// (packets with sequence id 0).
+struct Proxy {
+    port: u16,
+    count: Arc<AtomicUsize>,
+}
+
+#[derive(Clone, Copy)]
+enum Wire {
+    Postgres,
+    MySql,
+}
+
+impl Proxy {
+    fn start(upstream: String, wire: Wire) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = count.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let server = TcpStream::connect(&upstream).unwrap();
+                let (c1, s1) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let c2 = c.clone();
+                // client → server
+                std::thread::spawn(move || match wire {
+                    Wire::MySql => pump(c1, s1, |buf| count_mysql_commands(buf, &c2)),
+                    Wire::Postgres => pump(c1, s1, |_| {}),
+                });
+                let c3 = c.clone();
+                // server → client
+                std::thread::spawn(move || match wire {
+                    Wire::Postgres => {
+                        let mut st = PgStream::default();
+                        pump(server, client, |buf| st.feed(buf, &c3))
+                    }
+                    Wire::MySql => pump(server, client, |_| {}),
+                });
+            }
+        });
+        Proxy { port, count }
+    }
+
+    fn take(&self) -> usize {
+        self.count.swap(0, Ordering::SeqCst)
+    }
+}
+
+/// Copies `from` to `to`, showing every chunk to `see`, until either side closes.
+fn pump(mut from: TcpStream, mut to: TcpStream, mut see: impl FnMut(&[u8])) {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        see(&buf[..n]);
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
+}
+
+/// Server → client PostgreSQL messages: a type byte and a 4-byte length (counting itself).
+#[derive(Default)]
+struct PgStream {
+    pending: Vec<u8>,
+}
+
+impl PgStream {
+    fn feed(&mut self, buf: &[u8], count: &AtomicUsize) {
+        self.pending.extend_from_slice(buf);
+        let mut off = 0;
+        while self.pending.len() >= off + 5 {
+            let len =
+                u32::from_be_bytes(self.pending[off + 1..off + 5].try_into().unwrap()) as usize;
+            if self.pending.len() < off + 1 + len {
+                break;
+            }
+            if self.pending[off] == b'Z' {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+            off += 1 + len;
+        }
+        self.pending.drain(..off);
+    }
+}
+
+/// Client → server MySQL packets: 3-byte length, sequence id; a command starts at sequence 0.
+/// (Chunks are whole packets here: the client writes each command in one go.)
+fn count_mysql_commands(buf: &[u8], count: &AtomicUsize) {
+    let mut off = 0;
+    while buf.len() >= off + 4 {
+        let len = buf[off] as usize | (buf[off + 1] as usize) << 8 | (buf[off + 2] as usize) << 16;
+        if buf[off + 3] == 0 {
+            count.fetch_add(1, Ordering::SeqCst);
+            if std::env::var("PG_DEBUG_WIRE").is_ok() {
+                let end = (off + 4 + len).min(buf.len()).min(off + 90);
+                eprintln!(
+                    "CMD {:02x} {}",
+                    buf[off + 4],
+                    String::from_utf8_lossy(&buf[off + 5..end])
+                );
+            }
+        }
+        off += 4 + len;
+    }
+}
+
+/// The URL of `url` with its host and port replaced by the proxy's.
+fn through(url: &str, port: u16) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (auth_host, path) = rest.split_once('/').unwrap();
+    let auth = auth_host
+        .rsplit_once('@')
+        .map(|(a, _)| format!("{a}@"))
+        .unwrap_or_default();
+    format!("{scheme}://{auth}127.0.0.1:{port}/{path}")
+}
+
+fn host_port(url: &str) -> String {
+    let rest = url.split_once("://").unwrap().1;
+    let host = rest.split_once('/').unwrap().0;
+    host.rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(host)
+        .to_string()
+}
+
+/// Round trips of `upgrade head` then `downgrade base` for `n` linear revisions.
+fn round_trips(kind: Db, n: usize) -> (usize, usize) {
+    let p = linear_project(kind, n);
+    let wire = match kind {
+        Db::Postgres => Wire::Postgres,
+        Db::MySql => Wire::MySql,
+        Db::Sqlite => unreachable!(),
+    };
+    let proxy = Proxy::start(host_port(&p.db.url), wire);
+    let mut url = through(&p.db.url, proxy.port);
+    if kind == Db::Postgres {
+        url.push_str(if url.contains('?') { "&" } else { "?" });
+        url.push_str("sslmode=disable");
+    }
+    p.run(&["--url", &url, "upgrade", "head"]).ok();
+    let up = proxy.take();
+    assert_eq!(p.db.versions(), vec![rev(n - 1)]);
+    p.run(&["--url", &url, "downgrade", "base"]).ok();
+    let down = proxy.take();
+    assert!(p.db.versions_or_empty().is_empty());
+    (up, down)
+}
+
+#[test]
+fn database_round_trips_grow_by_a_constant_per_revision() {
+    // A run costs a constant (connect, lock, version table) plus a few round
+    // trips per revision (its statement, the version row, the audit log); a
+    // walk or a query per revision over all revisions (quadratic) shows here
+    // as thousands more. Measured when this was written: 5 per revision on
+    // PostgreSQL, 14 on MariaDB (where each audit-log statement with an
+    // inlined value is prepared, executed and closed anew).
+    const PER_REVISION: usize = 16;
+    for kind in [Db::Postgres, Db::MySql] {
+        let (n1, n2) = (40, 80);
+        let (up1, down1) = round_trips(kind, n1);
+        let (up2, down2) = round_trips(kind, n2);
+        assert!(up1 > 0 && down1 > 0, "{kind:?}: the proxy counted nothing");
+        for (what, a, b) in [("upgrade head", up1, up2), ("downgrade base", down1, down2)] {
+            let per_revision = b.saturating_sub(a) as f64 / (n2 - n1) as f64;
+            eprintln!("{kind:?} {what}: {a} round trips for {n1} revisions, {b} for {n2} ({per_revision:.2} per revision)");
+            assert!(
+                b.saturating_sub(a) <= PER_REVISION * (n2 - n1),
+                "{kind:?} {what}: {a} round trips for {n1} revisions but {b} for {n2}: more than {PER_REVISION} per revision"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------- statements in --sql output
+
+fn statements(sql: &str) -> usize {
+    sql.matches(";\n\n").count()
+}
+
+#[test]
+fn sql_output_has_a_fixed_number_of_statements_per_revision() {
+    for kind in ALL {
+        let n1 = 50;
+        let p = linear_project(kind, n1);
+        let up1 = p.run(&["upgrade", "head", "--sql"]).ok().stdout;
+        let down1 = p.run(&["downgrade", "head:base", "--sql"]).ok().stdout;
+        write_more(&p, n1, 2 * n1);
+        let up2 = p.run(&["upgrade", "head", "--sql"]).ok().stdout;
+        let down2 = p.run(&["downgrade", "head:base", "--sql"]).ok().stdout;
+        for (what, a, b) in [("upgrade", &up1, &up2), ("downgrade", &down1, &down2)] {
+            // One statement of the revision's own plus one version-table row each.
+            assert_eq!(
+                statements(b) - statements(a),
+                2 * n1,
+                "{kind:?} {what} --sql: {} statements for {n1} revisions, {} for {}",
+                statements(a),
+                statements(b),
+                2 * n1
+            );
+            // One transaction for the whole run where DDL is transactional.
+            assert!(b.matches("BEGIN;").count() <= 1, "{kind:?} {what}: {b}");
+        }
+    }
+}
+
+fn write_more(p: &Project, from: usize, to: usize) {
+    for i in from..to {
+        let parent = rev(i - 1);
+        p.revision(
+            &rev(i),
+            &[&parent],
+            &create_table(&format!("t{i}")),
+            &drop_table(&format!("t{i}")),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- instructions (callgrind)
+
+/// Instructions `migrate ARGS` executes in `dir`, counted by callgrind.
+fn instructions(dir: &Path, args: &[&str]) -> u64 {
+    let bin = assert_cmd::cargo::cargo_bin("migrate");
+    let out = std::process::Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(&bin)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_CONFIG")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("valgrind is needed to count instructions ({e}): `apt-get install valgrind`")
+        });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "migrate {args:?} under valgrind failed:\n{stderr}"
+    );
+    stderr
+        .lines()
+        .find_map(|l| l.split("Collected :").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no instruction count in valgrind's output:\n{stderr}"))
+}
+
+#[test]
+fn graph_commands_execute_linearly_many_instructions() {
+    // 10x the revisions may cost at most 15x the instructions: linear code
+    // gives under 10x (the start-up is fixed), quadratic code about 100x.
+    let (n1, n2) = (200, 2000);
+    let small = linear_project(Db::Sqlite, n1);
+    let big = linear_project(Db::Sqlite, n2);
+    for p in [&small, &big] {
+        p.run(&["stamp", "head"]).ok();
+    }
+    let mut seen = HashMap::new();
+    for args in [
+        &["heads"][..],
+        &["history"],
+        &["current"],
+        &["upgrade", "head", "--sql"],
+        &["downgrade", "head:base", "--sql"],
+    ] {
+        let a = instructions(small.path(), args);
+        let b = instructions(big.path(), args);
+        let ratio = b as f64 / a as f64;
+        eprintln!(
+            "migrate {}: {a} instructions at {n1}, {b} at {n2} ({ratio:.1}x)",
+            args.join(" ")
+        );
+        seen.insert(args.join(" "), ratio);
+        assert!(
+            ratio <= 15.0,
+            "`migrate {}` executes {a} instructions for {n1} revisions and {b} for {n2} ({ratio:.1}x): not linear",
+            args.join(" ")
+        );
+    }
+    assert_eq!(seen.len(), 5);
+}
