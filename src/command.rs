@@ -70,8 +70,11 @@ impl Ctx<'_> {
     }
 }
 
-fn load_scripts(config: &Config) -> Result<ScriptDirectory> {
-    Ok(ScriptDirectory::load(config)?)
+/// The scripts, kept until the process ends: one command runs per process, and
+/// freeing thousands of parsed revisions one by one on the way out cost 13% of
+/// the instructions of `heads` at 10,000 revisions (callgrind).
+fn load_scripts(config: &Config) -> Result<&'static ScriptDirectory> {
+    Ok(Box::leak(Box::new(ScriptDirectory::load(config)?)))
 }
 
 fn version_table(config: &Config) -> VersionTable {
