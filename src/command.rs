@@ -642,16 +642,10 @@ pub fn current(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
     let (rows, display) = db_heads(ctx, &config)?;
     if ctx.json {
         let current = scripts.map.effective_current(&rows)?;
-        let heads = scripts.map.heads();
         let items: Vec<_> = current
             .iter()
-            .map(|id| {
-                json!({
-                    "revision": id,
-                    "is_head": heads.contains(id),
-                    "message": scripts.map.get(id).map(|r| r.doc.clone()),
-                })
-            })
+            .filter_map(|id| scripts.map.get(id))
+            .map(|r| display::revision_json(&scripts.map, r, Some(&rows)))
             .collect();
         return ctx.json_out(&json!({"url": display, "rows": rows, "current": items}));
     }
@@ -678,20 +672,13 @@ pub fn history(
         Vec::new()
     };
     let revs = scripts.map.history(range, &rows)?;
-    let current: Option<Vec<String>> = if indicate_current {
-        Some(
-            scripts
-                .map
-                .effective_current(&rows)?
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-        )
-    } else {
-        None
-    };
+    // Alembic marks the version-table rows, not the effective heads.
+    let current: Option<Vec<String>> = indicate_current.then(|| rows.clone());
     if ctx.json {
-        let items: Vec<_> = revs.iter().map(|r| revision_json(&scripts, r)).collect();
+        let items: Vec<_> = revs
+            .iter()
+            .map(|r| display::revision_json(&scripts.map, r, current.as_deref()))
+            .collect();
         return ctx.json_out(&json!(items));
     }
     let mut lines = Vec::with_capacity(revs.len());
@@ -710,15 +697,7 @@ pub fn history(
 }
 
 fn revision_json(scripts: &ScriptDirectory, r: &RevisionInfo) -> serde_json::Value {
-    json!({
-        "revision": r.id,
-        "down_revisions": r.down_revisions,
-        "branch_labels": r.branch_labels,
-        "depends_on": r.depends_on,
-        "message": r.doc,
-        "path": r.path,
-        "is_head": scripts.map.heads().contains(&r.id.as_str()),
-    })
+    display::revision_json(&scripts.map, r, None)
 }
 
 /// `heads [-v] [--resolve-dependencies]`
@@ -726,9 +705,12 @@ pub fn heads(ctx: &mut Ctx<'_>, verbose: bool, resolve_dependencies: bool) -> Re
     let config = ctx.load_config()?;
     let scripts = load_scripts(&config)?;
     if ctx.json {
-        let items: Vec<_> = scripts
-            .map
-            .heads()
+        let ids = if resolve_dependencies {
+            scripts.map.heads()
+        } else {
+            scripts.map.versioned_heads()
+        };
+        let items: Vec<_> = ids
             .iter()
             .filter_map(|id| scripts.map.get(id))
             .map(|r| revision_json(&scripts, r))
@@ -743,6 +725,9 @@ pub fn heads(ctx: &mut Ctx<'_>, verbose: bool, resolve_dependencies: bool) -> Re
 pub fn branches(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_scripts(&config)?;
+    if ctx.json {
+        return ctx.json_out(&display::branches_json(&scripts.map));
+    }
     let lines = display::branches_lines(&scripts.map, verbose);
     ctx.lines_out(&lines)
 }

@@ -149,10 +149,81 @@ pub fn log_entry(map: &RevisionMap, rev: &RevisionInfo, current: bool) -> String
         .longdoc
         .trim()
         .lines()
-        .map(|l| format!("    {l}"))
+        .map(|l| format!("    {}", header_line(l)))
         .collect();
     e.push_str(&format!("\n{}\n", body.join("\n")));
     e
+}
+
+/// A header line as Alembic's docstring has it: a key with an empty value
+/// keeps the space after its colon (`Revises: ` for a root), which the file
+/// parser trims.
+fn header_line(l: &str) -> String {
+    let key_only = l
+        .strip_suffix(':')
+        .is_some_and(|k| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == ' '));
+    if key_only {
+        format!("{l} ")
+    } else {
+        l.to_string()
+    }
+}
+
+/// The facts of one revision as JSON (`--format json` of `heads`,
+/// `history`, `branches`, `current`, `show`): what the text lines show, as
+/// data. `current` is the version-table rows when the command knows them.
+pub fn revision_json(
+    map: &RevisionMap,
+    rev: &RevisionInfo,
+    current: Option<&[String]>,
+) -> serde_json::Value {
+    let id = rev.id.as_str();
+    let mut v = serde_json::json!({
+        "revision": id,
+        "down_revisions": rev.down_revisions,
+        "branch_labels": map.branch_labels_of(id),
+        "own_branch_labels": rev.branch_labels,
+        "depends_on": rev.depends_on,
+        "message": rev.doc,
+        "path": rev.path,
+        "is_head": map.is_real_head(id),
+        "is_effective_head": map.is_head(id) && !map.is_real_head(id),
+        "is_branch_point": map.is_branch_point(id),
+        "is_merge_point": map.is_merge_point(id),
+        "children": map.children(id),
+    });
+    if let (Some(c), Some(obj)) = (current, v.as_object_mut()) {
+        obj.insert(
+            "is_current".to_string(),
+            serde_json::Value::Bool(c.iter().any(|x| x == id)),
+        );
+    }
+    v
+}
+
+/// `branches` as JSON: each branch point with its children's facts.
+pub fn branches_json(map: &RevisionMap) -> serde_json::Value {
+    let Ok(all) = map.history(None, &[]) else {
+        return serde_json::json!([]);
+    };
+    let items: Vec<serde_json::Value> = all
+        .into_iter()
+        .filter(|r| map.is_branch_point(&r.id))
+        .map(|r| {
+            let mut v = revision_json(map, r, None);
+            let kids: Vec<serde_json::Value> = map
+                .children(&r.id)
+                .into_iter()
+                .filter_map(|c| map.get(c))
+                .map(|c| revision_json(map, c, None))
+                .collect();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("branches_into".to_string(), serde_json::Value::Array(kids));
+            }
+            v
+        })
+        .collect();
+    serde_json::Value::Array(items)
 }
 
 /// `heads [-v] [--resolve-dependencies]`: one entry per head, input order.
@@ -294,4 +365,71 @@ pub fn history_lines(
         .into_iter()
         .map(|r| history_entry(map, r, verbose, cur))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map() -> RevisionMap {
+        let rev = |id: &str, down: &[&str], labels: &[&str], deps: &[&str]| RevisionInfo {
+            id: id.to_string(),
+            down_revisions: down.iter().map(|s| s.to_string()).collect(),
+            branch_labels: labels.iter().map(|s| s.to_string()).collect(),
+            depends_on: deps.iter().map(|s| s.to_string()).collect(),
+            doc: format!("rev {id}"),
+            // As the file parser gives it: trailing spaces trimmed.
+            longdoc: format!(
+                "rev {id}\n\nRevision ID: {id}\nRevises:{}\nCreate Date: 2026-01-01 00:00:00",
+                if down.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", down.join(", "))
+                }
+            ),
+            path: format!("versions/{id}.sql"),
+            ..Default::default()
+        };
+        RevisionMap::new(vec![
+            rev("aaaa0001", &[], &[], &[]),
+            rev("bbbb0002", &["aaaa0001"], &["shop"], &[]),
+            rev("cccc0003", &["aaaa0001"], &[], &["bbbb0002"]),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn verbose_root_keeps_the_space_after_revises() {
+        let m = map();
+        let e = log_entry(&m, m.get("aaaa0001").unwrap(), false);
+        assert!(e.contains("\n    Revises: \n"), "{e:?}");
+        let e = log_entry(&m, m.get("bbbb0002").unwrap(), false);
+        assert!(e.contains("\n    Revises: aaaa0001\n"), "{e:?}");
+    }
+
+    #[test]
+    fn revision_json_has_the_facts_of_the_text() {
+        let m = map();
+        let v = revision_json(
+            &m,
+            m.get("bbbb0002").unwrap(),
+            Some(&["bbbb0002".to_string()]),
+        );
+        assert_eq!(v["revision"], "bbbb0002");
+        assert_eq!(v["down_revisions"], serde_json::json!(["aaaa0001"]));
+        assert_eq!(v["branch_labels"], serde_json::json!(["shop"]));
+        assert_eq!(v["is_head"], false);
+        assert_eq!(v["is_effective_head"], true);
+        assert_eq!(v["is_current"], true);
+        let v = revision_json(&m, m.get("aaaa0001").unwrap(), None);
+        assert_eq!(v["is_branch_point"], true);
+        assert_eq!(v["children"], serde_json::json!(["bbbb0002", "cccc0003"]));
+        assert!(v.get("is_current").is_none());
+        let v = revision_json(&m, m.get("cccc0003").unwrap(), None);
+        assert_eq!(v["depends_on"], serde_json::json!(["bbbb0002"]));
+        assert_eq!(v["is_head"], true);
+        let b = branches_json(&m);
+        assert_eq!(b[0]["revision"], "aaaa0001");
+        assert_eq!(b[0]["branches_into"][1]["revision"], "cccc0003");
+    }
 }

@@ -6,6 +6,7 @@ mod core;
 mod errors;
 mod examples;
 mod graph;
+mod graph_cases;
 mod perf_guard;
 mod revision;
 mod safety;
