@@ -428,3 +428,80 @@ fn history_range_spellings_agree() {
     // `show base` prints nothing.
     assert_eq!(p.run(&["show", "base"]).ok().stdout, "");
 }
+
+/// `--format json` gives the facts of the text output as data.
+#[test]
+fn json_inspection_on_a_dependency_across_roots() {
+    let case = cases().into_iter().find(|c| c.name == "depends").unwrap();
+    let p = project(Db::Sqlite, &case);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut a = vec!["--format", "json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&p.run(&a).ok().stdout).expect("JSON on stdout")
+    };
+    let heads = json(&["heads"]);
+    let ids: Vec<&str> = heads
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["revision"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["05d3a62e3a16", "3c837bf0435b"]);
+    assert_eq!(heads[0]["branch_labels"], serde_json::json!(["networking"]));
+    assert_eq!(heads[0]["own_branch_labels"], serde_json::json!([]));
+    p.run(&["upgrade", "64a9"]).ok();
+    let cur = json(&["current"]);
+    let items = cur["current"].as_array().unwrap();
+    let net = items
+        .iter()
+        .find(|i| i["revision"] == "0c1b235c520a")
+        .expect("the dependency is an effective current head");
+    assert_eq!(net["branch_labels"], serde_json::json!(["networking"]));
+    assert_eq!(net["is_current"], false);
+    let link = items
+        .iter()
+        .find(|i| i["revision"] == "64a9cc0ee60c")
+        .unwrap();
+    assert_eq!(link["depends_on"], serde_json::json!(["0c1b235c520a"]));
+    assert_eq!(link["is_current"], true);
+    assert_eq!(cur["rows"], serde_json::json!(["64a9cc0ee60c"]));
+    let hist = json(&["history", "-i"]);
+    assert_eq!(hist.as_array().unwrap().len(), 5);
+    let show = json(&["show", "64a9"]);
+    assert_eq!(
+        show[0]["down_revisions"],
+        serde_json::json!(["77d3ebb99569"])
+    );
+    assert_eq!(json(&["branches"]), serde_json::json!([]));
+}
+
+/// An effective head (only depended on) is in plain `heads` JSON, marked,
+/// and left out with `--resolve-dependencies`, as in the text output.
+#[test]
+fn json_heads_mark_the_effective_head() {
+    let case = cases().into_iter().find(|c| c.name == "effective").unwrap();
+    let p = project(Db::Sqlite, &case);
+    let heads: serde_json::Value =
+        serde_json::from_str(&p.run(&["--format", "json", "heads"]).ok().stdout).unwrap();
+    let e1 = heads
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["revision"] == "e10000000002")
+        .expect("listed");
+    assert_eq!(e1["is_effective_head"], true);
+    assert_eq!(e1["is_head"], false);
+    let resolved: serde_json::Value = serde_json::from_str(
+        &p.run(&["--format", "json", "heads", "--resolve-dependencies"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    let ids: Vec<&str> = resolved
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["revision"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["e20000000003"]);
+}

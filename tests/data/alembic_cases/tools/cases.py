@@ -79,4 +79,11 @@ cases.append(dict(name="prefix", revs=[R(g0, [], ["alpha"], doc="alpha root"), R
     ["upgrade", "heads"], ["downgrade", "-1"], ["current"], ["stamp", "alpha@base"], ["current"], ["stamp", "beta@head", "alpha@head"],
     ["history", "-r", "alpha@base:alpha@head"], ["history", "-r", "beta@-1:"], ["upgrade", "alpha@+1"],
 ]))
+# 7 errors through branches: invalid downgrade target, walks past the ends, heads-N, labels that do not own a revision
+cases.append(dict(name="errors", revs=base2, cmds=[
+    ["upgrade", "shop@head"], ["upgrade", "64dd"], ["upgrade", "7271"], ["downgrade", "a0b4"], ["downgrade", "shop@+1"],
+    ["upgrade", "shop@a0b4"], ["show", "shop@a0b4"], ["upgrade", "heads"], ["upgrade", "aa1a"], ["upgrade", "heads-1"], ["downgrade", "head-1"],
+    ["history", "-r", "shop@head:a0b4"], ["upgrade", "shop@-1"], ["downgrade", "shop@+1"], ["downgrade", "814c+1"], ["upgrade", "base-1"],
+    ["history", "-r", "current:heads"], ["history", "-r", "shop@base:shop@head"], ["show", "heads"], ["show", "shop@base"], ["history", "-r", "shop@-1:shop@head"],
+]))
 json.dump(cases, open("/tmp/ac/cases.json", "w"), indent=0)
