@@ -960,7 +960,7 @@ impl RevisionMap {
                     },
                 ));
             }
-        } else {
+        } else if deps.iter().any(|d| !d.is_empty()) {
             let all: Vec<Vec<Ix>> = (0..n)
                 .map(|i| {
                     let mut v = down[i].clone();
@@ -1153,20 +1153,19 @@ impl RevisionMap {
         // Persistent up-sets, parents first.
         let mut up = vec![NONE; n];
         let mut scratch = Vec::new();
+        let mut parents: Vec<u32> = Vec::new();
         for k in 0..n {
             let i = self.topo[k];
             work(1 + self.down[i].len());
-            let mut parents: Vec<u32> = self.down[i]
-                .iter()
-                .map(|&d| up[d])
-                .filter(|&s| s != NONE)
-                .collect();
+            parents.clear();
+            parents.extend(self.down[i].iter().map(|&d| up[d]).filter(|&s| s != NONE));
             parents.sort_unstable();
             parents.dedup();
             let base = match parents.len() {
                 0 => NONE,
                 1 => parents[0],
                 _ => {
+                    let parents = parents.clone();
                     scratch.clear();
                     sets.collect(&parents, &mut scratch);
                     let size = scratch.len();
@@ -1187,14 +1186,14 @@ impl RevisionMap {
                     }
                 }
             };
-            let own: Vec<u32> = self.revs[i]
-                .branch_labels
-                .iter()
-                .filter_map(|l| label_id.get(l.as_str()).copied())
-                .collect();
-            up[i] = if own.is_empty() {
+            up[i] = if self.revs[i].branch_labels.is_empty() {
                 base
             } else {
+                let own: Vec<u32> = self.revs[i]
+                    .branch_labels
+                    .iter()
+                    .filter_map(|l| label_id.get(l.as_str()).copied())
+                    .collect();
                 let size = own.len()
                     + if base == NONE {
                         0
