@@ -454,6 +454,8 @@ impl MigrationContext {
         };
         let path = script.path.display().to_string();
         let statements = sql::split(&section.text, dialect_of(self.kind)).map_err(|e| {
+            // The splitter counts lines from the section; the message counts them in the file.
+            let e = e.shifted(section.first_line - 1);
             anyhow!(
                 "{path}: cannot split the {} section: {e}",
                 direction_name(direction)
