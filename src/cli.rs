@@ -158,7 +158,8 @@ pub enum Command {
     },
     /// Set the version table without running any SQL
     Stamp {
-        #[arg(required = true, allow_hyphen_values = true)]
+        // Negative numbers (`-1`) yes, but not `--sql`/`--purge` swallowed as revisions.
+        #[arg(required = true, allow_negative_numbers = true)]
         revisions: Vec<String>,
         #[arg(long)]
         sql: bool,

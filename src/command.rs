@@ -222,7 +222,8 @@ fn absolute_target(target: &str) -> bool {
 /// An offline (`--sql`) context writing to stdout; the dialect comes from the URL's scheme.
 fn offline(ctx: &Ctx<'_>, config: &Config, start: Option<Vec<String>>) -> Result<MigrationContext> {
     let (u, _) = parse_url(config)?;
-    let table_exists = start.is_some();
+    // As Alembic: starting from base (`upgrade base:head`, no range) includes the CREATE TABLE.
+    let table_exists = start.as_ref().is_some_and(|s| !s.is_empty());
     let db = Offline::new(u.kind, Box::new(std::io::stdout()), table_exists);
     let key = lock_key(&u, config, &ctx.cwd);
     let mut mc = MigrationContext::new(

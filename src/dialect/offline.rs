@@ -1,16 +1,34 @@
 //! Offline `--sql` mode: a `Database` that writes each statement to the output
-//! instead of running it, in a form that `psql`, `mysql` and `sqlite3` accept
-//! as is (each statement followed by `;` and a blank line, as Alembic prints
-//! them; MySQL compound statements wrapped in `DELIMITER` lines).
+//! instead of running it, in a form that `psql`, `mysql`/`mariadb` and
+//! `sqlite3` accept as is.
+//!
+//! The layout is Alembic's (`DefaultImpl.static_output`): each statement
+//! followed by `;` and a blank line, `-- Running upgrade a -> b` markers,
+//! `BEGIN;`/`COMMIT;` only where DDL is transactional (here PostgreSQL and
+//! SQLite). Three additions: a step's marker is written after a `BEGIN;` that
+//! opens the step (as Alembic's per-migration transaction does); a MySQL
+//! compound statement (a routine or trigger body, whose text holds `;`) is
+//! wrapped in `DELIMITER` lines, which the mysql client needs; and MySQL
+//! output starts with `SET NAMES utf8mb4;`, the online connection's character
+//! set. The runtime
+//! drives it exactly as it drives a connection; nothing is read back, so the
+//! heads come from the command's `FROM:TO` range.
 
 use super::{literal, Database, DbError, Kind, LockKey};
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 
+/// A `Database` that prints the SQL it is given.
 pub struct Offline {
     kind: Kind,
     out: Box<dyn Write>,
     /// True when the version table is taken to exist (a `FROM:TO` range was given).
     pub table_exists: bool,
+    /// A step marker not yet written: it goes after the `BEGIN;` that may follow it.
+    pending_comment: Option<String>,
+    /// The reader went away (`migrate … --sql | head`): nothing more is written.
+    closed: bool,
+    /// Something was written (the MySQL preamble goes first).
+    started: bool,
 }
 
 impl Offline {
@@ -19,14 +37,99 @@ impl Offline {
             kind,
             out,
             table_exists,
+            pending_comment: None,
+            closed: false,
+            started: false,
         }
     }
 
-    fn write(&mut self, text: &str) -> Result<(), DbError> {
-        self.out
-            .write_all(text.as_bytes())
-            .map_err(|e| DbError::msg(format!("writing SQL output: {e}")))
+    fn write_raw(&mut self, text: &str) -> Result<(), DbError> {
+        if self.closed {
+            return Ok(());
+        }
+        let preamble = if self.started {
+            ""
+        } else {
+            self.started = true;
+            self.kind.offline_preamble()
+        };
+        match self.out.write_all(format!("{preamble}{text}").as_bytes()) {
+            Ok(()) => Ok(()),
+            // Like `cat`, stop quietly when the reader is gone.
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(DbError::msg(format!("writing SQL output: {e}"))),
+        }
     }
+
+    fn flush_comment(&mut self) -> Result<(), DbError> {
+        match self.pending_comment.take() {
+            Some(text) => self.write_raw(&format!("-- {text}\n\n")),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes `text` after any pending step marker.
+    fn write(&mut self, text: &str) -> Result<(), DbError> {
+        self.flush_comment()?;
+        self.write_raw(text)
+    }
+
+    fn flush(&mut self) -> Result<(), DbError> {
+        self.flush_comment()?;
+        if self.closed {
+            return Ok(());
+        }
+        match self.out.flush() {
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r.map_err(|e| DbError::msg(format!("writing SQL output: {e}"))),
+        }
+    }
+}
+
+impl Drop for Offline {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+impl Kind {
+    /// What the output starts with so that the client reads it as the online run
+    /// sends it. Revision files are UTF-8 and the online MySQL connection is
+    /// utf8mb4, but the mysql/mariadb client's default character set may be
+    /// another (utf8mb3 on Debian): without this, routines would record another
+    /// character set and 4-byte characters would not load.
+    fn offline_preamble(self) -> &'static str {
+        match self {
+            Kind::MySql => "SET NAMES utf8mb4;\n\n",
+            Kind::Postgres | Kind::Sqlite => "",
+        }
+    }
+}
+
+/// A client delimiter that does not occur in `sql`, nor starts to where `sql`
+/// ends (`END/` + `//` would end at the first `//`), for a `DELIMITER` block.
+fn delimiter_for(sql: &str) -> String {
+    let fits = |d: &str| !sql.contains(d) && !d.starts_with(|c| sql.ends_with(c));
+    ["//", "$$", ";;", "@@"]
+        .into_iter()
+        .find(|d| fits(d))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            // Longer and longer runs of a character `sql` does not end with
+            // (one of two always is): one is absent from `sql` in the end.
+            let c = if sql.ends_with('|') { '~' } else { '|' };
+            let mut d = format!("{c}{c}");
+            while !fits(&d) {
+                d.push(c);
+            }
+            d
+        })
 }
 
 /// Replaces the placeholders of `sql` (`$1`… or `?`) with the values as literals.
@@ -98,10 +201,9 @@ impl Database for Offline {
 
     fn execute_compound(&mut self, sql: &str) -> Result<(), DbError> {
         if self.kind == Kind::MySql {
-            let delim = ["$$", "//", ";;", "$$$"]
-                .into_iter()
-                .find(|d| !sql.contains(d))
-                .unwrap_or("//");
+            // The mysql client ends a statement at the first `;`; DELIMITER lines are
+            // client syntax that tells it otherwise (never sent to the server).
+            let delim = delimiter_for(sql);
             self.write(&format!("DELIMITER {delim}\n{sql}{delim}\nDELIMITER ;\n\n"))
         } else {
             self.execute(sql)
@@ -133,7 +235,8 @@ impl Database for Offline {
 
     fn begin(&mut self) -> Result<(), DbError> {
         if self.kind.transactional_ddl() {
-            self.write("BEGIN;\n\n")?;
+            // A step's marker goes inside the transaction that opens the step.
+            self.write_raw("BEGIN;\n\n")?;
         }
         Ok(())
     }
@@ -142,9 +245,7 @@ impl Database for Offline {
         if self.kind.transactional_ddl() {
             self.write("COMMIT;\n\n")?;
         }
-        self.out
-            .flush()
-            .map_err(|e| DbError::msg(format!("writing SQL output: {e}")))
+        self.flush()
     }
 
     fn rollback(&mut self) -> Result<(), DbError> {
@@ -152,7 +253,9 @@ impl Database for Offline {
     }
 
     fn comment(&mut self, text: &str) -> Result<(), DbError> {
-        self.write(&format!("-- {text}\n\n"))
+        self.flush_comment()?;
+        self.pending_comment = Some(text.to_string());
+        Ok(())
     }
 
     fn is_offline(&self) -> bool {
@@ -163,6 +266,115 @@ impl Database for Offline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))?
+                .extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn offline(kind: Kind) -> (Offline, Buf) {
+        let buf = Buf::default();
+        (Offline::new(kind, Box::new(buf.clone()), false), buf)
+    }
+
+    fn text(buf: &Buf) -> String {
+        String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned()
+    }
+
+    #[test]
+    fn a_step_marker_goes_after_the_begin_that_opens_the_step() {
+        let (mut db, buf) = offline(Kind::Postgres);
+        db.comment("Running upgrade  -> a").unwrap();
+        db.begin().unwrap();
+        db.execute("CREATE TABLE t (id int)").unwrap();
+        db.commit().unwrap();
+        assert_eq!(
+            text(&buf),
+            "BEGIN;\n\n-- Running upgrade  -> a\n\nCREATE TABLE t (id int);\n\nCOMMIT;\n\n"
+        );
+    }
+
+    #[test]
+    fn a_step_marker_goes_before_the_commit_of_an_autocommit_block() {
+        let (mut db, buf) = offline(Kind::Sqlite);
+        db.begin().unwrap();
+        db.comment("Running upgrade a -> b").unwrap();
+        db.commit().unwrap();
+        db.execute("VACUUM").unwrap();
+        db.begin().unwrap();
+        assert_eq!(
+            text(&buf),
+            "BEGIN;\n\n-- Running upgrade a -> b\n\nCOMMIT;\n\nVACUUM;\n\nBEGIN;\n\n"
+        );
+    }
+
+    #[test]
+    fn mysql_has_no_transactions_and_wraps_compound_statements_in_delimiter_lines() {
+        let (mut db, buf) = offline(Kind::MySql);
+        db.begin().unwrap();
+        db.comment("Running upgrade  -> a").unwrap();
+        db.execute_compound("CREATE PROCEDURE p() BEGIN SELECT 1; END")
+            .unwrap();
+        db.execute_compound("CREATE PROCEDURE q() BEGIN SELECT '//'; END")
+            .unwrap();
+        db.commit().unwrap();
+        assert_eq!(
+            text(&buf),
+            "SET NAMES utf8mb4;\n\n\
+             -- Running upgrade  -> a\n\n\
+             DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\nDELIMITER ;\n\n\
+             DELIMITER $$\nCREATE PROCEDURE q() BEGIN SELECT '//'; END$$\nDELIMITER ;\n\n"
+        );
+    }
+
+    #[test]
+    fn compound_statements_elsewhere_are_plain_statements() {
+        let (mut db, buf) = offline(Kind::Sqlite);
+        db.execute_compound("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END")
+            .unwrap();
+        assert_eq!(
+            text(&buf),
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;\n\n"
+        );
+    }
+
+    #[test]
+    fn a_delimiter_is_always_found() {
+        assert_eq!(delimiter_for("a"), "//");
+        assert_eq!(delimiter_for("a /"), "$$");
+        assert_eq!(delimiter_for("// $$ ;; @@"), "||");
+        assert_eq!(delimiter_for("// $$ ;; @@ || x"), "|||");
+        assert_eq!(delimiter_for("// $$ ;; @@ ||"), "~~");
+        assert_eq!(delimiter_for("// $$ ;; @@ |"), "~~");
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_the_output_quietly() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::from(ErrorKind::BrokenPipe))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Err(std::io::Error::from(ErrorKind::BrokenPipe))
+            }
+        }
+        let mut db = Offline::new(Kind::Postgres, Box::new(Closed), false);
+        assert!(db.execute("SELECT 1").is_ok());
+        assert!(db.commit().is_ok());
+    }
 
     #[test]
     fn params_become_literals() {

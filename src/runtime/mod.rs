@@ -188,7 +188,11 @@ impl MigrationContext {
         settings: RunSettings,
         progress: Box<dyn Write>,
     ) -> MigrationContext {
-        let progress = Progress::new(progress, settings.quiet);
+        let mut progress = Progress::new(progress, settings.quiet);
+        if db.is_offline() {
+            // The SQL goes to stdout, maybe the same terminal: no redrawn live line.
+            progress = progress.plain();
+        }
         let kind = db.kind();
         let audit = (!db.is_offline()).then(|| AuditLog::new(kind, &table, &settings.log_table));
         MigrationContext {

@@ -7,6 +7,7 @@ mod errors;
 mod examples;
 mod graph;
 mod graph_cases;
+mod offline;
 mod perf_guard;
 mod revision;
 mod safety;
