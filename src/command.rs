@@ -471,7 +471,7 @@ pub fn revision(
     generate(
         ctx,
         &config,
-        &scripts,
+        scripts,
         NewRevision {
             message,
             rev_id,
@@ -497,7 +497,7 @@ pub fn merge(
     generate(
         ctx,
         &config,
-        &scripts,
+        scripts,
         NewRevision {
             message,
             rev_id,
@@ -523,7 +523,7 @@ pub fn upgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Resu
             bail!("--resume runs SQL on the database; it can't be used with --sql");
         }
         let mut mc = offline(ctx, &config, start)?;
-        mc.run_steps(&scripts, &RunOptions::default(), |_| {
+        mc.run_steps(scripts, &RunOptions::default(), |_| {
             Ok(scripts.map.upgrade_plan(&from, &dest)?)
         })?;
         return Ok(());
@@ -537,7 +537,7 @@ pub fn upgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Resu
         replan: absolute_target(target),
         verb: "upgrade",
     };
-    let reports = mc.run_steps(&scripts, &opts, |rows| {
+    let reports = mc.run_steps(scripts, &opts, |rows| {
         Ok(scripts.map.upgrade_plan(rows, target)?)
     })?;
     drop(mc);
@@ -558,7 +558,7 @@ pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Re
             bail!("--resume runs SQL on the database; it can't be used with --sql");
         }
         let mut mc = offline(ctx, &config, Some(from.clone()))?;
-        mc.run_steps(&scripts, &RunOptions::default(), |_| {
+        mc.run_steps(scripts, &RunOptions::default(), |_| {
             Ok(scripts.map.downgrade_plan(&from, &dest)?)
         })?;
         return Ok(());
@@ -572,7 +572,7 @@ pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Re
         replan: absolute_target(target),
         verb: "downgrade",
     };
-    let reports = mc.run_steps(&scripts, &opts, |rows| {
+    let reports = mc.run_steps(scripts, &opts, |rows| {
         Ok(scripts.map.downgrade_plan(rows, target)?)
     })?;
     drop(mc);
@@ -605,13 +605,13 @@ pub fn stamp(ctx: &mut Ctx<'_>, revisions: &[String], sql: bool, purge: bool) ->
         }
         let from = start.clone().unwrap_or_default();
         let mut mc = offline(ctx, &config, start)?;
-        mc.run_stamp(&scripts, false, revisions, |_| {
+        mc.run_stamp(scripts, false, revisions, |_| {
             Ok(scripts.map.stamp_plan(&from, &dests, false)?)
         })?;
         return Ok(());
     }
     let (mut mc, _) = online(ctx, &config, true)?;
-    mc.run_stamp(&scripts, purge, revisions, |rows| {
+    mc.run_stamp(scripts, purge, revisions, |rows| {
         Ok(scripts.map.stamp_plan(rows, revisions, purge)?)
     })
 }
@@ -714,7 +714,7 @@ pub fn heads(ctx: &mut Ctx<'_>, verbose: bool, resolve_dependencies: bool) -> Re
         let items: Vec<_> = ids
             .iter()
             .filter_map(|id| scripts.map.get(id))
-            .map(|r| revision_json(&scripts, r))
+            .map(|r| revision_json(scripts, r))
             .collect();
         return ctx.json_out(&json!(items));
     }
@@ -744,7 +744,7 @@ pub fn show(ctx: &mut Ctx<'_>, rev: &str) -> Result<()> {
     };
     let revs = scripts.map.show(rev, &rows)?;
     if ctx.json {
-        let items: Vec<_> = revs.iter().map(|r| revision_json(&scripts, r)).collect();
+        let items: Vec<_> = revs.iter().map(|r| revision_json(scripts, r)).collect();
         return ctx.json_out(&json!(items));
     }
     let mut lines = Vec::new();

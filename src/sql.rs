@@ -469,7 +469,7 @@ impl<'a> Splitter<'a> {
             _ if is_space(c) => (Kind::Space, self.run_while(start, is_space)),
             b'-' if next(1) == Some(b'-')
                 && (dialect != Dialect::MySql
-                    || next(2).map_or(true, |c| c <= b' ' || c == 0x7f)) =>
+                    || next(2).is_none_or(|c| c <= b' ' || c == 0x7f)) =>
             {
                 (Kind::Comment, line_end(b, start))
             }
