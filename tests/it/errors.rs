@@ -271,7 +271,11 @@ fn an_unterminated_string_names_its_line_in_the_file() {
     let path = p.revision("aaaa00000001", &[], "SELECT 1;\nSELECT 'oops;", "SELECT 1;");
     let r = p.run(&["upgrade", "head"]).fails();
     // The header takes 7 lines; the broken string is on line 9 of the file.
-    assert!(r.stderr.contains(&path.display().to_string()), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&path.display().to_string()),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("line 9, column 8"), "{}", r.stderr);
     assert!(p.db.versions_or_empty().is_empty());
 }
