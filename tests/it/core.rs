@@ -168,8 +168,10 @@ fn a_failing_statement_leaves_postgres_and_sqlite_as_they_were() {
         // PostgreSQL reports the error's position: the column of `nope`.
         let column = if kind == Db::Postgres { 13 } else { 1 };
         assert!(
-            r.stderr
-                .contains(&format!("{}:10:{column}: statement 3 failed", bad.display())),
+            r.stderr.contains(&format!(
+                "{}:10:{column}: statement 3 failed",
+                bad.display()
+            )),
             "{kind:?}: {}",
             r.stderr
         );
