@@ -7,7 +7,8 @@ use crate::config::{self, Config, LoadOptions};
 use crate::dialect::{self, offline::Offline, ConnectOptions, Database, LockKey, VersionTable};
 use crate::runtime::audit::{self, LogRow};
 use crate::runtime::{diff, MigrationContext, RunOptions, RunSettings, StepReport};
-use crate::script::{self, display, revision::RevisionInfo, ScriptDirectory};
+use crate::script::revision::{Direction, MigrationStep, RevisionInfo};
+use crate::script::{self, display, ScriptDirectory};
 use crate::template;
 use crate::url::{self, DbUrl, Kind};
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -513,54 +514,47 @@ pub fn merge(
 
 /// `upgrade TARGET [--sql] [--resume]`
 pub fn upgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Result<()> {
-    let config = ctx.load_config()?;
-    let scripts = load_scripts(&config)?;
-    let started = Instant::now();
-    if sql {
-        let (from, dest) = scripts.map.sql_range(target)?;
-        let start = target.contains(':').then(|| from.clone());
-        if resume {
-            bail!("--resume runs SQL on the database; it can't be used with --sql");
-        }
-        let mut mc = offline(ctx, &config, start)?;
-        mc.run_steps(scripts, &RunOptions::default(), |_| {
-            Ok(scripts.map.upgrade_plan(&from, &dest)?)
-        })?;
-        return Ok(());
-    }
-    if target.contains(':') {
-        bail!("Range revision not allowed (a FROM:TO range is for --sql only)");
-    }
-    let (mut mc, _) = online(ctx, &config, true)?;
-    let opts = RunOptions {
-        resume,
-        replan: absolute_target(target),
-        verb: "upgrade",
-    };
-    let reports = mc.run_steps(scripts, &opts, |rows| {
-        Ok(scripts.map.upgrade_plan(rows, target)?)
-    })?;
-    drop(mc);
-    print_summary(ctx, "upgrade", &reports, started)
+    run_revisions(ctx, Direction::Up, target, sql, resume)
 }
 
 /// `downgrade TARGET [--sql] [--resume]`
 pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Result<()> {
+    run_revisions(ctx, Direction::Down, target, sql, resume)
+}
+
+/// What `upgrade` and `downgrade` share: plan from the heads, run the steps.
+fn run_revisions(
+    ctx: &mut Ctx<'_>,
+    direction: Direction,
+    target: &str,
+    sql: bool,
+    resume: bool,
+) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_scripts(&config)?;
     let started = Instant::now();
+    let (verb, up) = match direction {
+        Direction::Up => ("upgrade", true),
+        Direction::Down => ("downgrade", false),
+    };
+    let plan = |rows: &[String], dest: &str| -> Result<Vec<MigrationStep>> {
+        Ok(if up {
+            scripts.map.upgrade_plan(rows, dest)?
+        } else {
+            scripts.map.downgrade_plan(rows, dest)?
+        })
+    };
     if sql {
-        if !target.contains(':') {
+        if !up && !target.contains(':') {
             bail!("downgrade with --sql requires <fromrev>:<torev>");
         }
-        let (from, dest) = scripts.map.sql_range(target)?;
         if resume {
             bail!("--resume runs SQL on the database; it can't be used with --sql");
         }
-        let mut mc = offline(ctx, &config, Some(from.clone()))?;
-        mc.run_steps(scripts, &RunOptions::default(), |_| {
-            Ok(scripts.map.downgrade_plan(&from, &dest)?)
-        })?;
+        let (from, dest) = scripts.map.sql_range(target)?;
+        let start = target.contains(':').then(|| from.clone());
+        let mut mc = offline(ctx, &config, start)?;
+        mc.run_steps(scripts, &RunOptions::default(), |_| plan(&from, &dest))?;
         return Ok(());
     }
     if target.contains(':') {
@@ -570,13 +564,11 @@ pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Re
     let opts = RunOptions {
         resume,
         replan: absolute_target(target),
-        verb: "downgrade",
+        verb,
     };
-    let reports = mc.run_steps(scripts, &opts, |rows| {
-        Ok(scripts.map.downgrade_plan(rows, target)?)
-    })?;
+    let reports = mc.run_steps(scripts, &opts, |rows| plan(rows, target))?;
     drop(mc);
-    print_summary(ctx, "downgrade", &reports, started)
+    print_summary(ctx, verb, &reports, started)
 }
 
 /// `stamp REV… [--sql] [--purge]`
