@@ -558,8 +558,14 @@ impl<'a> Splitter<'a> {
             };
         if executable {
             // The server runs what is inside, and the mysql client reads it
-            // as SQL: `/*!` is text, and so is its `*/`.
-            return Ok((Kind::Punct(b'/'), start + 1));
+            // as SQL: `/*!` is text, and so is its `*/`. The opener is one
+            // token, so a custom delimiter cannot end a statement inside it.
+            let opener = if b.get(start + 2) == Some(&b'!') {
+                3
+            } else {
+                4
+            };
+            return Ok((Kind::Punct(b'/'), start + opener));
         }
         let nested = dialect == Dialect::Postgres;
         let mut depth = 1usize;
@@ -1481,6 +1487,7 @@ mod tests {
         ("mysql semicolon in executable comment ends the statement", MySql, "SELECT 1 /*!50001 ; */; SELECT 2", &["SELECT 1 /*!50001", "*/", "SELECT 2"]),
         ("mysql optimizer hint is a comment", MySql, "SELECT /*+ BKA(t) ; */ 1; SELECT 2", &["SELECT /*+ BKA(t) ; */ 1", "SELECT 2"]),
         ("mariadb executable comment", MySql, "/*M!100100 SET x=1 */; SELECT 2", &["/*M!100100 SET x=1 */", "SELECT 2"]),
+        ("a delimiter never ends a statement inside an executable comment's opener", MySql, "DELIMITER M!C\nA/*M!C SELECT 0 */M!C\nDELIMITER ;\n", &["A/*M!C SELECT 0 */"]),
         ("bang comment is a comment in pg", Postgres, "/*! x */ SELECT 1", &["SELECT 1"]),
         // MySQL DELIMITER.
         (
