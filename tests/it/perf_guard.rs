@@ -290,7 +290,9 @@ impl PgStream {
 fn count_mysql_commands(buf: &[u8], count: &AtomicUsize) {
     let mut off = 0;
     while buf.len() >= off + 4 {
-        let len = buf[off] as usize | (buf[off + 1] as usize) << 8 | (buf[off + 2] as usize) << 16;
+        let len = usize::from(buf[off])
+            | (usize::from(buf[off + 1]) << 8)
+            | (usize::from(buf[off + 2]) << 16);
         if buf[off + 3] == 0 {
             count.fetch_add(1, Ordering::SeqCst);
             if std::env::var("PG_DEBUG_WIRE").is_ok() {
