@@ -122,7 +122,7 @@ def main():
         check(
             "peak RSS ≤ 10 MB, upgrade head",
             worst <= 10 * 1024,
-            ", ".join(f"{row.rsplit(', ', 1)[1]} {mb(r)}" for row, r in rss),
+            ", ".join(f"{row.split(', ', 1)[1]} {mb(r)}" for row, r in rss),
         )
     for shape in ("linear", "branchy"):
         for cmd in ("heads", "history", "current"):
