@@ -181,6 +181,9 @@ pub struct Config {
     pub url: Option<String>,
     /// Where `url` came from.
     pub url_source: UrlSource,
+    /// Why the file's `url` could not be expanded, reported only by
+    /// [`Config::require_url`]: commands that need no database still work.
+    pub url_error: Option<UrlError>,
     /// The version table's name (default `alembic_version`).
     pub version_table: String,
     /// Schema of the version table (PostgreSQL); `None` = the default schema.
@@ -233,6 +236,7 @@ impl Config {
             dir,
             url: None,
             url_source: UrlSource::Unset,
+            url_error: None,
             version_table: DEFAULT_VERSION_TABLE.to_string(),
             version_table_schema: None,
             log_table: None,
@@ -246,6 +250,16 @@ impl Config {
 
     /// The database URL, or an error naming the three places it can come from.
     pub fn require_url(&self) -> Result<&str, ConfigError> {
+        // The file's `url` wins over DATABASE_URL, so a broken one is an error, not a fallback.
+        if let Some(e) = &self.url_error {
+            return Err(ConfigError::Interpolate {
+                path: e.path.clone(),
+                line: e.line,
+                column: e.column,
+                key: "url".into(),
+                problem: e.problem.clone(),
+            });
+        }
         self.url.as_deref().ok_or_else(|| ConfigError::NoUrl {
             file: self.file.clone(),
             expected_file: self.dir.join(CONFIG_FILE),
@@ -276,6 +290,15 @@ impl Config {
     pub fn timezone_kind(&self) -> Timezone {
         parse_timezone(&self.timezone).unwrap_or(Timezone::Utc)
     }
+}
+
+/// A `${…}` in the file's `url` that could not be expanded, kept for when a URL is needed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub problem: InterpolateError,
 }
 
 /// Why a `${…}` reference could not be expanded.
@@ -502,9 +525,8 @@ pub enum ConfigError {
         column: usize,
         /// The key.
         key: String,
-        /// What went wrong.
-        #[source]
-        source: InterpolateError,
+        /// What went wrong (not a `source`: the message already says it).
+        problem: InterpolateError,
     },
     /// No database URL from `--url`, the file or `DATABASE_URL`.
     NoUrl {
@@ -641,8 +663,8 @@ impl fmt::Display for ConfigError {
                 line,
                 column,
                 key,
-                source,
-            } => write!(f, "{}:{line}:{column}: in `{key}`: {source}", path.display()),
+                problem,
+            } => write!(f, "{}:{line}:{column}: in `{key}`: {problem}", path.display()),
             ConfigError::NoUrl { file, expected_file } => {
                 write!(f, "no database URL was given: pass --url URL, ")?;
                 match file {
@@ -839,7 +861,24 @@ fn apply_file(
                 // Type-checked always, expanded only when it is the URL in use.
                 let raw = cx.raw_string(key, v)?;
                 if want_url {
-                    url = Some(cx.expand(key, v, raw)?).filter(|u| !u.trim().is_empty());
+                    match cx.expand(key, v, raw) {
+                        Ok(u) => url = Some(u).filter(|u| !u.trim().is_empty()),
+                        Err(ConfigError::Interpolate {
+                            path,
+                            line,
+                            column,
+                            problem,
+                            ..
+                        }) => {
+                            config.url_error = Some(UrlError {
+                                path,
+                                line,
+                                column,
+                                problem,
+                            })
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
             }
             "version_table" => config.version_table = cx.required_string(key, v)?,
@@ -938,14 +977,14 @@ impl Cx<'_> {
     }
 
     fn expand(&self, key: &str, v: &Value<'_>, raw: &str) -> Result<String, ConfigError> {
-        interpolate(raw, self.env).map_err(|source| {
+        interpolate(raw, self.env).map_err(|problem| {
             let (line, column) = self.pos(v.span());
             ConfigError::Interpolate {
                 path: self.path.to_path_buf(),
                 line,
                 column,
                 key: key.to_string(),
-                source,
+                problem,
             }
         })
     }
@@ -1539,8 +1578,12 @@ lock_timeout = 0
             );
             assert_eq!(c.require_url().ok(), want);
         }
-        // Without --url, an unset variable in `url` is an error naming it, the key and the place.
-        let (msg, e) = load_err(unset_var);
+        // Without --url, an unset variable in `url` is an error naming it, the key and the
+        // place, when a URL is needed: commands that do not connect still load.
+        let dir = project(unset_var);
+        let c = load(&opts(), dir.path(), &no_env).expect("loads without a URL");
+        let e = c.require_url().expect_err("the URL is needed");
+        let msg = e.to_string();
         assert!(
             matches!(
                 e,

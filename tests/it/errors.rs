@@ -279,3 +279,29 @@ fn an_unterminated_string_names_its_line_in_the_file() {
     assert!(r.stderr.contains("line 9, column 8"), "{}", r.stderr);
     assert!(p.db.versions_or_empty().is_empty());
 }
+
+#[test]
+fn an_unset_url_variable_only_matters_to_commands_that_connect() {
+    let p = Project::new(Db::Sqlite);
+    p.revision("aaaa00000001", &[], "SELECT 1;", "SELECT 1;");
+    std::fs::write(
+        p.path().join("migrate.toml"),
+        "[migrate]\nscript_location = \"migrations\"\nurl = \"${APP_DB_URL_UNSET}\"\n",
+    )
+    .unwrap();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "aaaa00000001 (head)\n");
+    p.run(&["history"]).ok();
+    let r = p.run(&["current"]).fails();
+    assert!(
+        r.stderr.contains("migrate.toml:3:7: in `url`"),
+        "{}",
+        r.stderr
+    );
+    // Said once, not twice.
+    assert_eq!(
+        r.stderr.matches("APP_DB_URL_UNSET is not set").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+}
