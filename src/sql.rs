@@ -487,9 +487,14 @@ impl<'a> Splitter<'a> {
                 None => return self.fail(FailKind::Quote(b'['), start),
             },
             b'$' if dialect == Dialect::Postgres => self.dollar(start)?,
+            // A number (and any letters glued to it) ends at `$` and at `.`:
+            // after a `.`, PostgreSQL reads an identifier, in which `$` is a
+            // letter (`2a.b$$` holds no dollar quote).
             b'0'..=b'9' => (
                 Kind::Other,
-                self.run_while(start, |c| c != b'$' && (is_ident_cont(c) || c == b'.')),
+                self.run_while(start, |c| {
+                    c != b'$' && (is_ident_cont(c) || (c == b'.' && dialect != Dialect::Postgres))
+                }),
             ),
             _ if is_ident_start(c, dialect) => {
                 let end = self.run_while(start, is_ident_cont);
@@ -1487,6 +1492,7 @@ mod tests {
         ("mysql semicolon in executable comment ends the statement", MySql, "SELECT 1 /*!50001 ; */; SELECT 2", &["SELECT 1 /*!50001", "*/", "SELECT 2"]),
         ("mysql optimizer hint is a comment", MySql, "SELECT /*+ BKA(t) ; */ 1; SELECT 2", &["SELECT /*+ BKA(t) ; */ 1", "SELECT 2"]),
         ("mariadb executable comment", MySql, "/*M!100100 SET x=1 */; SELECT 2", &["/*M!100100 SET x=1 */", "SELECT 2"]),
+        ("a dollar sign after a number's dot continues an identifier", Postgres, "SELECT 2a.b$$ FROM t; SELECT 1", &["SELECT 2a.b$$ FROM t", "SELECT 1"]),
         ("a delimiter never ends a statement inside an executable comment's opener", MySql, "DELIMITER M!C\nA/*M!C SELECT 0 */M!C\nDELIMITER ;\n", &["A/*M!C SELECT 0 */"]),
         ("bang comment is a comment in pg", Postgres, "/*! x */ SELECT 1", &["SELECT 1"]),
         // MySQL DELIMITER.
