@@ -132,6 +132,15 @@ impl Kind {
         }
     }
 
+    /// The bind placeholder for the `n`th parameter when it holds an integer
+    /// given as text (PostgreSQL types parameters; the others convert).
+    pub fn int_placeholder(self, n: usize) -> String {
+        match self {
+            Kind::Postgres => format!("CAST(CAST(${n} AS TEXT) AS BIGINT)"),
+            Kind::MySql | Kind::Sqlite => "?".to_string(),
+        }
+    }
+
     /// The bind placeholder for the `n`th (1-based) parameter.
     pub fn placeholder(self, n: usize) -> String {
         match self {

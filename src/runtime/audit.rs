@@ -190,6 +190,8 @@ pub struct AuditLog {
     place: VersionTable,
     /// Who and where, read once per connection.
     session: Option<(String, String)>,
+    /// The next row id, read once: only the lock holder writes here.
+    next_id: Option<i64>,
 }
 
 impl AuditLog {
@@ -201,6 +203,7 @@ impl AuditLog {
             table: version_table.qualified(kind, name),
             place: version_table.clone(),
             session: None,
+            next_id: None,
         }
     }
 
@@ -234,12 +237,20 @@ impl AuditLog {
         Ok(())
     }
 
-    fn next_id(&self, db: &mut dyn Database) -> Result<i64, DbError> {
-        let v = db.query_column(
-            &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {}", self.table),
-            &[],
-        )?;
-        Ok(v.first().and_then(|s| s.parse().ok()).unwrap_or(1))
+    fn next_id(&mut self, db: &mut dyn Database) -> Result<i64, DbError> {
+        let id = match self.next_id {
+            Some(id) => id,
+            None => {
+                let v = db.query_column(
+                    &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {}", self.table),
+                    &[],
+                )?;
+                v.first().and_then(|s| s.parse().ok()).unwrap_or(1)
+            }
+        };
+        // Ids of rows a rollback took away are not reused: gaps are harmless.
+        self.next_id = Some(id + 1);
+        Ok(id)
     }
 
     fn session(&mut self, db: &mut dyn Database) -> (String, String) {
@@ -257,9 +268,11 @@ impl AuditLog {
         let done = row.statements_done.to_string();
         let total = row.statements_total.to_string();
         let duration = row.duration_ms.map(|d| d.to_string());
-        // Numbers go in as literals (they are ours), text as parameters, None as NULL.
+        // Every value is bound, so the statement's text is the same for every
+        // row (prepared once); None is NULL.
+        let id_text = id.to_string();
         let values: [(&str, Value<'_>); 18] = [
-            ("id", Value::Number(Some(&id.to_string()))),
+            ("id", Value::Number(Some(&id_text))),
             ("revision", Value::Text(Some(row.revision))),
             ("direction", Value::Text(Some(row.direction))),
             ("step", Value::Text(Some(row.step))),
@@ -289,7 +302,10 @@ impl AuditLog {
                     params.push(t);
                     self.kind.placeholder(params.len())
                 }
-                Value::Number(Some(n)) => (*n).to_string(),
+                Value::Number(Some(n)) => {
+                    params.push(n);
+                    self.kind.int_placeholder(params.len())
+                }
                 Value::Text(None) | Value::Number(None) => "NULL".to_string(),
             });
         }
@@ -315,13 +331,16 @@ impl AuditLog {
         done: usize,
         done_checksum: &str,
     ) -> Result<(), DbError> {
+        let k = self.kind;
         db.execute_params(
             &format!(
-                "UPDATE {} SET statements_done = {done}, done_checksum = {} WHERE id = {id}",
+                "UPDATE {} SET statements_done = {}, done_checksum = {} WHERE id = {}",
                 self.table,
-                self.kind.placeholder(1)
+                k.int_placeholder(1),
+                k.placeholder(2),
+                k.int_placeholder(3)
             ),
-            &[done_checksum],
+            &[&done.to_string(), done_checksum, &id.to_string()],
         )?;
         Ok(())
     }
@@ -329,14 +348,17 @@ impl AuditLog {
     /// A running row finished well.
     pub fn finish(&self, db: &mut dyn Database, id: i64, duration_ms: u128) -> Result<(), DbError> {
         let now = now_iso();
+        let k = self.kind;
         db.execute_params(
             &format!(
-                "UPDATE {} SET outcome = {}, finished_at = {}, duration_ms = {duration_ms} WHERE id = {id}",
+                "UPDATE {} SET outcome = {}, finished_at = {}, duration_ms = {} WHERE id = {}",
                 self.table,
-                self.kind.placeholder(1),
-                self.kind.placeholder(2)
+                k.placeholder(1),
+                k.placeholder(2),
+                k.int_placeholder(3),
+                k.int_placeholder(4)
             ),
-            &[OK, &now],
+            &[OK, &now, &duration_ms.to_string(), &id.to_string()],
         )?;
         Ok(())
     }
