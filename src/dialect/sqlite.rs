@@ -18,6 +18,21 @@ fn db_error(e: rusqlite::Error) -> DbError {
             message: msg.clone().unwrap_or_else(|| code.to_string()),
             position: None,
         },
+        // A syntax error names the byte where the bad token starts; the
+        // position is counted in characters, as PostgreSQL counts it.
+        rusqlite::Error::SqlInputError {
+            error,
+            msg,
+            sql,
+            offset,
+        } => DbError {
+            code: Some(format!("SQLITE {}", error.extended_code)),
+            message: msg.clone(),
+            position: usize::try_from(*offset)
+                .ok()
+                .and_then(|o| sql.get(..o))
+                .map(|before| before.chars().count() + 1),
+        },
         _ => DbError::msg(e.to_string()),
     }
 }

@@ -400,3 +400,23 @@ fn edit_opens_the_revision_in_the_editor() {
         .fails();
     assert!(r.stderr.contains("zzzz"), "{}", r.stderr);
 }
+
+#[test]
+fn a_sqlite_syntax_error_names_the_column_of_the_bad_token() {
+    let p = Project::new(Db::Sqlite);
+    let path = p.revision(
+        "aaaa00000001",
+        &[],
+        "SELECT 1;\nCREATE TABLE t (id INTEGER,, x);",
+        "SELECT 1;",
+    );
+    let r = p.run(&["upgrade", "head"]).fails();
+    // Line 9 of the file; the second comma is its 28th character.
+    assert!(
+        r.stderr
+            .contains(&format!("{}:9:28: statement 2 failed", path.display())),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("syntax error"), "{}", r.stderr);
+}
