@@ -523,7 +523,7 @@ impl MigrationContext {
             Some(row) if opts.resume => {
                 if row.direction != opts.verb {
                     bail!(
-                        "revision {} is half-applied by a {}, not a {}: resume it with `migrate {} --resume`",
+                        "revision {} is half-applied by a {}, not a {}: resume it with `migrate {} <target> --resume`",
                         row.revision,
                         row.direction,
                         opts.verb,
@@ -961,9 +961,14 @@ impl MigrationContext {
                 );
             }
             return Err(e.context(format!(
-                "all {n} statements of revision {} ran, but recording it failed; once the cause is fixed, `migrate {} --resume` records it",
+                "all {n} statements of revision {} ran, but recording it failed; once the cause is fixed, `migrate {} {} --resume` records it",
                 st.revision,
-                direction_name(st.direction)
+                direction_name(st.direction),
+                if st.direction == Direction::Up {
+                    st.revision.clone()
+                } else {
+                    parent_or_base(&st.to_revisions)
+                }
             )));
         }
         Ok(n - from)
@@ -1134,13 +1139,18 @@ fn failed_guidance(st: &MigrationStep, path: &str, number: usize, total: usize) 
             st.revision
         );
     }
+    // Where the database stands once the step is complete: the target that resumes it.
+    let complete = if st.direction == Direction::Up {
+        st.revision.clone()
+    } else {
+        parent_or_base(&st.to_revisions)
+    };
     let done_n = number as i64 - 1;
     let done = statements_upto(done_n);
     let pronoun = if done_n == 1 { "it" } else { "they" };
     format!(
-        "Revision {} is now half-applied: {done} of {total} ran and committed (outside any transaction), statement {number} and those after it did not, and the version table does not record it. Either:\n  - fix statement {number} in {path} (leave {done} as {pronoun} ran) and run `migrate {verb} --resume`, which runs the revision from statement {number} on; or\n  - repair the database by hand and run `migrate stamp {}` (the {verb} is complete) or `migrate stamp {}` (it is undone), which marks it resolved.",
+        "Revision {} is now half-applied: {done} of {total} ran and committed (outside any transaction), statement {number} and those after it did not, and the version table does not record it. Either:\n  - fix statement {number} in {path} (leave {done} as {pronoun} ran) and run `migrate {verb} {complete} --resume`, which runs the revision from statement {number} on; or\n  - repair the database by hand and run `migrate stamp {complete}` (the {verb} is complete) or `migrate stamp {}` (it is undone), which marks it resolved.",
         st.revision,
-        if st.direction == Direction::Up { st.revision.clone() } else { parent_or_base(&st.to_revisions) },
         if st.direction == Direction::Up { parent_or_base(&st.from_revisions) } else { st.revision.clone() },
     )
 }
@@ -1248,7 +1258,7 @@ pub fn half_applied_message(row: &LogRow, scripts: &ScriptDirectory, kind: Kind)
         ));
     }
     m.push_str(&format!(
-        "\nNothing more runs until it is dealt with. Either:\n  - fix {path} if needed{} and run `migrate {} --resume`, which runs the revision from statement {} on; or\n  - repair the database by hand and run `migrate stamp {done_stamp}` (the {} is complete) or `migrate stamp {undone_stamp}` (it is undone), which marks it resolved.\nSee it with `migrate history --applied`.",
+        "\nNothing more runs until it is dealt with. Either:\n  - fix {path} if needed{} and run `migrate {} {done_stamp} --resume`, which runs the revision from statement {} on; or\n  - repair the database by hand and run `migrate stamp {done_stamp}` (the {} is complete) or `migrate stamp {undone_stamp}` (it is undone), which marks it resolved.\nSee it with `migrate history --applied`.",
         if done > 0 {
             format!(
                 " (leave {} as {} ran)",

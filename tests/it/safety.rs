@@ -295,7 +295,7 @@ fn a_killed_run_on_mariadb_is_reported_and_resumed_and_leaves_no_lock() {
         "was interrupted during statement 2 of 3 (line 9 of",
         "SELECT SLEEP(30)",
         "Statement 1 ran and stays applied",
-        "`migrate upgrade --resume`",
+        "`migrate upgrade bbbb00000002 --resume`",
         "`migrate stamp bbbb00000002`",
     ] {
         assert!(r.stderr.contains(needle), "{needle:?} in:\n{}", r.stderr);
@@ -309,8 +309,9 @@ fn a_killed_run_on_mariadb_is_reported_and_resumed_and_leaves_no_lock() {
 
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("SLEEP(30)", "SLEEP(0)")).unwrap();
+    // The command the message suggests, as printed.
     let r = p
-        .run(&["--lock-timeout=2", "upgrade", "head", "--resume"])
+        .run(&["--lock-timeout=2", "upgrade", "bbbb00000002", "--resume"])
         .ok();
     assert!(
         r.stderr
@@ -371,7 +372,7 @@ fn mariadb_revision_failing_at_its_third_statement_is_refused_then_resumed() {
             &format!("at statement 3 of 5 (line 10 of {})", path.display()),
             "\n  CREATE TABLE a1 (id INT)\n  [1050] Table 'a1' already exists",
             "Statements 1 to 2 ran and stay applied",
-            "run `migrate upgrade --resume`, which runs the revision from statement 3 on",
+            "run `migrate upgrade bbbb00000002 --resume`, which runs the revision from statement 3 on",
             "`migrate stamp bbbb00000002` (the upgrade is complete) or `migrate stamp aaaa00000001` (it is undone)",
         ] {
             assert!(r.stderr.contains(needle), "{args:?}: {needle:?} in:\n{}", r.stderr);
