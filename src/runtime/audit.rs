@@ -35,7 +35,14 @@ pub fn normalize(text: &str) -> String {
 
 /// SHA-256 (hex) of the normalized section text.
 pub fn checksum(text: &str) -> String {
-    hex(&Sha256::digest(normalize(text).as_bytes()))
+    normalized(text).1
+}
+
+/// The section as stored and its checksum, normalizing once.
+pub fn normalized(text: &str) -> (String, String) {
+    let sql = normalize(text);
+    let sum = hex(&Sha256::digest(sql.as_bytes()));
+    (sql, sum)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -75,9 +82,12 @@ impl StatementsDigest {
 
 /// Now, as stored in the log: ISO-8601 UTC with microseconds.
 pub fn now_iso() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    iso(chrono::Utc::now())
+}
+
+/// A time as stored in the log: ISO-8601 UTC with microseconds.
+pub fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// One row of the audit log.

@@ -681,6 +681,7 @@ impl MigrationContext {
             .map_err(|e| anyhow!("{}", e.message_for_table(&self.table.name)))?;
         self.apply_ops(&ops)?;
         if let Some(audit) = &mut self.audit {
+            let (sql, checksum) = audit::normalized(&split.text);
             let finished_at = audit::now_iso();
             audit
                 .insert(
@@ -691,8 +692,8 @@ impl MigrationContext {
                         step: &st.short_log(),
                         message: &script.file.message,
                         outcome: audit::OK,
-                        checksum: &audit::checksum(&split.text),
-                        sql: &audit::normalize(&split.text),
+                        checksum: &checksum,
+                        sql: &sql,
                         statements_done: n,
                         statements_total: n,
                         done_checksum: &digest.hex(),
@@ -781,9 +782,10 @@ impl MigrationContext {
             Some(se) => se.error.to_string(),
             None => format!("{e:#}"),
         };
-        let started_at =
-            chrono::Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        let started_at = started_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        let started_at = audit::iso(
+            chrono::Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap_or_default(),
+        );
+        let (sql, checksum) = audit::normalized(section);
         self.begin()?;
         self.ensure_audit_table()?;
         let Some(audit) = &mut self.audit else {
@@ -797,8 +799,8 @@ impl MigrationContext {
                 step: &st.short_log(),
                 message: &script.file.message,
                 outcome: audit::ROLLED_BACK,
-                checksum: &audit::checksum(section),
-                sql: &audit::normalize(section),
+                checksum: &checksum,
+                sql: &sql,
                 statements_done: se.map_or(0, |s| s.number - 1),
                 statements_total: 0,
                 done_checksum: "",
@@ -858,6 +860,7 @@ impl MigrationContext {
         }
         let mut log_id = None;
         if let Some(audit) = &mut self.audit {
+            let (sql, checksum) = audit::normalized(&split.text);
             let id = audit
                 .insert(
                     self.db.as_mut(),
@@ -867,8 +870,8 @@ impl MigrationContext {
                         step: &st.short_log(),
                         message: &script.file.message,
                         outcome: audit::RUNNING,
-                        checksum: &audit::checksum(&split.text),
-                        sql: &audit::normalize(&split.text),
+                        checksum: &checksum,
+                        sql: &sql,
                         statements_done: from,
                         statements_total: n,
                         done_checksum: &digest.hex(),
@@ -1049,11 +1052,10 @@ impl MigrationContext {
                 (Some(s), true) => s.file.upgrade.text.clone(),
                 _ => String::new(),
             };
-            let checksum = if text.is_empty() {
-                String::new()
-            } else {
-                audit::checksum(&text)
-            };
+            let (sql, mut checksum) = audit::normalized(&text);
+            if text.is_empty() {
+                checksum.clear();
+            }
             audit
                 .insert(
                     self.db.as_mut(),
@@ -1064,7 +1066,7 @@ impl MigrationContext {
                         message: script.map_or("", |s| s.file.message.as_str()),
                         outcome: audit::OK,
                         checksum: &checksum,
-                        sql: &audit::normalize(&text),
+                        sql: &sql,
                         statements_done: 0,
                         statements_total: 0,
                         done_checksum: "",
