@@ -78,6 +78,16 @@ fn load_scripts(config: &Config) -> Result<&'static ScriptDirectory> {
     Ok(Box::leak(Box::new(ScriptDirectory::load(config)?)))
 }
 
+/// The graph without SQL, for the commands that only inspect it: unchanged
+/// files come from the header cache (`script::cache`).
+fn load_headers(ctx: &Ctx<'_>, config: &Config) -> Result<&'static ScriptDirectory> {
+    let dir = crate::script::cache::cache_dir(ctx.env);
+    Ok(Box::leak(Box::new(ScriptDirectory::load_headers(
+        config,
+        dir.as_deref(),
+    )?)))
+}
+
 fn version_table(config: &Config) -> VersionTable {
     VersionTable {
         name: config.version_table.clone(),
@@ -631,7 +641,7 @@ fn db_heads(ctx: &Ctx<'_>, config: &Config) -> Result<(Vec<String>, String)> {
 /// `current [-v]`
 pub fn current(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
     let config = ctx.load_config()?;
-    let scripts = load_scripts(&config)?;
+    let scripts = load_headers(ctx, &config)?;
     let (rows, display) = db_heads(ctx, &config)?;
     if ctx.json {
         let current = scripts.map.effective_current(&rows)?;
@@ -657,7 +667,7 @@ pub fn history(
     indicate_current: bool,
 ) -> Result<()> {
     let config = ctx.load_config()?;
-    let scripts = load_scripts(&config)?;
+    let scripts = load_headers(ctx, &config)?;
     let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
     let rows = if needs_db {
         db_heads(ctx, &config)?.0
@@ -696,7 +706,7 @@ fn revision_json(scripts: &ScriptDirectory, r: &RevisionInfo) -> serde_json::Val
 /// `heads [-v] [--resolve-dependencies]`
 pub fn heads(ctx: &mut Ctx<'_>, verbose: bool, resolve_dependencies: bool) -> Result<()> {
     let config = ctx.load_config()?;
-    let scripts = load_scripts(&config)?;
+    let scripts = load_headers(ctx, &config)?;
     if ctx.json {
         let ids = if resolve_dependencies {
             scripts.map.heads()
@@ -717,7 +727,7 @@ pub fn heads(ctx: &mut Ctx<'_>, verbose: bool, resolve_dependencies: bool) -> Re
 /// `branches [-v]`
 pub fn branches(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
     let config = ctx.load_config()?;
-    let scripts = load_scripts(&config)?;
+    let scripts = load_headers(ctx, &config)?;
     if ctx.json {
         return ctx.json_out(&display::branches_json(&scripts.map));
     }
@@ -728,7 +738,7 @@ pub fn branches(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
 /// `show REV`
 pub fn show(ctx: &mut Ctx<'_>, rev: &str) -> Result<()> {
     let config = ctx.load_config()?;
-    let scripts = load_scripts(&config)?;
+    let scripts = load_headers(ctx, &config)?;
     let rows = if rev == "current" {
         db_heads(ctx, &config)?.0
     } else {

@@ -41,16 +41,15 @@ fn head_only(map: &RevisionMap, rev: &RevisionInfo, o: HeadOnly) -> String {
             )
         };
     }
-    let labels = map.branch_labels_of(&rev.id);
-    if o.include_branches && !labels.is_empty() {
-        text.push_str(&format!(" ({})", labels.join(", ")));
+    let marks = map.marks(rev);
+    if o.include_branches && !marks.labels.is_empty() {
+        text.push_str(&format!(" ({})", marks.labels.join(", ")));
     }
     if o.head_indicators || o.tree_indicators {
-        let real = map.is_real_head(&rev.id);
-        if real {
+        if marks.real_head {
             text.push_str(" (head)");
         }
-        if map.is_head(&rev.id) && !real {
+        if marks.head && !marks.real_head {
             text.push_str(" (effective head)");
         }
         if o.current {
@@ -58,10 +57,10 @@ fn head_only(map: &RevisionMap, rev: &RevisionInfo, o: HeadOnly) -> String {
         }
     }
     if o.tree_indicators {
-        if map.is_branch_point(&rev.id) {
+        if marks.branch_point {
             text.push_str(" (branchpoint)");
         }
-        if map.is_merge_point(&rev.id) {
+        if marks.merge_point {
             text.push_str(" (mergepoint)");
         }
     }

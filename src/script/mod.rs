@@ -4,6 +4,7 @@
 //! It reads and writes files; the graph (`revision`), the parser (`file`) and
 //! the text output (`display`) below it are pure.
 
+pub mod cache;
 pub mod display;
 pub mod file;
 pub mod revision;
@@ -12,7 +13,6 @@ use crate::config::Config;
 use crate::template;
 use file::RevisionFile;
 use revision::{HeaderLines, RevisionInfo, RevisionMap};
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -49,13 +49,19 @@ impl std::error::Error for LoadErrors {}
 pub struct ScriptDirectory {
     pub script_location: PathBuf,
     pub version_locations: Vec<PathBuf>,
+    /// The parsed files, in the graph's order (none when loaded by `load_headers`).
     pub scripts: Vec<Script>,
-    index: HashMap<String, usize>,
     pub map: RevisionMap,
 }
 
 /// Lists the `.sql` files of one version location, sorted by name.
 fn list_sql_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    Ok(list_entries(dir)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The `.sql` files of one version location with their directory entries
+/// (which stat a file relative to the open folder), sorted by name.
+fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         format!(
             "cannot read the version location {}: {e}; create it, run `migrate init`, or fix script_location/version_locations in migrate.toml",
@@ -78,12 +84,23 @@ fn list_sql_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
             _ => entry.path().is_file(),
         };
         if is_file {
-            files.push(entry.path());
+            files.push((entry.path(), entry));
         }
     }
     // All in one folder: comparing the paths' bytes orders them by file name,
     // as `Path`'s component-wise comparison would, at a fraction of its cost.
-    files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    // Only the names differ: compare what follows the folder's own path.
+    let skip = files
+        .first()
+        .and_then(|(p, _)| p.parent())
+        .map_or(0, |d| d.as_os_str().len());
+    files.sort_unstable_by(|a, b| {
+        let (a, b) = (
+            a.0.as_os_str().as_encoded_bytes(),
+            b.0.as_os_str().as_encoded_bytes(),
+        );
+        a.get(skip..).cmp(&b.get(skip..))
+    });
     Ok(files)
 }
 
@@ -108,56 +125,37 @@ fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     }
 }
 
-/// Reads and parses revision files, in order: each file is read exactly once.
-fn load_files(paths: Vec<PathBuf>) -> Vec<Result<Script, String>> {
-    let mut buf = Vec::new();
-    paths
-        .into_iter()
-        .map(|path| {
-            let len = read_into(&path, &mut buf)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            let text = std::str::from_utf8(&buf[..len]).map_err(|e| {
-                format!(
-                    "{}: not UTF-8 text (byte {}); save the file as UTF-8",
-                    path.display(),
-                    e.valid_up_to()
-                )
-            })?;
-            match file::parse(text) {
-                Ok(file) => Ok(Script { path, file }),
-                Err(e) => Err(format!("{}:{}: {e}", path.display(), e.line)),
-            }
-        })
-        .collect()
-}
-
-/// `load_files` over a folder's files, split between the machine's cores when
-/// there are enough files to pay for a thread (the order is kept).
-fn load_files_parallel(mut paths: Vec<PathBuf>) -> Vec<Result<Script, String>> {
+/// `f` over `items` in order, the items split between the machine's cores
+/// when there are enough of them to pay for a thread (the order is kept).
+fn in_parallel<T: Send, R: Send>(
+    mut items: Vec<T>,
+    f: impl Fn(Vec<T>) -> Vec<Result<R, String>> + Sync,
+) -> Vec<Result<R, String>> {
     const MIN_FILES_PER_THREAD: usize = 128;
-    let threads = if paths.len() >= 2 * MIN_FILES_PER_THREAD {
+    let threads = if items.len() >= 2 * MIN_FILES_PER_THREAD {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .min(paths.len() / MIN_FILES_PER_THREAD)
+            .min(items.len() / MIN_FILES_PER_THREAD)
             .min(8)
     } else {
         1
     };
     if threads <= 1 {
-        return load_files(paths);
+        return f(items);
     }
-    let chunk = paths.len().div_ceil(threads);
+    let chunk = items.len().div_ceil(threads);
     let mut parts = Vec::with_capacity(threads);
-    while paths.len() > chunk {
-        let rest = paths.split_off(chunk);
-        parts.push(std::mem::replace(&mut paths, rest));
+    while items.len() > chunk {
+        let rest = items.split_off(chunk);
+        parts.push(std::mem::replace(&mut items, rest));
     }
-    parts.push(paths);
+    parts.push(items);
     let mut parts = parts.into_iter();
     let first = parts.next().unwrap_or_default();
+    let f = &f;
     std::thread::scope(|s| {
-        let others: Vec<_> = parts.map(|p| s.spawn(move || load_files(p))).collect();
-        let mut all = load_files(first);
+        let others: Vec<_> = parts.map(|p| s.spawn(move || f(p))).collect();
+        let mut all = f(first);
         for h in others {
             match h.join() {
                 Ok(r) => all.extend(r),
@@ -166,6 +164,114 @@ fn load_files_parallel(mut paths: Vec<PathBuf>) -> Vec<Result<Script, String>> {
         }
         all
     })
+}
+
+/// Reads and parses one file (`buf` is reused from file to file).
+fn read_and_parse(path: &Path, buf: &mut Vec<u8>) -> Result<RevisionFile, String> {
+    let len = read_into(path, buf).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::str::from_utf8(&buf[..len]).map_err(|e| {
+        format!(
+            "{}: not UTF-8 text (byte {}); save the file as UTF-8",
+            path.display(),
+            e.valid_up_to()
+        )
+    })?;
+    file::parse(text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line))
+}
+
+/// A file loaded for its header only: from the cache (`hit`) or read and
+/// parsed; `stamp` is None where the file system gives none to cache by.
+struct HeaderLoaded {
+    info: RevisionInfo,
+    /// Where the file name starts in `info.path`.
+    name_at: usize,
+    stamp: Option<cache::Stamp>,
+    hit: bool,
+}
+
+/// A path as the graph keeps it (no copy when it is UTF-8).
+fn path_string(path: PathBuf) -> String {
+    path.into_os_string()
+        .into_string()
+        .unwrap_or_else(|p| p.to_string_lossy().into_owned())
+}
+
+/// Headers of the listed files, each from the cache when its stamp matches,
+/// else read and parsed.
+fn load_headers(
+    items: Vec<(PathBuf, std::fs::DirEntry)>,
+    cached: Option<&cache::Cache>,
+) -> Vec<Result<HeaderLoaded, String>> {
+    let mut buf = Vec::new();
+    items
+        .into_iter()
+        .map(|(path, entry)| {
+            let meta = match entry.metadata() {
+                Ok(m) if m.file_type().is_symlink() => std::fs::metadata(&path),
+                other => other,
+            };
+            let stamp = meta.ok().as_ref().and_then(cache::Stamp::of);
+            let name = entry.file_name();
+            let name = name.as_encoded_bytes();
+            if let (Some(c), Some(s)) = (cached, &stamp) {
+                let mut path = Some(path);
+                let hit = c.get(name, s, || path_string(path.take().unwrap_or_default()));
+                if let Some(info) = hit {
+                    let name_at = info.path.len().saturating_sub(name.len());
+                    return Ok(HeaderLoaded {
+                        info,
+                        name_at,
+                        stamp,
+                        hit: true,
+                    });
+                }
+                let file = read_and_parse(path.as_deref().unwrap_or(Path::new("")), &mut buf)?;
+                let path = path_string(path.unwrap_or_default());
+                return Ok(HeaderLoaded {
+                    name_at: path.len().saturating_sub(name.len()),
+                    info: revision_info_owned(path, file),
+                    stamp,
+                    hit: false,
+                });
+            }
+            let file = read_and_parse(&path, &mut buf)?;
+            let path = path_string(path);
+            Ok(HeaderLoaded {
+                name_at: path.len().saturating_sub(name.len()),
+                info: revision_info_owned(path, file),
+                stamp,
+                hit: false,
+            })
+        })
+        .collect()
+}
+
+/// Reads and parses revision files, in order: each file is read exactly once.
+fn load_files(paths: Vec<PathBuf>) -> Vec<Result<Script, String>> {
+    let mut buf = Vec::new();
+    paths
+        .into_iter()
+        .map(|path| read_and_parse(&path, &mut buf).map(|file| Script { path, file }))
+        .collect()
+}
+
+/// The graph's view of a parsed file, taking its values over.
+fn revision_info_owned(path: String, f: RevisionFile) -> RevisionInfo {
+    RevisionInfo {
+        id: f.revision,
+        down_revisions: f.revises,
+        branch_labels: f.branch_labels,
+        depends_on: f.depends_on,
+        doc: f.message,
+        longdoc: f.header,
+        path,
+        lines: HeaderLines {
+            revision: f.lines.revision,
+            revises: f.lines.revises,
+            branch_labels: f.lines.branch_labels,
+            depends_on: f.lines.depends_on,
+        },
+    }
 }
 
 /// The graph's view of a parsed file.
@@ -200,7 +306,7 @@ impl ScriptDirectory {
                     continue;
                 }
             };
-            for loaded in load_files_parallel(files) {
+            for loaded in in_parallel(files, load_files) {
                 match loaded {
                     Ok(script) => scripts.push(script),
                     Err(e) => errors.push(e),
@@ -213,38 +319,90 @@ impl ScriptDirectory {
         Self::build(config, scripts)
     }
 
+    /// Like [`load`](Self::load), for commands that need the graph but no
+    /// SQL: each file's header comes from the header cache in `cache_dir`
+    /// when the file has not changed since it was recorded, else the file is
+    /// read and parsed (and the cache brought up to date). It holds the
+    /// graph only: no scripts.
+    pub fn load_headers(
+        config: &Config,
+        cache_dir: Option<&Path>,
+    ) -> Result<ScriptDirectory, LoadErrors> {
+        let mut errors = Vec::new();
+        let mut infos = Vec::new();
+        for loc in &config.version_locations {
+            let items = match list_entries(loc) {
+                Ok(f) => f,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let cache_file = cache_dir.map(|d| cache::cache_file(d, loc));
+            let cached = cache_file
+                .as_deref()
+                .and_then(|f| cache::Cache::read(f, loc));
+            let listed = items.len();
+            let loaded = in_parallel(items, |part| load_headers(part, cached.as_ref()));
+            let mut headers = Vec::with_capacity(loaded.len());
+            for l in loaded {
+                match l {
+                    Ok(h) => headers.push(h),
+                    Err(e) => errors.push(e),
+                }
+            }
+            let hits = headers.iter().filter(|h| h.hit).count();
+            let stale = cached.as_ref().is_none_or(|c| c.len() != hits) || hits != listed;
+            if let (Some(file), true, true) = (&cache_file, stale, errors.is_empty()) {
+                let recorded: Vec<_> = headers
+                    .iter()
+                    .filter_map(|h| {
+                        let name = h.info.path.get(h.name_at..)?.as_bytes();
+                        Some((name, h.stamp?, &h.info))
+                    })
+                    .collect();
+                cache::store(file, &cache::encode(loc, cache::now_secs(), &recorded));
+            }
+            infos.extend(headers.into_iter().map(|h| h.info));
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        Self::build_from(config, Vec::new(), infos)
+    }
+
     fn build(config: &Config, scripts: Vec<Script>) -> Result<ScriptDirectory, LoadErrors> {
         let infos: Vec<RevisionInfo> = scripts
             .iter()
             .map(|s| revision_info(&s.path, &s.file))
             .collect();
+        Self::build_from(config, scripts, infos)
+    }
+
+    fn build_from(
+        config: &Config,
+        scripts: Vec<Script>,
+        infos: Vec<RevisionInfo>,
+    ) -> Result<ScriptDirectory, LoadErrors> {
         let map = RevisionMap::new(infos)
             .map_err(|e| LoadErrors(e.0.iter().map(|g| g.to_string()).collect()))?;
-        let mut index = HashMap::with_capacity(scripts.len());
-        for (i, s) in scripts.iter().enumerate() {
-            index.insert(s.file.revision.clone(), i);
-        }
         Ok(ScriptDirectory {
             script_location: config.script_location.clone(),
             version_locations: config.version_locations.clone(),
             scripts,
-            index,
             map,
         })
     }
 
     /// The script of a revision id.
     pub fn script(&self, id: &str) -> Option<&Script> {
-        self.index.get(id).map(|&i| &self.scripts[i])
+        // The graph holds the revisions in the scripts' order.
+        self.map.position(id).and_then(|i| self.scripts.get(i))
     }
 
     /// Checks that the graph stays valid with one more revision, before its file is written.
     pub fn check_with(&self, extra: RevisionInfo) -> Result<(), LoadErrors> {
-        let mut infos: Vec<RevisionInfo> = self
-            .scripts
-            .iter()
-            .map(|s| revision_info(&s.path, &s.file))
-            .collect();
+        let mut infos: Vec<RevisionInfo> = self.map.revisions().to_vec();
         infos.push(extra);
         RevisionMap::new(infos)
             .map(|_| ())

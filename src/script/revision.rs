@@ -37,6 +37,19 @@ pub struct RevisionInfo {
     pub lines: HeaderLines,
 }
 
+/// What the one-line formats mark of a revision ([`RevisionMap::marks`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevisionMarks {
+    /// Nothing revises it (`Revises` edges only).
+    pub head: bool,
+    /// Nothing revises or depends on it.
+    pub real_head: bool,
+    pub branch_point: bool,
+    pub merge_point: bool,
+    /// Its branch labels after propagation, sorted.
+    pub labels: Vec<String>,
+}
+
 /// 1-based line numbers of the header keys of a revision file (0 = absent).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HeaderLines {
@@ -825,34 +838,51 @@ impl RevisionMap {
     pub fn new(revs: Vec<RevisionInfo>) -> Result<RevisionMap, GraphErrors> {
         let n = revs.len();
         let mut errors = Vec::new();
-        let mut keys: BTreeMap<String, Ix> = BTreeMap::new();
-        let mut first_path: HashMap<&str, &str> = HashMap::new();
+        // Ids sorted (stably: a duplicate follows the file that has it first),
+        // so duplicates sit side by side and the key map is built in bulk.
+        let mut order: Vec<Ix> = (0..n).collect();
+        order.sort_by(|&a, &b| revs[a].id.cmp(&revs[b].id));
+        let mut found: Vec<(Ix, GraphError)> = Vec::new();
         for (i, r) in revs.iter().enumerate() {
             let bad = r.id.is_empty()
                 || r.id
                     .chars()
                     .any(|c| matches!(c, '@' | '-' | '+' | ':') || c.is_whitespace());
             if bad {
-                errors.push(err_at(
-                    r,
-                    r.lines.revision,
-                    GraphErrorKind::BadId { id: r.id.clone() },
+                found.push((
+                    i,
+                    err_at(
+                        r,
+                        r.lines.revision,
+                        GraphErrorKind::BadId { id: r.id.clone() },
+                    ),
                 ));
-            }
-            if let Some(p) = first_path.get(r.id.as_str()) {
-                errors.push(err_at(
-                    r,
-                    r.lines.revision,
-                    GraphErrorKind::DuplicateId {
-                        id: r.id.clone(),
-                        first_path: (*p).to_string(),
-                    },
-                ));
-            } else {
-                first_path.insert(&r.id, &r.path);
-                keys.insert(r.id.clone(), i);
             }
         }
+        let mut unique: Vec<(String, Ix)> = Vec::with_capacity(n);
+        for &i in &order {
+            match unique.last() {
+                Some((id, first)) if *id == revs[i].id => {
+                    let r = &revs[i];
+                    found.push((
+                        i,
+                        err_at(
+                            r,
+                            r.lines.revision,
+                            GraphErrorKind::DuplicateId {
+                                id: r.id.clone(),
+                                first_path: revs[*first].path.clone(),
+                            },
+                        ),
+                    ));
+                }
+                _ => unique.push((revs[i].id.clone(), i)),
+            }
+        }
+        // In file order, as the files were read (a bad id before its duplicate).
+        found.sort_by_key(|(i, _)| *i);
+        errors.extend(found.into_iter().map(|(_, e)| e));
+        let mut keys: BTreeMap<String, Ix> = unique.into_iter().collect();
         // Branch labels share the key space with ids.
         for (i, r) in revs.iter().enumerate() {
             for l in &r.branch_labels {
@@ -1290,6 +1320,11 @@ impl RevisionMap {
             .filter(|&i| self.revs[i].id == id)
     }
 
+    /// Where revision `id` (a full id) is in [`revisions`](Self::revisions).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index_of(id)
+    }
+
     /// All revisions, in the order given to [`RevisionMap::new`].
     pub fn revisions(&self) -> &[RevisionInfo] {
         &self.revs
@@ -1349,6 +1384,32 @@ impl RevisionMap {
     /// True when nothing revises the revision (it may still be depended on).
     pub fn is_head(&self, id: &str) -> bool {
         self.index_of(id).is_some_and(|i| self.next[i].is_empty())
+    }
+
+    /// Where `rev`, a reference into this map, is — found by its address,
+    /// without a lookup by id (None for a revision from elsewhere).
+    pub fn position_of(&self, rev: &RevisionInfo) -> Option<usize> {
+        let size = std::mem::size_of::<RevisionInfo>();
+        let start = self.revs.as_ptr() as usize;
+        let at = rev as *const RevisionInfo as usize;
+        let i = at.checked_sub(start)? / size;
+        (i < self.revs.len() && std::ptr::eq(&self.revs[i], rev)).then_some(i)
+    }
+
+    /// What the one-line formats mark of a revision of this map (by
+    /// [`position_of`](Self::position_of)): head, real head, branch point,
+    /// merge point, and its branch labels.
+    pub fn marks(&self, rev: &RevisionInfo) -> RevisionMarks {
+        let Some(i) = self.position_of(rev).or_else(|| self.index_of(&rev.id)) else {
+            return RevisionMarks::default();
+        };
+        RevisionMarks {
+            head: self.next[i].is_empty(),
+            real_head: self.all_next[i].is_empty(),
+            branch_point: self.next[i].len() > 1,
+            merge_point: self.down[i].len() > 1,
+            labels: self.labels(i),
+        }
     }
 
     /// True when nothing revises or depends on the revision.

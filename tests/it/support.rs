@@ -315,6 +315,11 @@ impl Project {
         self.dir.path()
     }
 
+    /// The header cache of this project's runs (kept out of the user's own).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.path().join(".migrate-cache")
+    }
+
     pub fn versions_dir(&self) -> PathBuf {
         self.path().join("migrations/versions")
     }
@@ -360,6 +365,7 @@ impl Project {
         cmd.current_dir(self.path())
             .env_remove("DATABASE_URL")
             .env_remove("MIGRATE_CONFIG")
+            .env("MIGRATE_CACHE_DIR", self.cache_dir())
             .env("NO_COLOR", "1")
             .args(args);
         for (k, v) in env {
@@ -375,6 +381,7 @@ pub fn migrate_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("MIGRATE_CONFIG")
+        .env("MIGRATE_CACHE_DIR", dir.join(".migrate-cache"))
         .args(args);
     for (k, v) in env {
         cmd.env(k, v);

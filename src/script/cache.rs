@@ -1,0 +1,467 @@
+//! The header cache: what the read-only commands (`heads`, `history`,
+//! `current`, `branches`, `show`) need of each revision file — its parsed
+//! header — kept between runs, so that a file that has not changed since is
+//! looked at with one `stat` instead of being opened, read and parsed.
+//!
+//! Trust rules, so that a stale entry is never used:
+//! - an entry is used only when the file's device, inode, size, modification
+//!   time and change time (both to the nanosecond) all equal the recorded ones;
+//!   the change time cannot be set by a user (only the kernel moves it, on
+//!   every write, rename or `touch`);
+//! - a file whose change or modification time is less than [`RACY_SECS`]
+//!   seconds before the cache is written is not recorded (an edit within the
+//!   same clock tick could otherwise keep the recorded times), so it is read
+//!   again next time;
+//! - the cache names its format, the `migrate` version that wrote it and the
+//!   folder it describes, and ends with a checksum of its bytes; anything
+//!   unexpected (another version, a truncated or damaged file) discards the
+//!   whole cache, which costs one full read;
+//! - it is replaced atomically (written beside, then renamed), so replicas
+//!   running at once see either the old or the new cache.
+//!
+//! Commands that run SQL (`upgrade`, `downgrade`, `check`, …) never use it: they
+//! read every file.
+//!
+//! Where: `$MIGRATE_CACHE_DIR`, else `$XDG_CACHE_HOME/migrate`, else
+//! `$HOME/.cache/migrate`; `MIGRATE_CACHE_DIR=` (empty) turns it off. A cache
+//! that cannot be read or written is ignored.
+
+use super::revision::{HeaderLines, RevisionInfo};
+use std::path::{Path, PathBuf};
+
+/// Files changed this recently (seconds before the cache is written) are not recorded.
+pub const RACY_SECS: i64 = 2;
+
+const MAGIC: &[u8] = b"migrate header cache\n";
+const FORMAT: u32 = 1;
+
+/// What identifies one state of a file: if any of it differs, the file changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: i64,
+    pub mtime_ns: i64,
+    pub ctime: i64,
+    pub ctime_ns: i64,
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    pub fn of(m: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: m.mtime(),
+            mtime_ns: m.mtime_nsec(),
+            ctime: m.ctime(),
+            ctime_ns: m.ctime_nsec(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// Changed so recently before `now` (seconds) that the times cannot be trusted yet.
+    fn racy(&self, now: i64) -> bool {
+        self.ctime >= now - RACY_SECS || self.mtime >= now - RACY_SECS
+    }
+}
+
+/// The folder the cache files go in, from the environment (None: no cache).
+pub fn cache_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    if let Some(d) = env("MIGRATE_CACHE_DIR") {
+        return (!d.is_empty()).then(|| PathBuf::from(d));
+    }
+    if let Some(d) = env("XDG_CACHE_HOME").filter(|d| Path::new(d).is_absolute()) {
+        return Some(Path::new(&d).join("migrate"));
+    }
+    env("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| Path::new(&h).join(".cache").join("migrate"))
+}
+
+/// The cache file of one version location (its canonical path, hashed).
+pub fn cache_file(cache_dir: &Path, location: &Path) -> PathBuf {
+    let canon = std::fs::canonicalize(location).unwrap_or_else(|_| location.to_path_buf());
+    let key = fnv64(canon.as_os_str().as_encoded_bytes());
+    cache_dir.join(format!("headers-{key:016x}.bin"))
+}
+
+/// 64-bit FNV-1a over whole words (the tail byte-wise): a cheap guard against
+/// a damaged cache file, not a cryptographic one.
+fn fnv64(bytes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        h = (h ^ v).wrapping_mul(PRIME);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+    }
+    h
+}
+
+/// A cache file as read: its entries, sorted by file name, not yet decoded.
+pub struct Cache {
+    data: Vec<u8>,
+    written_at: i64,
+    /// (name range, entry range) into `data`, sorted by name.
+    entries: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+/// A bounds-checked reader: every read past the end is `None`, never a panic.
+struct Reader<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(n)?;
+        let s = self.data.get(self.at..end)?;
+        self.at = end;
+        Some(s)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.bytes(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.bytes(8)?.try_into().ok()?))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        Some(self.u64()? as i64)
+    }
+    fn raw_str(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.bytes(n)
+    }
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.raw_str()?.to_vec()).ok()
+    }
+    fn list(&mut self) -> Option<Vec<String>> {
+        let n = self.u32()? as usize;
+        let mut v = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            v.push(self.string()?);
+        }
+        Some(v)
+    }
+    fn stamp(&mut self) -> Option<Stamp> {
+        Some(Stamp {
+            dev: self.u64()?,
+            ino: self.u64()?,
+            size: self.u64()?,
+            mtime: self.i64()?,
+            mtime_ns: self.i64()?,
+            ctime: self.i64()?,
+            ctime_ns: self.i64()?,
+        })
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &[u8]) {
+        self.u32(s.len() as u32);
+        self.0.extend_from_slice(s);
+    }
+    fn list(&mut self, v: &[String]) {
+        self.u32(v.len() as u32);
+        for s in v {
+            self.str(s.as_bytes());
+        }
+    }
+    fn stamp(&mut self, s: &Stamp) {
+        for v in [s.dev, s.ino, s.size] {
+            self.u64(v);
+        }
+        for v in [s.mtime, s.mtime_ns, s.ctime, s.ctime_ns] {
+            self.u64(v as u64);
+        }
+    }
+}
+
+fn header_of(location: &Path) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    w.0.extend_from_slice(MAGIC);
+    w.u32(FORMAT);
+    w.str(env!("CARGO_PKG_VERSION").as_bytes());
+    w.str(location.as_os_str().as_encoded_bytes());
+    w.0
+}
+
+impl Cache {
+    /// Reads the cache file of `location`; None when there is none or it is
+    /// not one this build wrote for this folder, or it is damaged.
+    pub fn read(file: &Path, location: &Path) -> Option<Cache> {
+        let data = std::fs::read(file).ok()?;
+        Cache::decode(data, location)
+    }
+
+    fn decode(data: Vec<u8>, location: &Path) -> Option<Cache> {
+        let body_len = data.len().checked_sub(8)?;
+        let sum = u64::from_le_bytes(data[body_len..].try_into().ok()?);
+        if fnv64(&data[..body_len]) != sum {
+            return None;
+        }
+        let expected = header_of(location);
+        if !data.starts_with(&expected) {
+            return None;
+        }
+        let mut r = Reader {
+            data: &data[..body_len],
+            at: expected.len(),
+        };
+        let written_at = r.i64()?;
+        let count = r.u32()? as usize;
+        let mut entries = Vec::with_capacity(count.min(1 << 20));
+        for _ in 0..count {
+            let len = r.u32()? as usize;
+            let start = r.at;
+            r.bytes(len)?;
+            let mut e = Reader {
+                data: &data[start..start + len],
+                at: 0,
+            };
+            let name_len = e.u32()? as usize;
+            let name = start + 4..start + 4 + name_len;
+            e.bytes(name_len)?;
+            entries.push((name, start + e.at..start + len));
+        }
+        if r.at != body_len {
+            return None;
+        }
+        let sorted = entries
+            .windows(2)
+            .all(|w| data[w[0].0.clone()] < data[w[1].0.clone()]);
+        if !sorted {
+            return None;
+        }
+        Some(Cache {
+            data,
+            written_at,
+            entries,
+        })
+    }
+
+    /// How many files it records.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it records no file.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The recorded header of file `name`, if the file still has `stamp`
+    /// (`path`: the file's path, for the graph's messages).
+    pub fn get(
+        &self,
+        name: &[u8],
+        stamp: &Stamp,
+        path: impl FnOnce() -> String,
+    ) -> Option<RevisionInfo> {
+        let i = self
+            .entries
+            .binary_search_by(|(n, _)| self.data[n.clone()].cmp(name))
+            .ok()?;
+        let mut r = Reader {
+            data: &self.data[self.entries[i].1.clone()],
+            at: 0,
+        };
+        let recorded = r.stamp()?;
+        if recorded != *stamp || recorded.racy(self.written_at) {
+            return None;
+        }
+        let info = RevisionInfo {
+            id: r.string()?,
+            down_revisions: r.list()?,
+            branch_labels: r.list()?,
+            depends_on: r.list()?,
+            doc: r.string()?,
+            longdoc: r.string()?,
+            lines: HeaderLines {
+                revision: r.u32()? as usize,
+                revises: r.u32()? as usize,
+                branch_labels: r.u32()? as usize,
+                depends_on: r.u32()? as usize,
+            },
+            path: path(),
+        };
+        (r.at == r.data.len()).then_some(info)
+    }
+}
+
+/// Encodes the headers of `files` (name, stamp, the graph's view of the
+/// file), sorted by name, leaving out files changed within [`RACY_SECS`] of `now`.
+pub fn encode(location: &Path, now: i64, files: &[(&[u8], Stamp, &RevisionInfo)]) -> Vec<u8> {
+    let mut sorted: Vec<&(&[u8], Stamp, &RevisionInfo)> =
+        files.iter().filter(|(_, s, _)| !s.racy(now)).collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    sorted.dedup_by(|a, b| a.0 == b.0);
+    let mut w = Writer(header_of(location));
+    w.u64(now as u64);
+    w.u32(sorted.len() as u32);
+    for (name, stamp, r) in sorted {
+        let len_at = w.0.len();
+        w.u32(0);
+        w.str(name);
+        w.stamp(stamp);
+        w.str(r.id.as_bytes());
+        w.list(&r.down_revisions);
+        w.list(&r.branch_labels);
+        w.list(&r.depends_on);
+        w.str(r.doc.as_bytes());
+        w.str(r.longdoc.as_bytes());
+        for l in [
+            r.lines.revision,
+            r.lines.revises,
+            r.lines.branch_labels,
+            r.lines.depends_on,
+        ] {
+            w.u32(l as u32);
+        }
+        let len = (w.0.len() - len_at - 4) as u32;
+        w.0[len_at..len_at + 4].copy_from_slice(&len.to_le_bytes());
+    }
+    let sum = fnv64(&w.0);
+    w.u64(sum);
+    w.0
+}
+
+/// Replaces the cache file atomically; any failure leaves the old one (or none).
+pub fn store(file: &Path, bytes: &[u8]) {
+    let Some(dir) = file.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
+    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, file).is_ok() {
+        return;
+    }
+    let _ = std::fs::remove_file(&tmp);
+}
+
+/// Seconds since the Unix epoch, by the system clock.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(id: &str) -> RevisionInfo {
+        RevisionInfo {
+            id: id.into(),
+            down_revisions: vec!["p1".into(), "p2".into()],
+            branch_labels: vec!["lbl".into()],
+            depends_on: vec![],
+            doc: format!("create {id}"),
+            longdoc: format!("create {id}\n\nRevision ID: {id}"),
+            path: format!("/p/versions/{id}.sql"),
+            lines: HeaderLines {
+                revision: 3,
+                revises: 4,
+                branch_labels: 6,
+                depends_on: 0,
+            },
+        }
+    }
+
+    fn stamp(ino: u64, t: i64) -> Stamp {
+        Stamp {
+            dev: 1,
+            ino,
+            size: 100,
+            mtime: t,
+            mtime_ns: 5,
+            ctime: t,
+            ctime_ns: 7,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_every_stamp_field_invalidates() {
+        let loc = Path::new("/p/versions");
+        let (a, b) = (file("aaa"), file("bbb"));
+        let bytes = encode(
+            loc,
+            1000,
+            &[(b"b.sql", stamp(2, 900), &b), (b"a.sql", stamp(1, 900), &a)],
+        );
+        let c = Cache::decode(bytes, loc).expect("decodes");
+        assert_eq!(
+            c.get(b"a.sql", &stamp(1, 900), || a.path.clone()),
+            Some(a.clone())
+        );
+        assert_eq!(
+            c.get(b"b.sql", &stamp(2, 900), || b.path.clone()),
+            Some(b.clone())
+        );
+        assert_eq!(c.get(b"c.sql", &stamp(3, 900), String::new), None);
+        let base = stamp(1, 900);
+        let changed = [
+            Stamp { dev: 2, ..base },
+            Stamp { ino: 9, ..base },
+            Stamp { size: 101, ..base },
+            Stamp { mtime: 901, ..base },
+            Stamp {
+                mtime_ns: 6,
+                ..base
+            },
+            Stamp { ctime: 901, ..base },
+            Stamp {
+                ctime_ns: 8,
+                ..base
+            },
+        ];
+        for s in changed {
+            assert_eq!(c.get(b"a.sql", &s, String::new), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn recently_changed_files_are_not_recorded() {
+        let loc = Path::new("/p/versions");
+        let f = file("aaa");
+        let bytes = encode(loc, 1000, &[(b"a.sql", stamp(1, 999), &f)]);
+        let c = Cache::decode(bytes, loc).unwrap();
+        assert_eq!(c.get(b"a.sql", &stamp(1, 999), String::new), None);
+    }
+
+    #[test]
+    fn another_folder_or_damage_discards_the_cache() {
+        let loc = Path::new("/p/versions");
+        let f = file("aaa");
+        let bytes = encode(loc, 1000, &[(b"a.sql", stamp(1, 900), &f)]);
+        assert!(Cache::decode(bytes.clone(), Path::new("/q/versions")).is_none());
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x20;
+            assert!(Cache::decode(bad, loc).is_none(), "byte {i} flipped");
+            assert!(
+                Cache::decode(bytes[..i].to_vec(), loc).is_none(),
+                "cut at {i}"
+            );
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The header cache of the inspection commands: used for files that have not
+//! changed, never for one that has, and harmless when missing, damaged or
+//! unwritable.
+
+use crate::support::*;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Files changed within the last 2 seconds are never cached: wait them out.
+fn let_files_settle() {
+    std::thread::sleep(Duration::from_millis(3100));
+}
+
+fn cache_files(p: &Project) -> Vec<PathBuf> {
+    match std::fs::read_dir(p.cache_dir()) {
+        Ok(d) => d.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn three_revisions(p: &Project) {
+    p.revision("aaa111", &[], &create_table("t1"), &drop_table("t1"));
+    p.revision(
+        "bbb222",
+        &["aaa111"],
+        &create_table("t2"),
+        &drop_table("t2"),
+    );
+    p.revision(
+        "ccc333",
+        &["bbb222"],
+        &create_table("t3"),
+        &drop_table("t3"),
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unchanged_files_are_not_read_again_and_changed_ones_always_are() {
+    use crate::perf_guard::inotify::*;
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let_files_settle();
+    let first = p.run(&["history"]).ok().stdout;
+    assert_eq!(
+        cache_files(&p).len(),
+        1,
+        "the first run records the headers"
+    );
+
+    let mut watch = Watch::new(&p.versions_dir(), IN_OPEN | IN_CLOSE_NOWRITE);
+    for args in [
+        &["heads"][..],
+        &["history", "-v"],
+        &["branches"],
+        &["show", "bbb222"],
+    ] {
+        watch.take();
+        let direct = p.run_env(args, &[("MIGRATE_CACHE_DIR", "")]).ok().stdout;
+        assert_eq!(
+            watch.take().len(),
+            6,
+            "without the cache every file is read"
+        );
+        let cached = p.run(args).ok().stdout;
+        let opened = watch.take();
+        assert!(
+            opened.is_empty(),
+            "`migrate {}` read {opened:?} although nothing changed",
+            args.join(" ")
+        );
+        assert_eq!(cached, direct, "`migrate {}`", args.join(" "));
+    }
+
+    // An edit that keeps the file's size, right after the cache was written:
+    // the change time gives it away.
+    let b = p.versions_dir().join("bbb222_rev.sql");
+    let text = std::fs::read_to_string(&b).unwrap();
+    std::fs::write(&b, text.replace("-- rev bbb222", "-- rev BBB222")).unwrap();
+    let after = p.run(&["history"]).ok().stdout;
+    assert_ne!(after, first);
+    assert!(after.contains("rev BBB222"), "{after}");
+    let opened = watch.take();
+    assert!(!opened.is_empty(), "the edited file is read");
+    assert_eq!(
+        opened.keys().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+        vec!["bbb222_rev.sql"; opened.len()],
+        "only the edited file is read"
+    );
+
+    // A new head and a removed file show at once.
+    p.revision(
+        "ddd444",
+        &["ccc333"],
+        &create_table("t4"),
+        &drop_table("t4"),
+    );
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ddd444 (head)\n");
+    std::fs::remove_file(p.versions_dir().join("ddd444_rev.sql")).unwrap();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ccc333 (head)\n");
+}
+
+#[test]
+fn a_graph_error_made_by_an_edit_is_reported_through_the_cache() {
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let_files_settle();
+    p.run(&["heads"]).ok();
+    let c = p.versions_dir().join("ccc333_rev.sql");
+    let text = std::fs::read_to_string(&c).unwrap();
+    std::fs::write(&c, text.replace("Revises: bbb222", "Revises: zzz999")).unwrap();
+    let err = p.run(&["heads"]).fails().stderr;
+    assert!(err.contains("zzz999"), "{err}");
+    assert!(err.contains("ccc333_rev.sql"), "{err}");
+}
+
+#[test]
+fn a_damaged_cache_is_ignored_and_replaced() {
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let_files_settle();
+    let expected = p.run(&["history", "-v"]).ok().stdout;
+    let files = cache_files(&p);
+    assert_eq!(files.len(), 1);
+    let good = std::fs::read(&files[0]).unwrap();
+    for damage in [
+        b"not a cache".to_vec(),
+        Vec::new(),
+        good[..good.len() / 2].to_vec(),
+        {
+            let mut d = good.clone();
+            let i = d.len() / 2;
+            d[i] ^= 1;
+            d
+        },
+    ] {
+        std::fs::write(&files[0], &damage).unwrap();
+        assert_eq!(p.run(&["history", "-v"]).ok().stdout, expected);
+        // Written again whole (the same entries; only its time may differ).
+        assert_eq!(
+            std::fs::read(&files[0]).unwrap().len(),
+            good.len(),
+            "the damaged cache is written again"
+        );
+    }
+}
+
+#[test]
+fn an_unusable_cache_folder_changes_nothing() {
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let expected = p.run(&["history"]).ok().stdout;
+    // A folder that cannot be created (below a file), and none at all.
+    let blocker = p.path().join("a-file");
+    std::fs::write(&blocker, "x").unwrap();
+    let below_file = blocker.join("cache");
+    let below_file = below_file.to_str().unwrap();
+    for dir in [below_file, ""] {
+        let r = p.run_env(&["history"], &[("MIGRATE_CACHE_DIR", dir)]).ok();
+        assert_eq!(r.stdout, expected);
+        assert_eq!(r.stderr, "");
+    }
+    assert!(!blocker.join("cache").exists());
+}
+
+#[test]
+fn commands_that_run_sql_read_the_files_themselves() {
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let_files_settle();
+    p.run(&["heads"]).ok();
+    // Same size, new SQL: the header is unchanged, the upgrade sees the edit.
+    let a = p.versions_dir().join("aaa111_rev.sql");
+    let text = std::fs::read_to_string(&a).unwrap();
+    std::fs::write(&a, text.replace("TABLE t1 ", "TABLE u1 ")).unwrap();
+    p.run(&["upgrade", "aaa111"]).ok();
+    let tables = p.db.tables();
+    assert!(tables.iter().any(|t| t == "u1"), "{tables:?}");
+}
