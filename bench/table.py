@@ -56,6 +56,7 @@ def main():
             return t["floor"]
         # heads/history/current: the floor is reading the same files.
         label = row.split(", ", 1)[1] if ", " in row else ""
+        label = label.replace(" (no cache)", "")
         return rows.get(f"read files, {label}", {}).get("floor")
 
     peers = [p for p in ("alembic", "dbmate") if any(p in t for t in rows.values())]
@@ -93,8 +94,10 @@ def main():
         "and reads every file once (bench/readfiles.c); upgrade/downgrade = migrate's own "
         "`--sql` output (the same statements and version-table rows) applied by `sqlite3` "
         "(one transaction), `psql -1 -f` and `mariadb <`. dbmate's `status` stands in the "
-        "`current` rows. CPU = user+sys, mean of the runs; peak RSS from one extra run under "
-        "`/usr/bin/time`."
+        "`current` rows. heads/history/current use the header cache (unchanged files are "
+        "statted, not read); the (no cache) rows read and parse every file, run through "
+        "`env MIGRATE_CACHE_DIR=` (one more exec). CPU = user+sys, mean of the runs; peak RSS "
+        "from one extra run under `/usr/bin/time`."
     )
 
     # ------------------------------------------------------------ targets
@@ -137,6 +140,10 @@ def main():
                 v <= 0.040 and (ratio is None or ratio <= 2.0),
                 f"{ms(v)}, {ratio:.2f}× the floor" if ratio else ms(v),
             )
+            if cmd == "current" and med(row, "dbmate") is not None:
+                d = med(row, "dbmate")
+                check(f"current at {big} ({shape}): faster than dbmate's status", v < d,
+                      f"{ms(v)} vs {ms(d)}")
             small_v = med(f"{cmd}, {small} {shape}")
             if small_v:
                 check(f"{cmd}: {big} ≤ 12× {small}", v / small_v <= 12, f"{v / small_v:.1f}×")
