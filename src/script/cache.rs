@@ -210,10 +210,10 @@ impl Cache {
     /// not one this build wrote for this folder, or it is damaged.
     pub fn read(file: &Path, location: &Path) -> Option<Cache> {
         let data = std::fs::read(file).ok()?;
-        Cache::decode(data, location)
+        Cache::parse(data, location)
     }
 
-    fn decode(data: Vec<u8>, location: &Path) -> Option<Cache> {
+    fn parse(data: Vec<u8>, location: &Path) -> Option<Cache> {
         let body_len = data.len().checked_sub(8)?;
         let sum = u64::from_le_bytes(data[body_len..].try_into().ok()?);
         if fnv64(&data[..body_len]) != sum {
@@ -269,14 +269,8 @@ impl Cache {
         self.entries.is_empty()
     }
 
-    /// The recorded header of file `name`, if the file still has `stamp`
-    /// (`path`: the file's path, for the graph's messages).
-    pub fn get(
-        &self,
-        name: &[u8],
-        stamp: &Stamp,
-        path: impl FnOnce() -> String,
-    ) -> Option<RevisionInfo> {
+    /// The entry of file `name`, if the file still has the recorded `stamp`.
+    pub fn find(&self, name: &[u8], stamp: &Stamp) -> Option<usize> {
         let i = self
             .entries
             .binary_search_by(|(n, _)| self.data[n.clone()].cmp(name))
@@ -286,25 +280,53 @@ impl Cache {
             at: 0,
         };
         let recorded = r.stamp()?;
-        if recorded != *stamp || recorded.racy(self.written_at) {
-            return None;
-        }
-        let info = RevisionInfo {
-            id: r.string()?,
-            down_revisions: r.list()?,
-            branch_labels: r.list()?,
-            depends_on: r.list()?,
-            doc: r.string()?,
-            longdoc: r.string()?,
-            lines: HeaderLines {
-                revision: r.u32()? as usize,
-                revises: r.u32()? as usize,
-                branch_labels: r.u32()? as usize,
-                depends_on: r.u32()? as usize,
-            },
-            path: path(),
+        (recorded == *stamp && !recorded.racy(self.written_at)).then_some(i)
+    }
+
+    /// The recorded header of entry `i` (from [`find`](Self::find)), for the
+    /// file at `path`; the path comes back if the entry does not decode.
+    pub fn entry(&self, i: usize, path: String) -> Result<RevisionInfo, String> {
+        let Some(range) = self.entries.get(i) else {
+            return Err(path);
         };
-        (r.at == r.data.len()).then_some(info)
+        let mut r = Reader {
+            data: &self.data[range.1.clone()],
+            at: 0,
+        };
+        let fields = (|| {
+            r.stamp()?;
+            Some((
+                r.string()?,
+                r.list()?,
+                r.list()?,
+                r.list()?,
+                r.string()?,
+                r.string()?,
+                [r.u32()?, r.u32()?, r.u32()?, r.u32()?],
+            ))
+        })();
+        match fields {
+            Some((id, down_revisions, branch_labels, depends_on, doc, longdoc, l))
+                if r.at == r.data.len() =>
+            {
+                Ok(RevisionInfo {
+                    id,
+                    down_revisions,
+                    branch_labels,
+                    depends_on,
+                    doc,
+                    longdoc,
+                    path,
+                    lines: HeaderLines {
+                        revision: l[0] as usize,
+                        revises: l[1] as usize,
+                        branch_labels: l[2] as usize,
+                        depends_on: l[3] as usize,
+                    },
+                })
+            }
+            _ => Err(path),
+        }
     }
 }
 
@@ -387,6 +409,10 @@ mod tests {
         }
     }
 
+    fn get(c: &Cache, name: &[u8], s: &Stamp, path: &str) -> Option<RevisionInfo> {
+        c.entry(c.find(name, s)?, path.to_string()).ok()
+    }
+
     fn stamp(ino: u64, t: i64) -> Stamp {
         Stamp {
             dev: 1,
@@ -408,16 +434,10 @@ mod tests {
             1000,
             &[(b"b.sql", stamp(2, 900), &b), (b"a.sql", stamp(1, 900), &a)],
         );
-        let c = Cache::decode(bytes, loc).expect("decodes");
-        assert_eq!(
-            c.get(b"a.sql", &stamp(1, 900), || a.path.clone()),
-            Some(a.clone())
-        );
-        assert_eq!(
-            c.get(b"b.sql", &stamp(2, 900), || b.path.clone()),
-            Some(b.clone())
-        );
-        assert_eq!(c.get(b"c.sql", &stamp(3, 900), String::new), None);
+        let c = Cache::parse(bytes, loc).expect("decodes");
+        assert_eq!(get(&c, b"a.sql", &stamp(1, 900), &a.path), Some(a.clone()));
+        assert_eq!(get(&c, b"b.sql", &stamp(2, 900), &b.path), Some(b.clone()));
+        assert_eq!(get(&c, b"c.sql", &stamp(3, 900), ""), None);
         let base = stamp(1, 900);
         let changed = [
             Stamp { dev: 2, ..base },
@@ -435,7 +455,7 @@ mod tests {
             },
         ];
         for s in changed {
-            assert_eq!(c.get(b"a.sql", &s, String::new), None, "{s:?}");
+            assert_eq!(get(&c, b"a.sql", &s, ""), None, "{s:?}");
         }
     }
 
@@ -444,8 +464,8 @@ mod tests {
         let loc = Path::new("/p/versions");
         let f = file("aaa");
         let bytes = encode(loc, 1000, &[(b"a.sql", stamp(1, 999), &f)]);
-        let c = Cache::decode(bytes, loc).unwrap();
-        assert_eq!(c.get(b"a.sql", &stamp(1, 999), String::new), None);
+        let c = Cache::parse(bytes, loc).unwrap();
+        assert_eq!(get(&c, b"a.sql", &stamp(1, 999), ""), None);
     }
 
     #[test]
@@ -453,13 +473,13 @@ mod tests {
         let loc = Path::new("/p/versions");
         let f = file("aaa");
         let bytes = encode(loc, 1000, &[(b"a.sql", stamp(1, 900), &f)]);
-        assert!(Cache::decode(bytes.clone(), Path::new("/q/versions")).is_none());
+        assert!(Cache::parse(bytes.clone(), Path::new("/q/versions")).is_none());
         for i in 0..bytes.len() {
             let mut bad = bytes.clone();
             bad[i] ^= 0x20;
-            assert!(Cache::decode(bad, loc).is_none(), "byte {i} flipped");
+            assert!(Cache::parse(bad, loc).is_none(), "byte {i} flipped");
             assert!(
-                Cache::decode(bytes[..i].to_vec(), loc).is_none(),
+                Cache::parse(bytes[..i].to_vec(), loc).is_none(),
                 "cut at {i}"
             );
         }

@@ -71,8 +71,8 @@ fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, String>
     let mut files = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?;
-        let name = entry.file_name();
-        let name = name.as_encoded_bytes();
+        let path = entry.path();
+        let name = path.file_name().unwrap_or_default().as_encoded_bytes();
         if name.starts_with(b".") || !name.ends_with(b".sql") {
             continue;
         }
@@ -81,10 +81,10 @@ fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, String>
         let is_file = match entry.file_type() {
             Ok(t) if t.is_file() => true,
             Ok(t) if t.is_dir() => false,
-            _ => entry.path().is_file(),
+            _ => path.is_file(),
         };
         if is_file {
-            files.push((entry.path(), entry));
+            files.push((path, entry));
         }
     }
     // All in one folder: comparing the paths' bytes orders them by file name,
@@ -211,33 +211,35 @@ fn load_headers(
                 other => other,
             };
             let stamp = meta.ok().as_ref().and_then(cache::Stamp::of);
-            let name = entry.file_name();
-            let name = name.as_encoded_bytes();
-            if let (Some(c), Some(s)) = (cached, &stamp) {
-                let mut path = Some(path);
-                let hit = c.get(name, s, || path_string(path.take().unwrap_or_default()));
-                if let Some(info) = hit {
-                    let name_at = info.path.len().saturating_sub(name.len());
-                    return Ok(HeaderLoaded {
-                        info,
-                        name_at,
-                        stamp,
-                        hit: true,
-                    });
+            let name_len = path.file_name().map_or(0, |n| n.len());
+            let found = match (cached, &stamp) {
+                (Some(c), Some(s)) => {
+                    let bytes = path.as_os_str().as_encoded_bytes();
+                    c.find(&bytes[bytes.len() - name_len..], s)
                 }
-                let file = read_and_parse(path.as_deref().unwrap_or(Path::new("")), &mut buf)?;
-                let path = path_string(path.unwrap_or_default());
-                return Ok(HeaderLoaded {
-                    name_at: path.len().saturating_sub(name.len()),
-                    info: revision_info_owned(path, file),
-                    stamp,
-                    hit: false,
-                });
+                _ => None,
+            };
+            let mut path = path;
+            if let (Some(c), Some(at)) = (cached, found) {
+                let full = path_string(path);
+                let name_at = full.len().saturating_sub(name_len);
+                match c.entry(at, full) {
+                    Ok(info) => {
+                        return Ok(HeaderLoaded {
+                            info,
+                            name_at,
+                            stamp,
+                            hit: true,
+                        })
+                    }
+                    // An entry that does not decode: read the file instead.
+                    Err(full) => path = PathBuf::from(full),
+                }
             }
             let file = read_and_parse(&path, &mut buf)?;
             let path = path_string(path);
             Ok(HeaderLoaded {
-                name_at: path.len().saturating_sub(name.len()),
+                name_at: path.len().saturating_sub(name_len),
                 info: revision_info_owned(path, file),
                 stamp,
                 hit: false,
@@ -343,6 +345,7 @@ impl ScriptDirectory {
                 .as_deref()
                 .and_then(|f| cache::Cache::read(f, loc));
             let listed = items.len();
+            infos.reserve(listed);
             let loaded = in_parallel(items, |part| load_headers(part, cached.as_ref()));
             let mut headers = Vec::with_capacity(loaded.len());
             for l in loaded {
