@@ -28,22 +28,27 @@ struct HeadOnly {
 }
 
 fn head_only(map: &RevisionMap, rev: &RevisionInfo, o: HeadOnly) -> String {
-    let mut text = rev.id.clone();
+    // Built in one buffer: `history` makes one of these per revision.
+    let mut text = String::with_capacity(64 + rev.doc.len());
     if o.include_parents {
-        text = if rev.depends_on.is_empty() {
-            format!("{} -> {}", format_down(rev), text)
+        if rev.down_revisions.is_empty() {
+            text.push_str("<base>");
         } else {
-            format!(
-                "{} ({}) -> {}",
-                format_down(rev),
-                rev.depends_on.join(", "),
-                text
-            )
-        };
+            push_joined(&mut text, &rev.down_revisions);
+        }
+        if !rev.depends_on.is_empty() {
+            text.push_str(" (");
+            push_joined(&mut text, &rev.depends_on);
+            text.push(')');
+        }
+        text.push_str(" -> ");
     }
+    text.push_str(&rev.id);
     let marks = map.marks(rev);
     if o.include_branches && !marks.labels.is_empty() {
-        text.push_str(&format!(" ({})", marks.labels.join(", ")));
+        text.push_str(" (");
+        push_joined(&mut text, &marks.labels);
+        text.push(')');
     }
     if o.head_indicators || o.tree_indicators {
         if marks.real_head {
@@ -65,9 +70,20 @@ fn head_only(map: &RevisionMap, rev: &RevisionInfo, o: HeadOnly) -> String {
         }
     }
     if o.include_doc {
-        text.push_str(&format!(", {}", rev.doc));
+        text.push_str(", ");
+        text.push_str(&rev.doc);
     }
     text
+}
+
+/// Appends `items` joined by ", ".
+fn push_joined(text: &mut String, items: &[String]) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(item);
+    }
 }
 
 fn is_current(rev: &RevisionInfo, current: Option<&[String]>) -> bool {
