@@ -14,6 +14,7 @@
 use crate::dialect::{Database, DbError, Kind, VersionTable};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 
 /// `ok`: the revision ran (or was stamped) and the version table says so.
 pub const OK: &str = "ok";
@@ -28,25 +29,40 @@ pub const ROLLED_BACK: &str = "rolled_back";
 /// removed, CRLF (and lone CR) turned into LF, trailing whitespace trimmed, so
 /// that a checkout on another OS or an editor's final newline changes nothing.
 pub fn normalize(text: &str) -> String {
+    normalized_text(text).into_owned()
+}
+
+/// `normalize` without a copy when the text has no CR (the common case).
+fn normalized_text(text: &str) -> Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    text.trim_end().to_string()
+    if text.contains('\r') {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        Cow::Owned(text.trim_end().to_string())
+    } else {
+        Cow::Borrowed(text.trim_end())
+    }
 }
 
 /// SHA-256 (hex) of the normalized section text.
 pub fn checksum(text: &str) -> String {
-    normalized(text).1
+    hex(&Sha256::digest(normalized_text(text).as_bytes()))
 }
 
 /// The section as stored and its checksum, normalizing once.
-pub fn normalized(text: &str) -> (String, String) {
-    let sql = normalize(text);
+pub fn normalized(text: &str) -> (Cow<'_, str>, String) {
+    let sql = normalized_text(text);
     let sum = hex(&Sha256::digest(sql.as_bytes()));
     (sql, sum)
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
 }
 
 /// Checksum of the statements run so far, one after another: what `--resume`
@@ -61,7 +77,7 @@ impl StatementsDigest {
 
     /// Adds one statement (its text, normalized as sections are).
     pub fn push(&mut self, statement: &str) {
-        self.0.update(normalize(statement).as_bytes());
+        self.0.update(normalized_text(statement).as_bytes());
         self.0.update([0u8]);
     }
 
@@ -87,7 +103,18 @@ pub fn now_iso() -> String {
 
 /// A time as stored in the log: ISO-8601 UTC with microseconds.
 pub fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        // A leap second's nanoseconds run past 1e9; the fraction stays six digits.
+        t.nanosecond() % 1_000_000_000 / 1000
+    )
 }
 
 /// One row of the audit log.
@@ -164,6 +191,35 @@ const COLUMNS: &[&str] = &[
     "migrate_version",
 ];
 
+/// The columns a new row sets, in order, and whether each holds a number.
+const INSERT_COLUMNS: [(&str, bool); 18] = [
+    ("id", true),
+    ("revision", false),
+    ("direction", false),
+    ("step", false),
+    ("message", false),
+    ("outcome", false),
+    ("resolution", false),
+    ("checksum", false),
+    ("sql_text", false),
+    ("statements_done", true),
+    ("statements_total", true),
+    ("done_checksum", false),
+    ("started_at", false),
+    ("finished_at", false),
+    ("duration_ms", true),
+    ("db_user", false),
+    ("client_host", false),
+    ("migrate_version", false),
+];
+
+/// A new row's values, in `INSERT_COLUMNS` order, as text; None is NULL.
+type RowValues = [Option<String>; 18];
+
+/// Rows written by one INSERT at most (18 parameters each: far below every
+/// database's limit), which also bounds the rows held in memory.
+const ROWS_PER_INSERT: usize = 128;
+
 /// What a new row says when it is written.
 pub struct NewRow<'a> {
     pub revision: &'a str,
@@ -202,6 +258,8 @@ pub struct AuditLog {
     session: Option<(String, String)>,
     /// The next row id, read once: only the lock holder writes here.
     next_id: Option<i64>,
+    /// Rows taken by `defer`, not written yet.
+    pending: Vec<RowValues>,
 }
 
 impl AuditLog {
@@ -214,6 +272,7 @@ impl AuditLog {
             place: version_table.clone(),
             session: None,
             next_id: None,
+            pending: Vec::new(),
         }
     }
 
@@ -273,64 +332,108 @@ impl AuditLog {
     /// Writes a new row; returns its id. Ids are taken as MAX + 1: only the
     /// holder of the migration lock writes here.
     pub fn insert(&mut self, db: &mut dyn Database, row: &NewRow<'_>) -> Result<i64, DbError> {
+        let (id, values) = self.values(db, row)?;
+        self.insert_values(db, std::slice::from_ref(&values))?;
+        Ok(id)
+    }
+
+    /// Takes a new row whose INSERT may wait until `flush`, which the caller
+    /// runs before the transaction the row belongs to commits (and `discard`
+    /// when it rolls back). Writing rows together, after the revisions' DDL,
+    /// saves a round trip per revision, and on SQLite a statement prepared
+    /// again after every schema change. Returns the row's id.
+    pub fn defer(&mut self, db: &mut dyn Database, row: &NewRow<'_>) -> Result<i64, DbError> {
+        let (id, values) = self.values(db, row)?;
+        self.pending.push(values);
+        if self.pending.len() >= ROWS_PER_INSERT {
+            self.flush(db)?;
+        }
+        Ok(id)
+    }
+
+    /// Writes the rows `defer` took, in id order.
+    pub fn flush(&mut self, db: &mut dyn Database) -> Result<(), DbError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.pending);
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            self.insert_values(db, chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the rows `defer` took: their transaction was rolled back.
+    pub fn discard(&mut self) {
+        self.pending.clear();
+    }
+
+    /// The values of a new row, in `INSERT_COLUMNS` order, and its id.
+    fn values(
+        &mut self,
+        db: &mut dyn Database,
+        row: &NewRow<'_>,
+    ) -> Result<(i64, RowValues), DbError> {
         let id = self.next_id(db)?;
         let (user, host) = self.session(db);
-        let done = row.statements_done.to_string();
-        let total = row.statements_total.to_string();
-        let duration = row.duration_ms.map(|d| d.to_string());
-        // Every value is bound, so the statement's text is the same for every
-        // row (prepared once); None is NULL.
-        let id_text = id.to_string();
-        let values: [(&str, Value<'_>); 18] = [
-            ("id", Value::Number(Some(&id_text))),
-            ("revision", Value::Text(Some(row.revision))),
-            ("direction", Value::Text(Some(row.direction))),
-            ("step", Value::Text(Some(row.step))),
-            ("message", Value::Text(Some(row.message))),
-            ("outcome", Value::Text(Some(row.outcome))),
-            ("resolution", Value::Text(Some(""))),
-            ("checksum", Value::Text(Some(row.checksum))),
-            ("sql_text", Value::Text(Some(row.sql))),
-            ("statements_done", Value::Number(Some(&done))),
-            ("statements_total", Value::Number(Some(&total))),
-            ("done_checksum", Value::Text(Some(row.done_checksum))),
-            ("started_at", Value::Text(Some(row.started_at))),
-            ("finished_at", Value::Text(row.finished_at)),
-            ("duration_ms", Value::Number(duration.as_deref())),
-            ("db_user", Value::Text(Some(&user))),
-            ("client_host", Value::Text(Some(&host))),
-            (
-                "migrate_version",
-                Value::Text(Some(env!("CARGO_PKG_VERSION"))),
-            ),
+        let text = |s: &str| Some(s.to_string());
+        let values: RowValues = [
+            Some(id.to_string()),
+            text(row.revision),
+            text(row.direction),
+            text(row.step),
+            text(row.message),
+            text(row.outcome),
+            text(""),
+            text(row.checksum),
+            text(row.sql),
+            Some(row.statements_done.to_string()),
+            Some(row.statements_total.to_string()),
+            text(row.done_checksum),
+            text(row.started_at),
+            row.finished_at.map(str::to_string),
+            row.duration_ms.map(|d| d.to_string()),
+            Some(user),
+            Some(host),
+            text(env!("CARGO_PKG_VERSION")),
         ];
-        let mut params: Vec<&str> = Vec::new();
-        let mut exprs: Vec<String> = Vec::new();
-        for (_, v) in &values {
-            exprs.push(match v {
-                Value::Text(Some(t)) => {
-                    params.push(t);
-                    self.kind.placeholder(params.len())
-                }
-                Value::Number(Some(n)) => {
-                    params.push(n);
-                    self.kind.int_placeholder(params.len())
-                }
-                Value::Text(None) | Value::Number(None) => "NULL".to_string(),
-            });
+        Ok((id, values))
+    }
+
+    /// One INSERT of `rows`. Every value is bound, so the statement's text
+    /// depends only on the number of rows and where NULLs are (prepared once).
+    fn insert_values(&self, db: &mut dyn Database, rows: &[RowValues]) -> Result<(), DbError> {
+        let mut sql = format!("INSERT INTO {} (", self.table);
+        for (i, (col, _)) in INSERT_COLUMNS.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(col);
         }
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            self.table,
-            values
-                .iter()
-                .map(|(c, _)| *c)
-                .collect::<Vec<_>>()
-                .join(", "),
-            exprs.join(", ")
-        );
+        sql.push_str(") VALUES ");
+        let mut params: Vec<&str> = Vec::with_capacity(rows.len() * INSERT_COLUMNS.len());
+        for (r, row) in rows.iter().enumerate() {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for (i, (value, (_, number))) in row.iter().zip(INSERT_COLUMNS).enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                match value {
+                    Some(v) => {
+                        params.push(v);
+                        sql.push_str(&if number {
+                            self.kind.int_placeholder(params.len())
+                        } else {
+                            self.kind.placeholder(params.len())
+                        });
+                    }
+                    None => sql.push_str("NULL"),
+                }
+            }
+            sql.push(')');
+        }
         db.execute_params(&sql, &params)?;
-        Ok(id)
+        Ok(())
     }
 
     /// One more statement of a running row succeeded.
@@ -355,20 +458,38 @@ impl AuditLog {
         Ok(())
     }
 
-    /// A running row finished well.
-    pub fn finish(&self, db: &mut dyn Database, id: i64, duration_ms: u128) -> Result<(), DbError> {
+    /// A running row finished well, with `done` statements run (the last
+    /// statement's count is recorded here, in the transaction that records
+    /// the revision in the version table, rather than by a commit of its own).
+    pub fn finish(
+        &self,
+        db: &mut dyn Database,
+        id: i64,
+        duration_ms: u128,
+        done: usize,
+        done_checksum: &str,
+    ) -> Result<(), DbError> {
         let now = now_iso();
         let k = self.kind;
         db.execute_params(
             &format!(
-                "UPDATE {} SET outcome = {}, finished_at = {}, duration_ms = {} WHERE id = {}",
+                "UPDATE {} SET outcome = {}, finished_at = {}, duration_ms = {}, statements_done = {}, done_checksum = {} WHERE id = {}",
                 self.table,
                 k.placeholder(1),
                 k.placeholder(2),
                 k.int_placeholder(3),
-                k.int_placeholder(4)
+                k.int_placeholder(4),
+                k.placeholder(5),
+                k.int_placeholder(6)
             ),
-            &[OK, &now, &duration_ms.to_string(), &id.to_string()],
+            &[
+                OK,
+                &now,
+                &duration_ms.to_string(),
+                &done.to_string(),
+                done_checksum,
+                &id.to_string(),
+            ],
         )?;
         Ok(())
     }
@@ -531,12 +652,6 @@ impl AuditLog {
         }
         Ok(rows)
     }
-}
-
-/// A value of a new row.
-enum Value<'a> {
-    Text(Option<&'a str>),
-    Number(Option<&'a str>),
 }
 
 #[cfg(test)]

@@ -138,13 +138,30 @@ fn list_or_none(rows: &[String]) -> String {
 }
 
 /// A section split into statements, with where it is.
-struct Split {
+struct Split<'a> {
     statements: Vec<sql::Statement>,
     /// Line of the file where the section starts.
     first_line: usize,
     path: String,
     /// The section's text (for the log).
-    text: String,
+    text: &'a str,
+}
+
+/// The parameterised statements that write the version table.
+struct VersionSql {
+    insert: String,
+    update: String,
+    delete: String,
+    delete_all: String,
+}
+
+/// The `running` log row of the next step outside a transaction, written by
+/// the transaction that recorded the step before it (one commit between two
+/// such steps instead of two).
+struct Prestarted {
+    revision: String,
+    direction: Direction,
+    id: i64,
 }
 
 /// A connection with the version table, the lock and the transaction state.
@@ -154,6 +171,8 @@ pub struct MigrationContext {
     lock_db: Option<Box<dyn Database>>,
     kind: Kind,
     table: VersionTable,
+    /// The version table's statements, written once.
+    version_sql: VersionSql,
     lock_key: LockKey,
     locked: bool,
     in_tx: bool,
@@ -161,6 +180,7 @@ pub struct MigrationContext {
     progress: Progress,
     /// The audit log; none offline (`--sql` output stays as Alembic's).
     audit: Option<AuditLog>,
+    prestarted: Option<Prestarted>,
     /// Offline mode: the heads the run starts from (`FROM` of a range), as nothing can be read.
     pub assumed_heads: Option<Vec<String>>,
 }
@@ -172,6 +192,7 @@ impl Drop for MigrationContext {
             let _ = self.db.rollback();
             self.in_tx = false;
         }
+        self.abandon_prestarted();
         if self.locked {
             let key = self.lock_key.clone();
             let _ = self.lock_conn().unlock(&key);
@@ -195,17 +216,25 @@ impl MigrationContext {
         }
         let kind = db.kind();
         let audit = (!db.is_offline()).then(|| AuditLog::new(kind, &table, &settings.log_table));
+        let version_sql = VersionSql {
+            insert: table.insert_sql(kind),
+            update: table.update_sql(kind),
+            delete: table.delete_sql(kind),
+            delete_all: table.delete_all_sql(kind),
+        };
         MigrationContext {
             db,
             lock_db: None,
             kind,
             table,
+            version_sql,
             lock_key,
             locked: false,
             in_tx: false,
             settings,
             progress,
             audit,
+            prestarted: None,
             assumed_heads: None,
         }
     }
@@ -369,12 +398,21 @@ impl MigrationContext {
         Ok(())
     }
 
+    /// Commits, writing first the audit-log rows that wait for this commit.
     fn commit(&mut self) -> Result<()> {
+        if let Some(audit) = &mut self.audit {
+            audit
+                .flush(self.db.as_mut())
+                .with_context(|| format!("writing the audit log {}", audit.table()))?;
+        }
         self.in_tx = false;
         self.db.commit().context("committing")
     }
 
     fn rollback(&mut self) {
+        if let Some(audit) = &mut self.audit {
+            audit.discard();
+        }
         if self.in_tx {
             let _ = self.db.rollback();
             self.in_tx = false;
@@ -419,21 +457,20 @@ impl MigrationContext {
     }
 
     fn apply_ops(&mut self, ops: &[VersionOp]) -> Result<()> {
-        let kind = self.kind;
         for op in ops {
             let (sql, params, expect_one) = match op {
-                VersionOp::Insert(v) => (self.table.insert_sql(kind), vec![v.as_str()], false),
+                VersionOp::Insert(v) => (&self.version_sql.insert, vec![v.as_str()], false),
                 VersionOp::Update { from, to } => (
-                    self.table.update_sql(kind),
+                    &self.version_sql.update,
                     vec![to.as_str(), from.as_str()],
                     true,
                 ),
-                VersionOp::Delete(v) => (self.table.delete_sql(kind), vec![v.as_str()], true),
-                VersionOp::DeleteAll => (self.table.delete_all_sql(kind), vec![], false),
+                VersionOp::Delete(v) => (&self.version_sql.delete, vec![v.as_str()], true),
+                VersionOp::DeleteAll => (&self.version_sql.delete_all, vec![], false),
             };
             let n = self
                 .db
-                .execute_params(&sql, &params)
+                .execute_params(sql, &params)
                 .with_context(|| format!("updating the version table ({sql})"))?;
             if expect_one && n != 1 && !self.db.is_offline() {
                 let what = match op {
@@ -451,7 +488,7 @@ impl MigrationContext {
     }
 
     /// Splits one section of a script into statements.
-    fn split(&self, script: &Script, direction: Direction) -> Result<Split> {
+    fn split<'s>(&self, script: &'s Script, direction: Direction) -> Result<Split<'s>> {
         let section = match direction {
             Direction::Up => &script.file.upgrade,
             Direction::Down => &script.file.downgrade,
@@ -469,12 +506,12 @@ impl MigrationContext {
             statements,
             first_line: section.first_line,
             path,
-            text: section.text.clone(),
+            text: &section.text,
         })
     }
 
     /// Runs statement `i` (0-based) of `split`.
-    fn run_statement(&mut self, split: &Split, i: usize) -> Result<(), Box<StatementError>> {
+    fn run_statement(&mut self, split: &Split<'_>, i: usize) -> Result<(), Box<StatementError>> {
         let st = &split.statements[i];
         let n = split.statements.len();
         self.progress
@@ -619,7 +656,12 @@ impl MigrationContext {
             let result = if atomic {
                 self.run_atomic(scripts, script, &st, &mut rows, started)
             } else {
-                self.run_non_atomic(scripts, script, &st, &mut rows, started, resume_row)
+                // The step after it, when it runs outside a transaction too.
+                let next = steps
+                    .get(i + 1)
+                    .and_then(|n| scripts.script(&n.revision).map(|s| (s, n)))
+                    .filter(|(s, _)| !(self.kind.transactional_ddl() && s.file.transactional));
+                self.run_non_atomic(scripts, script, &st, &mut rows, resume_row, next)
             };
             self.progress.step_finished(started.elapsed());
             match result {
@@ -681,10 +723,11 @@ impl MigrationContext {
             .map_err(|e| anyhow!("{}", e.message_for_table(&self.table.name)))?;
         self.apply_ops(&ops)?;
         if let Some(audit) = &mut self.audit {
-            let (sql, checksum) = audit::normalized(&split.text);
+            let (sql, checksum) = audit::normalized(split.text);
             let finished_at = audit::now_iso();
+            // Written just before the transaction commits (see `commit`).
             audit
-                .insert(
+                .defer(
                     self.db.as_mut(),
                     &NewRow {
                         revision: &st.revision,
@@ -830,11 +873,25 @@ impl MigrationContext {
         script: &Script,
         st: &MigrationStep,
         rows: &mut Vec<String>,
-        started: Instant,
         resume: Option<LogRow>,
+        next: Option<(&Script, &MigrationStep)>,
     ) -> Result<usize> {
+        let started = Instant::now();
         let offline = self.db.is_offline();
         let whole = self.whole_run_transaction();
+        let prestarted = match self.prestarted.take() {
+            Some(p)
+                if resume.is_none() && p.revision == st.revision && p.direction == st.direction =>
+            {
+                Some(p.id)
+            }
+            Some(p) => {
+                self.prestarted = Some(p);
+                self.abandon_prestarted();
+                None
+            }
+            None => None,
+        };
         // Runs outside any transaction: commit what is open, as Alembic's autocommit_block.
         if self.in_tx {
             self.commit()?;
@@ -858,9 +915,9 @@ impl MigrationContext {
             );
             self.say(&msg);
         }
-        let mut log_id = None;
-        if let Some(audit) = &mut self.audit {
-            let (sql, checksum) = audit::normalized(&split.text);
+        let mut log_id = prestarted;
+        if let (Some(audit), None) = (&mut self.audit, prestarted) {
+            let (sql, checksum) = audit::normalized(split.text);
             let id = audit
                 .insert(
                     self.db.as_mut(),
@@ -915,12 +972,17 @@ impl MigrationContext {
                 return Err(anyhow::Error::new(*se));
             }
             digest.push(&split.statements[i].text);
+            // The last statement's count is written with the version table below.
+            if i + 1 == n {
+                break;
+            }
             if let (Some(audit), Some(id)) = (&self.audit, log_id) {
                 audit
                     .progress(self.db.as_mut(), id, i + 1, &digest.hex())
                     .with_context(|| format!("writing the audit log {}", audit.table()))?;
             }
         }
+        let done_checksum = digest.hex();
         let finish = (|| -> Result<()> {
             self.begin()?;
             if self.kind.lock_is_transaction() && !offline {
@@ -939,8 +1001,17 @@ impl MigrationContext {
             self.apply_ops(&ops)?;
             if let (Some(audit), Some(id)) = (&self.audit, log_id) {
                 audit
-                    .finish(self.db.as_mut(), id, started.elapsed().as_millis())
+                    .finish(
+                        self.db.as_mut(),
+                        id,
+                        started.elapsed().as_millis(),
+                        n,
+                        &done_checksum,
+                    )
                     .with_context(|| format!("writing the audit log {}", audit.table()))?;
+                if let Some((script, st)) = next {
+                    self.prestart(script, st)?;
+                }
             }
             // Online, commit now: the revision's SQL is in, its record must be too.
             if !(whole && offline) {
@@ -950,7 +1021,10 @@ impl MigrationContext {
         })();
         if let Err(e) = finish {
             self.rollback();
+            self.prestarted = None;
             if let (Some(audit), Some(id)) = (&self.audit, log_id) {
+                // Every statement ran: the count says so, for `--resume`.
+                let _ = audit.progress(self.db.as_mut(), id, n, &done_checksum);
                 let _ = audit.fail(
                     self.db.as_mut(),
                     id,
@@ -975,6 +1049,52 @@ impl MigrationContext {
             )));
         }
         Ok(n - from)
+    }
+
+    /// Writes the `running` row of `st`, the next step, in the open transaction.
+    fn prestart(&mut self, script: &Script, st: &MigrationStep) -> Result<()> {
+        // A section that does not split is reported when its step runs.
+        let Ok(split) = self.split(script, st.direction) else {
+            return Ok(());
+        };
+        let Some(audit) = &mut self.audit else {
+            return Ok(());
+        };
+        let (sql, checksum) = audit::normalized(split.text);
+        let id = audit
+            .insert(
+                self.db.as_mut(),
+                &NewRow {
+                    revision: &st.revision,
+                    direction: direction_name(st.direction),
+                    step: &st.short_log(),
+                    message: &script.file.message,
+                    outcome: audit::RUNNING,
+                    checksum: &checksum,
+                    sql: &sql,
+                    statements_done: 0,
+                    statements_total: split.statements.len(),
+                    done_checksum: &StatementsDigest::new().hex(),
+                    started_at: &audit::now_iso(),
+                    finished_at: None,
+                    duration_ms: None,
+                },
+            )
+            .with_context(|| format!("writing the audit log {}", audit.table()))?;
+        self.prestarted = Some(Prestarted {
+            revision: st.revision.clone(),
+            direction: st.direction,
+            id,
+        });
+        Ok(())
+    }
+
+    /// A `running` row written ahead for a step that did not run after all
+    /// (the run stopped before it): marked so, as nothing of it was applied.
+    fn abandon_prestarted(&mut self) {
+        if let (Some(p), Some(audit)) = (self.prestarted.take(), &self.audit) {
+            let _ = audit.resolve(self.db.as_mut(), p.id, "not run");
+        }
     }
 
     /// Stamps: writes the version table as `plan` says, running no revision.
@@ -1107,7 +1227,7 @@ fn stamp_names(scripts: &ScriptDirectory, targets: &[String], rev: &str) -> bool
 }
 
 /// Refuses `--resume` when the statements it would skip are not the ones that ran.
-fn check_resumable(row: &LogRow, split: &Split) -> Result<()> {
+fn check_resumable(row: &LogRow, split: &Split<'_>) -> Result<()> {
     let done = usize::try_from(row.statements_done).unwrap_or(0);
     let n = split.statements.len();
     if done > n {
