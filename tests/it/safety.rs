@@ -985,3 +985,66 @@ fn scripts_get_json_quiet_runs_no_colour_and_exit_codes() {
         assert!(!text.contains('\u{1b}'), "{args:?}: {text:?}");
     }
 }
+
+#[test]
+fn audit_rows_written_together_at_the_commit_are_all_there_or_all_rolled_back() {
+    // 300 revisions: their log rows go in several multi-row INSERTs before the
+    // commit. A failure in the last revision takes them all back (with the
+    // revisions) and leaves one rolled_back row; fixed, the run logs all 300.
+    const N: usize = 300;
+    for kind in ALL {
+        let p = Project::new(kind);
+        chain(&p, N - 1);
+        let last = p.revision(
+            &rev_id(N),
+            &[&rev_id(N - 1)],
+            "CREATE TABLE t1 (id INT)",
+            &drop_table(&format!("t{N}")),
+        );
+        p.run(&["upgrade", "head"]).fails();
+        let rows = log_rows(&p.db);
+        if kind == Db::MySql {
+            // DDL commits itself here: every revision before the failing one stays.
+            assert_eq!(rows.len(), N, "{kind:?}");
+            assert_eq!(p.db.versions(), vec![rev_id(N - 1)]);
+        } else {
+            assert_eq!(
+                rows,
+                vec![(rev_id(N), "upgrade".to_string(), "rolled_back".to_string())],
+                "{kind:?}"
+            );
+            assert!(p.db.versions_or_empty().is_empty(), "{kind:?}");
+        }
+        std::fs::write(
+            &last,
+            std::fs::read_to_string(&last)
+                .unwrap()
+                .replace("CREATE TABLE t1 (id INT)", &create_table(&format!("t{N}"))),
+        )
+        .unwrap();
+        p.run(&["upgrade", "head"]).ok();
+        assert_eq!(p.db.versions(), vec![rev_id(N)], "{kind:?}");
+        let ok: Vec<String> = log_rows(&p.db)
+            .into_iter()
+            .filter(|(_, _, outcome)| outcome == "ok")
+            .map(|(rev, _, _)| rev)
+            .collect();
+        assert_eq!(ok, (1..=N).map(rev_id).collect::<Vec<_>>(), "{kind:?}");
+        // Each row holds its own revision's SQL and the count of its statements.
+        let row = p.db.query(&format!(
+            "SELECT sql_text, statements_done, statements_total FROM {LOG} WHERE revision = '{}' AND outcome = 'ok'",
+            rev_id(200)
+        ));
+        assert_eq!(
+            row,
+            vec![vec![create_table("t200"), "1".into(), "1".into()]],
+            "{kind:?}"
+        );
+        p.run(&["downgrade", "base"]).ok();
+        let down = log_rows(&p.db)
+            .into_iter()
+            .filter(|(_, d, o)| d == "downgrade" && o == "ok")
+            .count();
+        assert_eq!(down, N, "{kind:?}");
+    }
+}
