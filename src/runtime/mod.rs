@@ -8,12 +8,16 @@
 //!
 //! Two kinds of step:
 //! - atomic (PostgreSQL and SQLite, unless `Transactional: false`): statements,
-//!   version-table update and log row commit together, or not at all; a failure
-//!   is logged as `rolled_back` after the rollback, in a short transaction of its own.
+//!   version-table update and log row commit together, or not at all (the log
+//!   rows of a transaction are written together just before it commits); a
+//!   failure is logged as `rolled_back` after the rollback, in a short
+//!   transaction of its own.
 //! - non-atomic (MySQL/MariaDB, whose DDL commits itself, and `Transactional:
 //!   false` revisions): the log row is written `running` first and its statement
 //!   counter advances after each statement, so a revision that failed or was
-//!   killed half-way is known, refused by the next run, and can be resumed.
+//!   killed half-way is known, refused by the next run, and can be resumed. The
+//!   last statement's count, the version table and the `running` row of the
+//!   next such revision commit together: one commit per revision.
 
 pub mod audit;
 pub mod diff;
