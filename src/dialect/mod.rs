@@ -70,6 +70,17 @@ pub trait Database {
     }
     /// Runs one statement with text parameters bound in order; returns the affected row count.
     fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError>;
+    /// Runs statements with no parameters in order, in one round trip where the
+    /// server takes several at once (`Kind::batches_statements`); returns each
+    /// one's affected row count, or the index of the statement that failed with
+    /// its error (the ones before it ran, the ones after it did not).
+    fn execute_many(&mut self, statements: &[String]) -> Result<Vec<u64>, (usize, DbError)> {
+        let mut counts = Vec::with_capacity(statements.len());
+        for (i, sql) in statements.iter().enumerate() {
+            counts.push(self.execute_params(sql, &[]).map_err(|e| (i, e))?);
+        }
+        Ok(counts)
+    }
     /// Runs a query and returns its first column as text, one entry per row (NULL as empty).
     fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError>;
     /// Tries once to take the database-wide lock named `key`; true when taken.
@@ -122,6 +133,36 @@ impl Kind {
     /// closed connection, which a connection busy in a long statement does not.
     pub fn lock_on_own_connection(self) -> bool {
         matches!(self, Kind::MySql)
+    }
+
+    /// Several statements go to the server in one message and their results
+    /// come back apart (MySQL's multi-statement text protocol), so bookkeeping
+    /// between two revisions takes one round trip instead of one per statement.
+    pub fn batches_statements(self) -> bool {
+        matches!(self, Kind::MySql)
+    }
+
+    /// Text as an SQL literal that means the same whatever the session's
+    /// settings: on MySQL a hex literal with a character-set introducer (no
+    /// quote or backslash in it, so `NO_BACKSLASH_ESCAPES` cannot change it);
+    /// on PostgreSQL an `E''` string (backslashes escaped, so
+    /// `standard_conforming_strings` cannot change it).
+    pub fn text_literal(self, value: &str) -> String {
+        match self {
+            Kind::MySql => {
+                const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+                let mut s = String::with_capacity(value.len() * 2 + 12);
+                s.push_str("_utf8mb4 X'");
+                for b in value.bytes() {
+                    s.push(char::from(DIGITS[usize::from(b >> 4)]));
+                    s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+                }
+                s.push('\'');
+                s
+            }
+            Kind::Postgres => format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
+            Kind::Sqlite => format!("'{}'", value.replace('\'', "''")),
+        }
     }
 
     /// The column type for text of any length (a revision's SQL in the audit log).
@@ -364,6 +405,27 @@ mod tests {
     fn literals_escape_quotes() {
         assert_eq!(literal(Kind::Postgres, "a'b"), "'a''b'");
         assert_eq!(literal(Kind::MySql, "a\\'b"), "'a\\\\''b'");
+    }
+
+    #[test]
+    fn text_literals_cannot_be_broken_out_of() {
+        let nasty = "a'b\\'; DROP TABLE x; --\n\u{e9}";
+        assert_eq!(
+            Kind::MySql.text_literal(nasty),
+            format!(
+                "_utf8mb4 X'{}'",
+                nasty
+                    .bytes()
+                    .map(|b| format!("{b:02X}"))
+                    .collect::<String>()
+            )
+        );
+        assert_eq!(Kind::MySql.text_literal(""), "_utf8mb4 X''");
+        assert_eq!(
+            Kind::Postgres.text_literal(nasty),
+            "E'a''b\\\\''; DROP TABLE x; --\n\u{e9}'"
+        );
+        assert_eq!(Kind::Sqlite.text_literal("a'b"), "'a''b'");
     }
 
     #[test]

@@ -242,6 +242,36 @@ impl Database for MySql {
         Ok(self.conn.affected_rows())
     }
 
+    /// One COM_QUERY with the statements joined (the client asks for
+    /// multi-statement support when it connects); one result per statement.
+    fn execute_many(&mut self, statements: &[String]) -> Result<Vec<u64>, (usize, DbError)> {
+        let mut counts = Vec::with_capacity(statements.len());
+        let mut result = self
+            .conn
+            .query_iter(statements.join(";\n"))
+            .map_err(|e| (0, db_error(e)))?;
+        while let Some(mut set) = result.iter() {
+            let i = counts.len();
+            let affected = set.affected_rows();
+            for row in set.by_ref() {
+                row.map_err(|e| (i, db_error(e)))?;
+            }
+            counts.push(affected);
+        }
+        if counts.len() != statements.len() {
+            let i = counts.len().min(statements.len().saturating_sub(1));
+            return Err((
+                i,
+                DbError::msg(format!(
+                    "the server answered {} of {} statements sent together",
+                    counts.len(),
+                    statements.len()
+                )),
+            ));
+        }
+        Ok(counts)
+    }
+
     fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError> {
         let p: Vec<Value> = params.iter().map(|s| Value::from(*s)).collect();
         let rows: Vec<mysql::Row> = self.conn.exec(sql, p).map_err(db_error)?;

@@ -494,6 +494,56 @@ impl AuditLog {
         Ok(())
     }
 
+    /// `finish` as one statement with its values written in (see `Kind::text_literal`),
+    /// to be sent with others in one round trip.
+    pub fn finish_sql(
+        &self,
+        id: i64,
+        duration_ms: u128,
+        done: usize,
+        done_checksum: &str,
+    ) -> String {
+        let k = self.kind;
+        format!(
+            "UPDATE {} SET outcome = {}, finished_at = {}, duration_ms = {duration_ms}, statements_done = {done}, done_checksum = {} WHERE id = {id}",
+            self.table,
+            k.text_literal(OK),
+            k.text_literal(&now_iso()),
+            k.text_literal(done_checksum)
+        )
+    }
+
+    /// `insert` as one statement with its values written in (see
+    /// `Kind::text_literal`), to be sent with others in one round trip; and the new row's id.
+    pub fn insert_sql(
+        &mut self,
+        db: &mut dyn Database,
+        row: &NewRow<'_>,
+    ) -> Result<(i64, String), DbError> {
+        let (id, values) = self.values(db, row)?;
+        let mut sql = format!("INSERT INTO {} (", self.table);
+        for (i, (col, _)) in INSERT_COLUMNS.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(col);
+        }
+        sql.push_str(") VALUES (");
+        for (i, (value, (_, number))) in values.iter().zip(INSERT_COLUMNS).enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            match value {
+                // Numbers come from integers formatted by `values`: digits only.
+                Some(v) if number => sql.push_str(v),
+                Some(v) => sql.push_str(&self.kind.text_literal(v)),
+                None => sql.push_str("NULL"),
+            }
+        }
+        sql.push(')');
+        Ok((id, sql))
+    }
+
     /// A running row failed.
     pub fn fail(
         &self,

@@ -476,19 +476,51 @@ impl MigrationContext {
                 .db
                 .execute_params(sql, &params)
                 .with_context(|| format!("updating the version table ({sql})"))?;
-            if expect_one && n != 1 && !self.db.is_offline() {
-                let what = match op {
-                    VersionOp::Update { from, to } => format!("updating '{from}' to '{to}'"),
-                    VersionOp::Delete(v) => format!("deleting '{v}'"),
-                    _ => String::new(),
-                };
-                bail!(
-                    "Online migration expected to match one row when {what} in '{}'; {n} found. The version table was changed by someone else during the run; check it with `migrate current`",
-                    self.table.name
-                );
+            if expect_one && !self.db.is_offline() {
+                self.check_version_count(op, n)?;
             }
         }
         Ok(())
+    }
+
+    /// Refuses a version-table UPDATE or DELETE that did not match exactly one row.
+    fn check_version_count(&self, op: &VersionOp, n: u64) -> Result<()> {
+        let what = match op {
+            VersionOp::Update { from, to } => format!("updating '{from}' to '{to}'"),
+            VersionOp::Delete(v) => format!("deleting '{v}'"),
+            VersionOp::Insert(_) | VersionOp::DeleteAll => return Ok(()),
+        };
+        if n != 1 {
+            bail!(
+                "Online migration expected to match one row when {what} in '{}'; {n} found. The version table was changed by someone else during the run; check it with `migrate current`",
+                self.table.name
+            );
+        }
+        Ok(())
+    }
+
+    /// A version-table operation as one statement with its values written in
+    /// (see `Kind::text_literal`), to be sent with others in one round trip.
+    fn version_op_literal(&self, op: &VersionOp) -> String {
+        let k = self.kind;
+        let t = self.table.table(k);
+        match op {
+            VersionOp::Insert(v) => {
+                format!(
+                    "INSERT INTO {t} (version_num) VALUES ({})",
+                    k.text_literal(v)
+                )
+            }
+            VersionOp::Update { from, to } => format!(
+                "UPDATE {t} SET version_num = {} WHERE version_num = {}",
+                k.text_literal(to),
+                k.text_literal(from)
+            ),
+            VersionOp::Delete(v) => {
+                format!("DELETE FROM {t} WHERE version_num = {}", k.text_literal(v))
+            }
+            VersionOp::DeleteAll => format!("DELETE FROM {t}"),
+        }
     }
 
     /// Splits one section of a script into statements.
@@ -988,6 +1020,40 @@ impl MigrationContext {
         }
         let done_checksum = digest.hex();
         let finish = (|| -> Result<()> {
+            if self.kind.batches_statements() && !offline && self.audit.is_some() {
+                // The same statements as below, sent together: one round trip, then COMMIT.
+                let ops = step::apply_step(&scripts.map, st, rows)
+                    .map_err(|e| anyhow!("{}", e.message_for_table(&self.table.name)))?;
+                let mut batch = vec!["START TRANSACTION".to_string()];
+                batch.extend(ops.iter().map(|op| self.version_op_literal(op)));
+                if let (Some(audit), Some(id)) = (&self.audit, log_id) {
+                    batch.push(audit.finish_sql(
+                        id,
+                        started.elapsed().as_millis(),
+                        n,
+                        &done_checksum,
+                    ));
+                }
+                if let Some((script, st)) = next {
+                    batch.extend(self.prestart(script, st, true)?);
+                }
+                self.in_tx = true;
+                let counts = self.db.execute_many(&batch).map_err(|(i, e)| {
+                    let what = if i == 0 || i > ops.len() {
+                        format!(
+                            "writing the audit log {}",
+                            self.audit_table().unwrap_or_default()
+                        )
+                    } else {
+                        format!("updating the version table ({})", batch[i])
+                    };
+                    anyhow::Error::new(e).context(what)
+                })?;
+                for (op, count) in ops.iter().zip(&counts[1..]) {
+                    self.check_version_count(op, *count)?;
+                }
+                return self.commit();
+            }
             self.begin()?;
             if self.kind.lock_is_transaction() && !offline {
                 let now = self.read_heads()?;
@@ -1014,7 +1080,7 @@ impl MigrationContext {
                     )
                     .with_context(|| format!("writing the audit log {}", audit.table()))?;
                 if let Some((script, st)) = next {
-                    self.prestart(script, st)?;
+                    self.prestart(script, st, false)?;
                 }
             }
             // Online, commit now: the revision's SQL is in, its record must be too.
@@ -1055,42 +1121,54 @@ impl MigrationContext {
         Ok(n - from)
     }
 
-    /// Writes the `running` row of `st`, the next step, in the open transaction.
-    fn prestart(&mut self, script: &Script, st: &MigrationStep) -> Result<()> {
+    /// Writes the `running` row of `st`, the next step, in the open
+    /// transaction; or, `literal`, returns the INSERT to send with others.
+    fn prestart(
+        &mut self,
+        script: &Script,
+        st: &MigrationStep,
+        literal: bool,
+    ) -> Result<Option<String>> {
         // A section that does not split is reported when its step runs.
         let Ok(split) = self.split(script, st.direction) else {
-            return Ok(());
+            return Ok(None);
         };
         let Some(audit) = &mut self.audit else {
-            return Ok(());
+            return Ok(None);
         };
         let (sql, checksum) = audit::normalized(split.text);
-        let id = audit
-            .insert(
-                self.db.as_mut(),
-                &NewRow {
-                    revision: &st.revision,
-                    direction: direction_name(st.direction),
-                    step: &st.short_log(),
-                    message: &script.file.message,
-                    outcome: audit::RUNNING,
-                    checksum: &checksum,
-                    sql: &sql,
-                    statements_done: 0,
-                    statements_total: split.statements.len(),
-                    done_checksum: &StatementsDigest::new().hex(),
-                    started_at: &audit::now_iso(),
-                    finished_at: None,
-                    duration_ms: None,
-                },
-            )
-            .with_context(|| format!("writing the audit log {}", audit.table()))?;
+        let row = NewRow {
+            revision: &st.revision,
+            direction: direction_name(st.direction),
+            step: &st.short_log(),
+            message: &script.file.message,
+            outcome: audit::RUNNING,
+            checksum: &checksum,
+            sql: &sql,
+            statements_done: 0,
+            statements_total: split.statements.len(),
+            done_checksum: &StatementsDigest::new().hex(),
+            started_at: &audit::now_iso(),
+            finished_at: None,
+            duration_ms: None,
+        };
+        let (id, insert) = if literal {
+            let (id, sql) = audit
+                .insert_sql(self.db.as_mut(), &row)
+                .with_context(|| format!("writing the audit log {}", audit.table()))?;
+            (id, Some(sql))
+        } else {
+            let id = audit
+                .insert(self.db.as_mut(), &row)
+                .with_context(|| format!("writing the audit log {}", audit.table()))?;
+            (id, None)
+        };
         self.prestarted = Some(Prestarted {
             revision: st.revision.clone(),
             direction: st.direction,
             id,
         });
-        Ok(())
+        Ok(insert)
     }
 
     /// A `running` row written ahead for a step that did not run after all
