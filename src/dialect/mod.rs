@@ -142,6 +142,12 @@ impl Kind {
         matches!(self, Kind::MySql)
     }
 
+    /// Statements cross a network (every database but SQLite): rows are
+    /// better written several per INSERT, one round trip for all of them.
+    pub fn batches_rows(self) -> bool {
+        !matches!(self, Kind::Sqlite)
+    }
+
     /// Text as an SQL literal that means the same whatever the session's
     /// settings: on MySQL a hex literal with a character-set introducer (no
     /// quote or backslash in it, so `NO_BACKSLASH_ESCAPES` cannot change it);

@@ -216,8 +216,9 @@ const INSERT_COLUMNS: [(&str, bool); 18] = [
 /// A new row's values, in `INSERT_COLUMNS` order, as text; None is NULL.
 type RowValues = [Option<String>; 18];
 
-/// Rows written by one INSERT at most (18 parameters each: far below every
-/// database's limit), which also bounds the rows held in memory.
+/// Rows `defer` holds before writing them (a bound on the memory they take),
+/// and the most one INSERT writes (18 parameters each: far below every
+/// database's limit).
 const ROWS_PER_INSERT: usize = 128;
 
 /// What a new row says when it is written.
@@ -357,7 +358,14 @@ impl AuditLog {
             return Ok(());
         }
         let rows = std::mem::take(&mut self.pending);
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        // Where statements do not travel (SQLite), one prepared single-row
+        // INSERT run per row costs no round trip and keeps no large statement.
+        let per_insert = if self.kind.batches_rows() {
+            ROWS_PER_INSERT
+        } else {
+            1
+        };
+        for chunk in rows.chunks(per_insert) {
             self.insert_values(db, chunk)?;
         }
         Ok(())
