@@ -275,12 +275,26 @@ impl Cache {
             .entries
             .binary_search_by(|(n, _)| self.data[n.clone()].cmp(name))
             .ok()?;
+        self.matches(i, stamp).then_some(i)
+    }
+
+    /// The file name of entry `i` (entries are sorted by name).
+    pub fn name(&self, i: usize) -> Option<&[u8]> {
+        self.entries.get(i).map(|(n, _)| &self.data[n.clone()])
+    }
+
+    /// Whether the file of entry `i` still has the recorded `stamp` (and was
+    /// recorded long enough after its last change to be trusted).
+    pub fn matches(&self, i: usize, stamp: &Stamp) -> bool {
+        let Some((_, range)) = self.entries.get(i) else {
+            return false;
+        };
         let mut r = Reader {
-            data: &self.data[self.entries[i].1.clone()],
+            data: &self.data[range.clone()],
             at: 0,
         };
-        let recorded = r.stamp()?;
-        (recorded == *stamp && !recorded.racy(self.written_at)).then_some(i)
+        r.stamp()
+            .is_some_and(|recorded| recorded == *stamp && !recorded.racy(self.written_at))
     }
 
     /// The recorded header of entry `i` (from [`find`](Self::find)), for the

@@ -59,7 +59,10 @@ pub struct ScriptDirectory {
 /// this runs once per revision file).
 fn name_bytes(path: &Path) -> &[u8] {
     let b = path.as_os_str().as_encoded_bytes();
-    match b.iter().rposition(|&c| c == b'/' || (cfg!(windows) && c == b'\\')) {
+    match b
+        .iter()
+        .rposition(|&c| c == b'/' || (cfg!(windows) && c == b'\\'))
+    {
         Some(i) => &b[i + 1..],
         None => b,
     }
@@ -355,6 +358,11 @@ impl ScriptDirectory {
             let cached = cache_file
                 .as_deref()
                 .and_then(|f| cache::Cache::read(f, loc));
+            if let (Some(c), 1) = (&cached, config.version_locations.len()) {
+                if let Some(done) = Self::from_cache_checked(config, &items, c) {
+                    return done;
+                }
+            }
             let listed = items.len();
             infos.reserve(listed);
             let loaded = in_parallel(items, |part| load_headers(part, cached.as_ref()));
@@ -383,6 +391,52 @@ impl ScriptDirectory {
             return Err(LoadErrors(errors));
         }
         Self::build_from(config, Vec::new(), infos)
+    }
+
+    /// When the cache holds exactly the listed files, builds the graph from
+    /// it while a second thread checks every file's stamp against it; the
+    /// graph is kept only if every file is unchanged (None otherwise, and the
+    /// caller loads file by file). The usual case — nothing changed since the
+    /// last run — so costs the longer of the two, not their sum.
+    fn from_cache_checked(
+        config: &Config,
+        items: &[(PathBuf, std::fs::DirEntry)],
+        c: &cache::Cache,
+    ) -> Option<Result<ScriptDirectory, LoadErrors>> {
+        if c.len() != items.len() {
+            return None;
+        }
+        let same_names = items
+            .iter()
+            .enumerate()
+            .all(|(i, (p, _))| c.name(i) == Some(name_bytes(p)));
+        if !same_names {
+            return None;
+        }
+        std::thread::scope(|s| {
+            let unchanged = s.spawn(|| {
+                items.iter().enumerate().all(|(i, (path, entry))| {
+                    let meta = match entry.metadata() {
+                        Ok(m) if m.file_type().is_symlink() => std::fs::metadata(path),
+                        other => other,
+                    };
+                    meta.ok()
+                        .as_ref()
+                        .and_then(cache::Stamp::of)
+                        .is_some_and(|st| c.matches(i, &st))
+                })
+            });
+            let infos: Option<Vec<RevisionInfo>> = items
+                .iter()
+                .enumerate()
+                .map(|(i, (p, _))| c.entry(i, path_string(p.clone())).ok())
+                .collect();
+            let built = infos.map(|infos| Self::build_from(config, Vec::new(), infos));
+            match unchanged.join() {
+                Ok(true) => built,
+                _ => None,
+            }
+        })
     }
 
     fn build(config: &Config, scripts: Vec<Script>) -> Result<ScriptDirectory, LoadErrors> {
