@@ -609,14 +609,10 @@ impl<'a> Splitter<'a> {
             }
         }
         if b.get(j) != Some(&b'$') {
-            // `$name` with no closing `$` is no dollar quote (psql's
-            // "dolqfailed"); keep it as one token so `$begin` is no keyword.
-            let kind = if j == start + 1 {
-                Kind::Punct(b'$')
-            } else {
-                Kind::Other
-            };
-            return Ok((kind, j));
+            // `$name` with no closing `$` is no dollar quote: as psql and the
+            // server do ("dolqfailed"), the `$` stands alone and what follows
+            // is read again, so `$E'\'` holds the escape string `E'\'`.
+            return Ok((Kind::Punct(b'$'), start + 1));
         }
         let tag = self.src.get(start..=j).unwrap_or("$$");
         let body = j + 1;
@@ -1433,6 +1429,7 @@ mod tests {
         ("mysql charset introducer", MySql, r"SELECT _utf8mb4'a\';'; SELECT 2", &[r"SELECT _utf8mb4'a\';'", "SELECT 2"]),
         // E'' strings.
         ("E string escaped quote", Postgres, r"SELECT E'\''; SELECT 2", &[r"SELECT E'\''", "SELECT 2"]),
+        ("lone $ then E string", Postgres, r"SELECT $E'\''; SELECT 2", &[r"SELECT $E'\''", "SELECT 2"]),
         ("e string lower case", Postgres, r"SELECT e'a\';b'; SELECT 2", &[r"SELECT e'a\';b'", "SELECT 2"]),
         ("E string doubled quote", Postgres, r"SELECT E'x''\\'; SELECT 2", &[r"SELECT E'x''\\'", "SELECT 2"]),
         ("word ending in E is no E string", Postgres, r"SELECT some'a\'; SELECT 2", &[r"SELECT some'a\'", "SELECT 2"]),
@@ -1688,6 +1685,7 @@ mod tests {
             ("SELECT 'it''s", Sqlite, quote('\'', 1, 8)),
             (r"SELECT 'a\'", MySql, quote('\'', 1, 8)),
             (r"SELECT E'a\'", Postgres, quote('\'', 1, 8)),
+            (r"SELECT '' $E'\'", Postgres, quote('\'', 1, 12)),
             ("SELECT \"a", Postgres, quote('"', 1, 8)),
             ("SELECT `a", MySql, quote('`', 1, 8)),
             ("SELECT [a", Sqlite, quote('[', 1, 8)),
