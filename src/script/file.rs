@@ -153,6 +153,16 @@ fn marker(line: &str) -> Option<&'static str> {
 
 /// Parses the text of one revision file.
 pub fn parse(text: &str) -> Result<RevisionFile, FileError> {
+    parse_with(text, true)
+}
+
+/// Parses and checks a revision file like [`parse`], without copying out
+/// its SQL sections (left empty): for commands that need the header only.
+pub fn parse_header(text: &str) -> Result<RevisionFile, FileError> {
+    parse_with(text, false)
+}
+
+fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
     let mut rf = RevisionFile {
@@ -326,12 +336,19 @@ pub fn parse(text: &str) -> Result<RevisionFile, FileError> {
         }
         s
     };
+    let text_of = |from: usize, to: usize| {
+        if sections {
+            join(from, to)
+        } else {
+            String::new()
+        }
+    };
     rf.upgrade = Section {
-        text: join(up_at, down_at),
+        text: text_of(up_at, down_at),
         first_line: up_at + 1,
     };
     rf.downgrade = Section {
-        text: join(down_at, end),
+        text: text_of(down_at, end),
         first_line: down_at + 1,
     };
     Ok(rf)
@@ -363,6 +380,19 @@ mod tests {
         assert!(f
             .header
             .starts_with("create notes table\n\nRevision ID: 127bcea40bef\n"));
+    }
+
+    #[test]
+    fn the_header_parse_checks_the_same_and_leaves_the_sql_out() {
+        let mut full = parse(GOOD).unwrap();
+        let header = parse_header(GOOD).unwrap();
+        assert_eq!(header.upgrade.text, "");
+        assert_eq!(header.downgrade.text, "");
+        full.upgrade.text.clear();
+        full.downgrade.text.clear();
+        assert_eq!(header, full);
+        let bad = GOOD.replace("-- migrate:downgrade", "-- nothing");
+        assert_eq!(parse_header(&bad), parse(&bad).map(|_| unreachable!()));
     }
 
     #[test]

@@ -182,6 +182,15 @@ fn in_parallel<T: Send, R: Send>(
 
 /// Reads and parses one file (`buf` is reused from file to file).
 fn read_and_parse(path: &Path, buf: &mut Vec<u8>) -> Result<RevisionFile, String> {
+    read_and(path, buf, file::parse)
+}
+
+/// Reads one file and parses it with `parse`.
+fn read_and(
+    path: &Path,
+    buf: &mut Vec<u8>,
+    parse: fn(&str) -> Result<RevisionFile, file::FileError>,
+) -> Result<RevisionFile, String> {
     let len = read_into(path, buf).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let text = std::str::from_utf8(&buf[..len]).map_err(|e| {
         format!(
@@ -190,7 +199,7 @@ fn read_and_parse(path: &Path, buf: &mut Vec<u8>) -> Result<RevisionFile, String
             e.valid_up_to()
         )
     })?;
-    file::parse(text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line))
+    parse(text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line))
 }
 
 /// A file loaded for its header only: from the cache (`hit`) or read and
@@ -215,16 +224,21 @@ fn path_string(path: PathBuf) -> String {
 fn load_headers(
     items: Vec<(PathBuf, std::fs::DirEntry)>,
     cached: Option<&cache::Cache>,
+    caching: bool,
 ) -> Vec<Result<HeaderLoaded, String>> {
     let mut buf = Vec::new();
     items
         .into_iter()
         .map(|(path, entry)| {
-            let meta = match entry.metadata() {
-                Ok(m) if m.file_type().is_symlink() => std::fs::metadata(&path),
+            // Without a cache to read or write, no file needs a stamp.
+            let meta = match caching.then(|| entry.metadata()) {
+                Some(Ok(m)) if m.file_type().is_symlink() => Some(std::fs::metadata(&path)),
                 other => other,
             };
-            let stamp = meta.ok().as_ref().and_then(cache::Stamp::of);
+            let stamp = meta
+                .and_then(Result::ok)
+                .as_ref()
+                .and_then(cache::Stamp::of);
             let name_len = name_bytes(&path).len();
             let found = match (cached, &stamp) {
                 (Some(c), Some(s)) => {
@@ -250,7 +264,7 @@ fn load_headers(
                     Err(full) => path = PathBuf::from(full),
                 }
             }
-            let file = read_and_parse(&path, &mut buf)?;
+            let file = read_and(&path, &mut buf, file::parse_header)?;
             let path = path_string(path);
             Ok(HeaderLoaded {
                 name_at: path.len().saturating_sub(name_len),
@@ -365,7 +379,8 @@ impl ScriptDirectory {
             }
             let listed = items.len();
             infos.reserve(listed);
-            let loaded = in_parallel(items, |part| load_headers(part, cached.as_ref()));
+            let caching = cache_file.is_some();
+            let loaded = in_parallel(items, |part| load_headers(part, cached.as_ref(), caching));
             let mut headers = Vec::with_capacity(loaded.len());
             for l in loaded {
                 match l {
