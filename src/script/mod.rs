@@ -202,6 +202,16 @@ fn read_and(
     parse(text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line))
 }
 
+/// The stamp of a listed file: its entry is statted relative to the open
+/// folder, and a symbolic link is followed to the file it names.
+fn stamp_of(path: &Path, entry: &std::fs::DirEntry) -> Option<cache::Stamp> {
+    let meta = match entry.metadata() {
+        Ok(m) if m.file_type().is_symlink() => std::fs::metadata(path),
+        other => other,
+    };
+    meta.ok().as_ref().and_then(cache::Stamp::of)
+}
+
 /// A file loaded for its header only: from the cache (`hit`) or read and
 /// parsed; `stamp` is None where the file system gives none to cache by.
 struct HeaderLoaded {
@@ -231,14 +241,11 @@ fn load_headers(
         .into_iter()
         .map(|(path, entry)| {
             // Without a cache to read or write, no file needs a stamp.
-            let meta = match caching.then(|| entry.metadata()) {
-                Some(Ok(m)) if m.file_type().is_symlink() => Some(std::fs::metadata(&path)),
-                other => other,
+            let stamp = if caching {
+                stamp_of(&path, &entry)
+            } else {
+                None
             };
-            let stamp = meta
-                .and_then(Result::ok)
-                .as_ref()
-                .and_then(cache::Stamp::of);
             let name_len = name_bytes(&path).len();
             let found = match (cached, &stamp) {
                 (Some(c), Some(s)) => {
@@ -431,14 +438,7 @@ impl ScriptDirectory {
         std::thread::scope(|s| {
             let unchanged = s.spawn(|| {
                 items.iter().enumerate().all(|(i, (path, entry))| {
-                    let meta = match entry.metadata() {
-                        Ok(m) if m.file_type().is_symlink() => std::fs::metadata(path),
-                        other => other,
-                    };
-                    meta.ok()
-                        .as_ref()
-                        .and_then(cache::Stamp::of)
-                        .is_some_and(|st| c.matches(i, &st))
+                    stamp_of(path, entry).is_some_and(|st| c.matches(i, &st))
                 })
             });
             let infos: Option<Vec<RevisionInfo>> = items

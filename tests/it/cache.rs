@@ -177,3 +177,21 @@ fn commands_that_run_sql_read_the_files_themselves() {
     let tables = p.db.tables();
     assert!(tables.iter().any(|t| t == "u1"), "{tables:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_linked_revision_file_is_checked_by_the_file_it_names() {
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    // ccc333 lives outside the folder; the folder holds a link to it.
+    let outside = p.path().join("ccc333_rev.sql");
+    let link = p.versions_dir().join("ccc333_rev.sql");
+    std::fs::rename(&link, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let_files_settle();
+    p.run(&["history"]).ok();
+    let text = std::fs::read_to_string(&outside).unwrap();
+    std::fs::write(&outside, text.replace("-- rev ccc333", "-- rev CCC333")).unwrap();
+    let after = p.run(&["history"]).ok().stdout;
+    assert!(after.contains("rev CCC333"), "{after}");
+}
