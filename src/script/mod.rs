@@ -248,10 +248,7 @@ fn load_headers(
             };
             let name_len = name_bytes(&path).len();
             let found = match (cached, &stamp) {
-                (Some(c), Some(s)) => {
-                    let bytes = path.as_os_str().as_encoded_bytes();
-                    c.find(&bytes[bytes.len() - name_len..], s)
-                }
+                (Some(c), Some(s)) => c.find(name_bytes(&path), s),
                 _ => None,
             };
             let mut path = path;
@@ -292,6 +289,17 @@ fn load_files(paths: Vec<PathBuf>) -> Vec<Result<Script, String>> {
         .collect()
 }
 
+impl From<file::KeyLines> for HeaderLines {
+    fn from(l: file::KeyLines) -> HeaderLines {
+        HeaderLines {
+            revision: l.revision,
+            revises: l.revises,
+            branch_labels: l.branch_labels,
+            depends_on: l.depends_on,
+        }
+    }
+}
+
 /// The graph's view of a parsed file, taking its values over.
 fn revision_info_owned(path: String, f: RevisionFile) -> RevisionInfo {
     RevisionInfo {
@@ -302,12 +310,7 @@ fn revision_info_owned(path: String, f: RevisionFile) -> RevisionInfo {
         doc: f.message,
         longdoc: f.header,
         path,
-        lines: HeaderLines {
-            revision: f.lines.revision,
-            revises: f.lines.revises,
-            branch_labels: f.lines.branch_labels,
-            depends_on: f.lines.depends_on,
-        },
+        lines: f.lines.into(),
     }
 }
 
@@ -321,12 +324,7 @@ pub fn revision_info(path: &Path, f: &RevisionFile) -> RevisionInfo {
         doc: f.message.clone(),
         longdoc: f.header.clone(),
         path: path.to_string_lossy().into_owned(),
-        lines: HeaderLines {
-            revision: f.lines.revision,
-            revises: f.lines.revises,
-            branch_labels: f.lines.branch_labels,
-            depends_on: f.lines.depends_on,
-        },
+        lines: f.lines.into(),
     }
 }
 
