@@ -103,19 +103,40 @@ fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, String>
     }
     // All in one folder: comparing the paths' bytes orders them by file name,
     // as `Path`'s component-wise comparison would, at a fraction of its cost.
-    // Only the names differ: compare what follows the folder's own path.
+    // Only the names differ: compare what follows the folder's own path,
+    // first by its leading eight bytes as a number (which orders most pairs
+    // without comparing strings), then whole.
     let skip = files
         .first()
         .and_then(|(p, _)| p.parent())
         .map_or(0, |d| d.as_os_str().len());
-    files.sort_unstable_by(|a, b| {
-        let (a, b) = (
-            a.0.as_os_str().as_encoded_bytes(),
-            b.0.as_os_str().as_encoded_bytes(),
-        );
-        a.get(skip..).cmp(&b.get(skip..))
+    fn tail(p: &Path, skip: usize) -> &[u8] {
+        p.as_os_str()
+            .as_encoded_bytes()
+            .get(skip..)
+            .unwrap_or_default()
+    }
+    let mut order: Vec<(u64, usize)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut b = [0u8; 8];
+            let t = tail(&f.0, skip);
+            let head = &t[..t.len().min(8)];
+            b[..head.len()].copy_from_slice(head);
+            (u64::from_be_bytes(b), i)
+        })
+        .collect();
+    order.sort_unstable_by(|&(ka, a), &(kb, b)| {
+        ka.cmp(&kb)
+            .then_with(|| tail(&files[a].0, skip).cmp(tail(&files[b].0, skip)))
     });
-    Ok(files)
+    let mut slots: Vec<Option<(PathBuf, std::fs::DirEntry)>> =
+        files.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|(_, i)| slots[i].take())
+        .collect())
 }
 
 /// Reads a whole file into `buf` (reused from file to file): open, read until
@@ -366,17 +387,24 @@ impl ScriptDirectory {
         let mut errors = Vec::new();
         let mut infos = Vec::new();
         for loc in &config.version_locations {
-            let items = match list_entries(loc) {
+            let cache_file = cache_dir.map(|d| cache::cache_file(d, loc));
+            // The cache is read and checked by a second thread while this one
+            // lists the folder.
+            let (items, cached) = std::thread::scope(|s| {
+                let reader = cache_file
+                    .as_deref()
+                    .map(|f| s.spawn(move || cache::Cache::read(f, loc)));
+                let items = list_entries(loc);
+                let cached = reader.and_then(|r| r.join().ok().flatten());
+                (items, cached)
+            });
+            let items = match items {
                 Ok(f) => f,
                 Err(e) => {
                     errors.push(e);
                     continue;
                 }
             };
-            let cache_file = cache_dir.map(|d| cache::cache_file(d, loc));
-            let cached = cache_file
-                .as_deref()
-                .and_then(|f| cache::Cache::read(f, loc));
             if let (Some(c), 1) = (&cached, config.version_locations.len()) {
                 if let Some(done) = Self::from_cache_checked(config, &items, c) {
                     return done;
@@ -423,6 +451,7 @@ impl ScriptDirectory {
         items: &[(PathBuf, std::fs::DirEntry)],
         c: &cache::Cache,
     ) -> Option<Result<ScriptDirectory, LoadErrors>> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         if c.len() != items.len() {
             return None;
         }
@@ -433,22 +462,37 @@ impl ScriptDirectory {
         if !same_names {
             return None;
         }
+        // The stamps are checked in chunks taken from a shared counter: by a
+        // second thread from the start, and by this one too once the graph
+        // is built, so the two cores share whatever is left. The first
+        // mismatch stops both.
+        const CHUNK: usize = 256;
+        let next = AtomicUsize::new(0);
+        let changed = AtomicBool::new(false);
+        let check = || loop {
+            let from = next.fetch_add(CHUNK, Ordering::Relaxed);
+            if from >= items.len() || changed.load(Ordering::Relaxed) {
+                return;
+            }
+            let to = (from + CHUNK).min(items.len());
+            for (i, (path, entry)) in items.iter().enumerate().take(to).skip(from) {
+                if !stamp_of(path, entry).is_some_and(|st| c.matches(i, &st)) {
+                    changed.store(true, Ordering::Relaxed);
+                    return;
+                }
+            }
+        };
         std::thread::scope(|s| {
-            let unchanged = s.spawn(|| {
-                items.iter().enumerate().all(|(i, (path, entry))| {
-                    stamp_of(path, entry).is_some_and(|st| c.matches(i, &st))
-                })
-            });
+            let helper = s.spawn(check);
             let infos: Option<Vec<RevisionInfo>> = items
                 .iter()
                 .enumerate()
                 .map(|(i, (p, _))| c.entry(i, path_string(p.clone())).ok())
                 .collect();
             let built = infos.map(|infos| Self::build_from(config, Vec::new(), infos));
-            match unchanged.join() {
-                Ok(true) => built,
-                _ => None,
-            }
+            check();
+            let checked = helper.join().is_ok() && !changed.load(Ordering::Relaxed);
+            checked.then_some(built).flatten()
         })
     }
 
