@@ -162,9 +162,60 @@ pub fn parse_header(text: &str) -> Result<RevisionFile, FileError> {
     parse_with(text, false)
 }
 
+/// The lines of `text` as `str::lines` gives them (split at `\n`, a `\r`
+/// before it dropped, no empty line after a final newline), found by a byte
+/// loop: a revision file is a few short lines, where `lines()` spends more
+/// per line on searching than on the line.
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::with_capacity(32);
+    let mut rest = text;
+    while !rest.is_empty() {
+        match rest.bytes().position(|b| b == b'\n') {
+            Some(k) => {
+                let line = &rest[..k];
+                out.push(line.strip_suffix('\r').unwrap_or(line));
+                rest = &rest[k + 1..];
+            }
+            None => {
+                out.push(rest);
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+/// The header keys `migrate` reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Key {
+    RevisionId,
+    Revises,
+    BranchLabels,
+    DependsOn,
+    Transactional,
+    CreateDate,
+}
+
+impl Key {
+    /// The key named `name` (any case), if it is one.
+    fn of(name: &str) -> Option<Key> {
+        [
+            ("revision id", Key::RevisionId),
+            ("revises", Key::Revises),
+            ("branch labels", Key::BranchLabels),
+            ("depends on", Key::DependsOn),
+            ("transactional", Key::Transactional),
+            ("create date", Key::CreateDate),
+        ]
+        .into_iter()
+        .find(|(n, _)| n.len() == name.len() && n.eq_ignore_ascii_case(name))
+        .map(|(_, k)| k)
+    }
+}
+
 fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = split_lines(text);
     let mut rf = RevisionFile {
         transactional: true,
         ..Default::default()
@@ -203,19 +254,20 @@ fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
         let Some((key, value)) = t.split_once(':') else {
             continue;
         };
-        let key = key.trim().to_ascii_lowercase();
+        let Some(key) = Key::of(key.trim()) else {
+            continue;
+        };
         let value = value.trim();
-        let slot = match key.as_str() {
-            "revision id" => &mut rf.lines.revision,
-            "revises" => &mut rf.lines.revises,
-            "branch labels" => &mut rf.lines.branch_labels,
-            "depends on" => &mut rf.lines.depends_on,
-            "transactional" => &mut transactional_line,
-            "create date" => {
+        let slot = match key {
+            Key::RevisionId => &mut rf.lines.revision,
+            Key::Revises => &mut rf.lines.revises,
+            Key::BranchLabels => &mut rf.lines.branch_labels,
+            Key::DependsOn => &mut rf.lines.depends_on,
+            Key::Transactional => &mut transactional_line,
+            Key::CreateDate => {
                 rf.create_date = Some(value.to_string());
                 continue;
             }
-            _ => continue,
         };
         if *slot != 0 {
             return Err(FileError {
@@ -227,8 +279,8 @@ fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
             });
         }
         *slot = *line_no;
-        match key.as_str() {
-            "revision id" => {
+        match key {
+            Key::RevisionId => {
                 if let Some(why) = check_revision_id(value) {
                     return Err(FileError {
                         line: *line_no,
@@ -237,10 +289,11 @@ fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
                 }
                 rf.revision = value.to_string();
             }
-            "revises" => rf.revises = split_list(value),
-            "branch labels" => rf.branch_labels = split_list(value),
-            "depends on" => rf.depends_on = split_list(value),
-            _ => {
+            Key::Revises => rf.revises = split_list(value),
+            Key::BranchLabels => rf.branch_labels = split_list(value),
+            Key::DependsOn => rf.depends_on = split_list(value),
+            Key::CreateDate => {}
+            Key::Transactional => {
                 rf.transactional = match value.to_ascii_lowercase().as_str() {
                     "true" | "yes" | "on" | "1" => true,
                     "false" | "no" | "off" | "0" => false,
@@ -260,11 +313,14 @@ fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
             kind: FileErrorKind::MissingRevisionId,
         });
     }
-    rf.header = header_lines
-        .iter()
-        .map(|(_, t)| *t)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut header = String::with_capacity(header_lines.iter().map(|(_, t)| t.len() + 1).sum());
+    for (n, (_, t)) in header_lines.iter().enumerate() {
+        if n > 0 {
+            header.push('\n');
+        }
+        header.push_str(t);
+    }
+    rf.header = header;
 
     // The sections.
     let mut up_at = 0usize;
@@ -405,6 +461,24 @@ mod tests {
         assert_eq!(f.depends_on, vec!["x", "y"]);
         assert!(!f.transactional);
         assert_eq!(f.upgrade.text, "");
+    }
+
+    #[test]
+    fn lines_split_as_str_lines_does() {
+        for t in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\r",
+            "a\rb\r\n\r\nc",
+            "\r\n\r\n",
+            "x\n\ny\n",
+            "é\r\nü",
+        ] {
+            assert_eq!(split_lines(t), t.lines().collect::<Vec<_>>(), "{t:?}");
+        }
     }
 
     #[test]
