@@ -17,7 +17,13 @@
 //!   unexpected (another version, a truncated or damaged file) discards the
 //!   whole cache, which costs one full read;
 //! - it is replaced atomically (written beside, then renamed), so replicas
-//!   running at once see either the old or the new cache.
+//!   running at once see either the old or the new cache;
+//! - it also records the folder's own stamp, taken before the folder was
+//!   listed, when every listed file was recorded and the folder itself had
+//!   not changed within [`RACY_SECS`]: while the folder keeps that stamp, no
+//!   file was added, removed or renamed in it (each of those changes the
+//!   folder's times), so its files are the recorded ones and the folder need
+//!   not be listed again — each file is still checked by its own stamp.
 //!
 //! Commands that run SQL (`upgrade`, `downgrade`, `check`, …) never use it: they
 //! read every file.
@@ -33,7 +39,7 @@ use std::path::{Path, PathBuf};
 pub const RACY_SECS: i64 = 2;
 
 const MAGIC: &[u8] = b"migrate header cache\n";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What identifies one state of a file: if any of it differs, the file changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +119,8 @@ fn fnv64(bytes: &[u8]) -> u64 {
 pub struct Cache {
     data: Vec<u8>,
     written_at: i64,
+    /// The folder's stamp, when it can stand for its listing.
+    folder: Option<Stamp>,
     /// (name range, entry range) into `data`, sorted by name.
     entries: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
 }
@@ -228,6 +236,11 @@ impl Cache {
             at: expected.len(),
         };
         let written_at = r.i64()?;
+        let folder = match r.bytes(1)? {
+            [0] => None,
+            [1] => Some(r.stamp()?),
+            _ => return None,
+        };
         let count = r.u32()? as usize;
         let mut entries = Vec::with_capacity(count.min(1 << 20));
         for _ in 0..count {
@@ -255,6 +268,7 @@ impl Cache {
         Some(Cache {
             data,
             written_at,
+            folder,
             entries,
         })
     }
@@ -276,6 +290,12 @@ impl Cache {
             .binary_search_by(|(n, _)| self.data[n.clone()].cmp(name))
             .ok()?;
         self.matches(i, stamp).then_some(i)
+    }
+
+    /// Whether the folder still has the stamp recorded with a complete
+    /// listing: then its files are the recorded ones, by name.
+    pub fn folder_unchanged(&self, now: &Stamp) -> bool {
+        self.folder.as_ref() == Some(now)
     }
 
     /// The file name of entry `i` (entries are sorted by name).
@@ -345,14 +365,30 @@ impl Cache {
 }
 
 /// Encodes the headers of `files` (name, stamp, the graph's view of the
-/// file), sorted by name, leaving out files changed within [`RACY_SECS`] of `now`.
-pub fn encode(location: &Path, now: i64, files: &[(&[u8], Stamp, &RevisionInfo)]) -> Vec<u8> {
+/// file), sorted by name, leaving out files changed within [`RACY_SECS`] of
+/// `now`; `folder` (the folder's stamp from before it was listed, `files`
+/// being all it listed) is recorded only if every file is and the folder
+/// did not change within [`RACY_SECS`] either.
+pub fn encode(
+    location: &Path,
+    now: i64,
+    folder: Option<Stamp>,
+    files: &[(&[u8], Stamp, &RevisionInfo)],
+) -> Vec<u8> {
     let mut sorted: Vec<&(&[u8], Stamp, &RevisionInfo)> =
         files.iter().filter(|(_, s, _)| !s.racy(now)).collect();
     sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
     sorted.dedup_by(|a, b| a.0 == b.0);
+    let folder = folder.filter(|f| !f.racy(now) && sorted.len() == files.len());
     let mut w = Writer(header_of(location));
     w.u64(now as u64);
+    match &folder {
+        Some(f) => {
+            w.0.push(1);
+            w.stamp(f);
+        }
+        None => w.0.push(0),
+    }
     w.u32(sorted.len() as u32);
     for (name, stamp, r) in sorted {
         let len_at = w.0.len();
@@ -446,6 +482,7 @@ mod tests {
         let bytes = encode(
             loc,
             1000,
+            None,
             &[(b"b.sql", stamp(2, 900), &b), (b"a.sql", stamp(1, 900), &a)],
         );
         let c = Cache::parse(bytes, loc).expect("decodes");
@@ -477,16 +514,54 @@ mod tests {
     fn recently_changed_files_are_not_recorded() {
         let loc = Path::new("/p/versions");
         let f = file("aaa");
-        let bytes = encode(loc, 1000, &[(b"a.sql", stamp(1, 999), &f)]);
+        let bytes = encode(loc, 1000, None, &[(b"a.sql", stamp(1, 999), &f)]);
         let c = Cache::parse(bytes, loc).unwrap();
         assert_eq!(get(&c, b"a.sql", &stamp(1, 999), ""), None);
+    }
+
+    #[test]
+    fn the_folder_stamp_is_kept_only_with_a_complete_settled_listing() {
+        let loc = Path::new("/p/versions");
+        let (a, b) = (file("aaa"), file("bbb"));
+        let dir = stamp(7, 900);
+        let both = [
+            (&b"a.sql"[..], stamp(1, 900), &a),
+            (&b"b.sql"[..], stamp(2, 900), &b),
+        ];
+        let c = Cache::parse(encode(loc, 1000, Some(dir), &both), loc).unwrap();
+        assert!(c.folder_unchanged(&dir));
+        for other in [
+            Stamp { ino: 8, ..dir },
+            Stamp { mtime_ns: 6, ..dir },
+            Stamp { ctime: 901, ..dir },
+        ] {
+            assert!(!c.folder_unchanged(&other), "{other:?}");
+        }
+        // A file left out (changed too recently): the listing is not complete.
+        let racy = [
+            (&b"a.sql"[..], stamp(1, 900), &a),
+            (&b"b.sql"[..], stamp(2, 999), &b),
+        ];
+        let c = Cache::parse(encode(loc, 1000, Some(dir), &racy), loc).unwrap();
+        assert!(!c.folder_unchanged(&dir));
+        // The folder itself changed too recently.
+        let recent = stamp(7, 999);
+        let c = Cache::parse(encode(loc, 1000, Some(recent), &both), loc).unwrap();
+        assert!(!c.folder_unchanged(&recent));
+        let c = Cache::parse(encode(loc, 1000, None, &both), loc).unwrap();
+        assert!(!c.folder_unchanged(&dir));
     }
 
     #[test]
     fn another_folder_or_damage_discards_the_cache() {
         let loc = Path::new("/p/versions");
         let f = file("aaa");
-        let bytes = encode(loc, 1000, &[(b"a.sql", stamp(1, 900), &f)]);
+        let bytes = encode(
+            loc,
+            1000,
+            Some(stamp(7, 900)),
+            &[(b"a.sql", stamp(1, 900), &f)],
+        );
         assert!(Cache::parse(bytes.clone(), Path::new("/q/versions")).is_none());
         for i in 0..bytes.len() {
             let mut bad = bytes.clone();

@@ -386,26 +386,36 @@ impl ScriptDirectory {
     ) -> Result<ScriptDirectory, LoadErrors> {
         let mut errors = Vec::new();
         let mut infos = Vec::new();
+        let single = config.version_locations.len() == 1;
         for loc in &config.version_locations {
             let cache_file = cache_dir.map(|d| cache::cache_file(d, loc));
-            // The cache is read and checked by a second thread while this one
-            // lists the folder.
-            let (items, cached) = std::thread::scope(|s| {
-                let reader = cache_file
-                    .as_deref()
-                    .map(|f| s.spawn(move || cache::Cache::read(f, loc)));
-                let items = list_entries(loc);
-                let cached = reader.and_then(|r| r.join().ok().flatten());
-                (items, cached)
-            });
-            let items = match items {
+            // The folder's own stamp, taken before it is listed.
+            let folder = cache_file
+                .as_ref()
+                .and_then(|_| std::fs::metadata(loc).ok())
+                .as_ref()
+                .and_then(cache::Stamp::of);
+            let cached = cache_file
+                .as_deref()
+                .and_then(|f| cache::Cache::read(f, loc));
+            // Whether the cache's files were checked already (and one differs).
+            let mut checked = false;
+            if let (Some(c), Some(f), true) = (&cached, &folder, single) {
+                if c.folder_unchanged(f) {
+                    if let Some(done) = Self::from_names_checked(config, loc, c) {
+                        return done;
+                    }
+                    checked = true;
+                }
+            }
+            let items = match list_entries(loc) {
                 Ok(f) => f,
                 Err(e) => {
                     errors.push(e);
                     continue;
                 }
             };
-            if let (Some(c), 1) = (&cached, config.version_locations.len()) {
+            if let (Some(c), true, false) = (&cached, single, checked) {
                 if let Some(done) = Self::from_cache_checked(config, &items, c) {
                     return done;
                 }
@@ -431,7 +441,13 @@ impl ScriptDirectory {
                         Some((name, h.stamp?, &h.info))
                     })
                     .collect();
-                cache::store(file, &cache::encode(loc, cache::now_secs(), &recorded));
+                // The folder's stamp stands for its listing only if every
+                // listed file is recorded.
+                let folder = folder.filter(|_| recorded.len() == listed);
+                cache::store(
+                    file,
+                    &cache::encode(loc, cache::now_secs(), folder, &recorded),
+                );
             }
             infos.extend(headers.into_iter().map(|h| h.info));
         }
@@ -442,16 +458,13 @@ impl ScriptDirectory {
     }
 
     /// When the cache holds exactly the listed files, builds the graph from
-    /// it while a second thread checks every file's stamp against it; the
-    /// graph is kept only if every file is unchanged (None otherwise, and the
-    /// caller loads file by file). The usual case — nothing changed since the
-    /// last run — so costs the longer of the two, not their sum.
+    /// it while every file's stamp is checked against it (see
+    /// [`checked_build`](Self::checked_build)).
     fn from_cache_checked(
         config: &Config,
         items: &[(PathBuf, std::fs::DirEntry)],
         c: &cache::Cache,
     ) -> Option<Result<ScriptDirectory, LoadErrors>> {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         if c.len() != items.len() {
             return None;
         }
@@ -462,33 +475,98 @@ impl ScriptDirectory {
         if !same_names {
             return None;
         }
-        // The stamps are checked in chunks taken from a shared counter: by a
-        // second thread from the start, and by this one too once the graph
-        // is built, so the two cores share whatever is left. The first
-        // mismatch stops both.
+        Self::checked_build(
+            config,
+            c,
+            |i| path_string(items[i].0.clone()),
+            |i, _| stamp_of(&items[i].0, &items[i].1),
+        )
+    }
+
+    /// When the folder still has the stamp the cache recorded with a
+    /// complete listing, no file was added, removed or renamed in it since:
+    /// its files are the recorded ones, and the graph is built from the cache
+    /// without listing the folder, while every file's stamp is checked (a
+    /// symbolic link followed, as when listed). None for a folder or name
+    /// that is not UTF-8: the caller lists the folder.
+    fn from_names_checked(
+        config: &Config,
+        folder: &Path,
+        c: &cache::Cache,
+    ) -> Option<Result<ScriptDirectory, LoadErrors>> {
+        let folder = folder.to_str().filter(|_| cfg!(unix))?;
+        // As `Path::join` joins a plain name.
+        let sep = if folder.is_empty() || folder.ends_with('/') {
+            ""
+        } else {
+            "/"
+        };
+        let names: Vec<&str> = (0..c.len())
+            .map(|i| c.name(i).and_then(|n| std::str::from_utf8(n).ok()))
+            .collect::<Option<_>>()?;
+        let join = |i: usize, into: &mut String| {
+            into.reserve(folder.len() + sep.len() + names[i].len());
+            into.push_str(folder);
+            into.push_str(sep);
+            into.push_str(names[i]);
+        };
+        Self::checked_build(
+            config,
+            c,
+            |i| {
+                let mut p = String::new();
+                join(i, &mut p);
+                p
+            },
+            |i, buf| {
+                buf.clear();
+                join(i, buf);
+                std::fs::metadata(&*buf)
+                    .ok()
+                    .as_ref()
+                    .and_then(cache::Stamp::of)
+            },
+        )
+    }
+
+    /// Builds the graph from the cache's entries (`path_of` gives each
+    /// file's path) while `stamp_of` stamps every file: the graph is kept
+    /// only if every stamp matches (None otherwise, and the caller loads file
+    /// by file). The stamps are checked in chunks taken from a shared
+    /// counter, by a second thread from the start and by this one once the
+    /// graph is built, so the two cores share whatever is left; the first
+    /// mismatch stops both. The usual case — nothing changed since the last
+    /// run — so costs about half the sum, not the sum.
+    fn checked_build(
+        config: &Config,
+        c: &cache::Cache,
+        path_of: impl Fn(usize) -> String,
+        stamp_of: impl Fn(usize, &mut String) -> Option<cache::Stamp> + Sync,
+    ) -> Option<Result<ScriptDirectory, LoadErrors>> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         const CHUNK: usize = 256;
+        let n = c.len();
         let next = AtomicUsize::new(0);
         let changed = AtomicBool::new(false);
-        let check = || loop {
-            let from = next.fetch_add(CHUNK, Ordering::Relaxed);
-            if from >= items.len() || changed.load(Ordering::Relaxed) {
-                return;
-            }
-            let to = (from + CHUNK).min(items.len());
-            for (i, (path, entry)) in items.iter().enumerate().take(to).skip(from) {
-                if !stamp_of(path, entry).is_some_and(|st| c.matches(i, &st)) {
-                    changed.store(true, Ordering::Relaxed);
+        let check = || {
+            let mut buf = String::new();
+            loop {
+                let from = next.fetch_add(CHUNK, Ordering::Relaxed);
+                if from >= n || changed.load(Ordering::Relaxed) {
                     return;
+                }
+                for i in from..(from + CHUNK).min(n) {
+                    if !stamp_of(i, &mut buf).is_some_and(|st| c.matches(i, &st)) {
+                        changed.store(true, Ordering::Relaxed);
+                        return;
+                    }
                 }
             }
         };
         std::thread::scope(|s| {
             let helper = s.spawn(check);
-            let infos: Option<Vec<RevisionInfo>> = items
-                .iter()
-                .enumerate()
-                .map(|(i, (p, _))| c.entry(i, path_string(p.clone())).ok())
-                .collect();
+            let infos: Option<Vec<RevisionInfo>> =
+                (0..n).map(|i| c.entry(i, path_of(i)).ok()).collect();
             let built = infos.map(|infos| Self::build_from(config, Vec::new(), infos));
             check();
             let checked = helper.join().is_ok() && !changed.load(Ordering::Relaxed);

@@ -195,3 +195,36 @@ fn a_linked_revision_file_is_checked_by_the_file_it_names() {
     let after = p.run(&["history"]).ok().stdout;
     assert!(after.contains("rev CCC333"), "{after}");
 }
+
+/// After a run over settled files the cache also records the folder's stamp,
+/// and while the folder keeps it the folder is not listed again; adding,
+/// removing or renaming a file changes that stamp, so each shows at once.
+#[test]
+fn files_added_removed_or_renamed_after_a_settled_run_show_at_once() {
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let_files_settle();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ccc333 (head)\n");
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ccc333 (head)\n");
+
+    p.revision(
+        "ddd444",
+        &["ccc333"],
+        &create_table("t4"),
+        &drop_table("t4"),
+    );
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ddd444 (head)\n");
+
+    let_files_settle();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ddd444 (head)\n");
+    std::fs::remove_file(p.versions_dir().join("ddd444_rev.sql")).unwrap();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ccc333 (head)\n");
+
+    let_files_settle();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ccc333 (head)\n");
+    let c = p.versions_dir().join("ccc333_rev.sql");
+    std::fs::rename(&c, c.with_extension("sql.off")).unwrap();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "bbb222 (head)\n");
+    let history = p.run(&["history"]).ok().stdout;
+    assert!(!history.contains("ccc333"), "{history}");
+}
