@@ -14,6 +14,15 @@ pub struct MySql {
     conn: Conn,
 }
 
+/// A statement that fails unless the statement before it affected exactly one
+/// row (`ROW_COUNT()`, the count the client is told), and returns no row when
+/// it did. Sent after a version-table UPDATE or DELETE in a message that ends
+/// with COMMIT: a mismatch stops the message there, before the COMMIT. An
+/// unsigned overflow is an error whatever the SQL mode, and costs no table
+/// (a subquery of two rows would: a temporary table); `DO` would not do, it
+/// discards the error.
+pub const ONE_ROW_GUARD: &str = "SELECT 1 FROM DUAL WHERE ~0 + (ROW_COUNT() <> 1) = 0";
+
 fn db_error(e: mysql::Error) -> DbError {
     match e {
         mysql::Error::MySqlError(m) => DbError {

@@ -371,6 +371,11 @@ impl AuditLog {
         Ok(())
     }
 
+    /// True when rows taken by `defer` wait for `flush`.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Forgets the rows `defer` took: their transaction was rolled back.
     pub fn discard(&mut self) {
         self.pending.clear();

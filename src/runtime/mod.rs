@@ -23,7 +23,7 @@ pub mod audit;
 pub mod diff;
 pub mod step;
 
-use crate::dialect::{Database, DbError, Kind, LockKey, VersionTable};
+use crate::dialect::{mysql, Database, DbError, Kind, LockKey, VersionTable};
 use crate::progress::Progress;
 use crate::script::revision::{Direction, MigrationStep, StampStep};
 use crate::script::{Script, ScriptDirectory};
@@ -57,6 +57,12 @@ pub struct RunOptions {
     pub replan: bool,
     /// The command line that runs it, for messages (`upgrade`, `downgrade`).
     pub verb: &'static str,
+}
+
+/// An UPDATE or DELETE of one row: it must match exactly one, or someone
+/// else changed the version table.
+fn expects_one_row(op: &VersionOp) -> bool {
+    matches!(op, VersionOp::Update { .. } | VersionOp::Delete(_))
 }
 
 /// What one step did, for the summary.
@@ -157,6 +163,18 @@ struct VersionSql {
     update: String,
     delete: String,
     delete_all: String,
+}
+
+/// What a statement of the bookkeeping message between two revisions
+/// (`run_non_atomic`) is, to say what failed.
+enum BatchPart {
+    Begin,
+    /// A version-table statement.
+    Version,
+    /// The check that the step's `k`-th version-table statement matched one row.
+    Guard(usize),
+    Log,
+    Commit,
 }
 
 /// The `running` log row of the next step outside a transaction, written by
@@ -485,18 +503,45 @@ impl MigrationContext {
 
     /// Refuses a version-table UPDATE or DELETE that did not match exactly one row.
     fn check_version_count(&self, op: &VersionOp, n: u64) -> Result<()> {
+        if expects_one_row(op) && n != 1 {
+            return Err(self.version_count_error(op, Some(n)));
+        }
+        Ok(())
+    }
+
+    /// A version-table UPDATE or DELETE matched `found` rows (not known: `None`), not one.
+    fn version_count_error(&self, op: &VersionOp, found: Option<u64>) -> anyhow::Error {
         let what = match op {
             VersionOp::Update { from, to } => format!("updating '{from}' to '{to}'"),
             VersionOp::Delete(v) => format!("deleting '{v}'"),
-            VersionOp::Insert(_) | VersionOp::DeleteAll => return Ok(()),
+            VersionOp::Insert(v) => format!("inserting '{v}'"),
+            VersionOp::DeleteAll => "deleting every row".to_string(),
         };
-        if n != 1 {
-            bail!(
-                "Online migration expected to match one row when {what} in '{}'; {n} found. The version table was changed by someone else during the run; check it with `migrate current`",
-                self.table.name
-            );
-        }
-        Ok(())
+        let found = match found {
+            Some(n) if n != 1 => n.to_string(),
+            _ => "none or several".to_string(),
+        };
+        anyhow!(
+            "Online migration expected to match one row when {what} in '{}'; {found} found. The version table was changed by someone else during the run; check it with `migrate current`",
+            self.table.name
+        )
+    }
+
+    /// The rows an UPDATE or DELETE of `op` matches now (after a rollback:
+    /// what it matched when it ran, as only the lock holder writes).
+    fn version_rows_matching(&mut self, op: &VersionOp) -> Option<u64> {
+        let v = match op {
+            VersionOp::Update { from, .. } => from,
+            VersionOp::Delete(v) => v,
+            VersionOp::Insert(_) | VersionOp::DeleteAll => return None,
+        };
+        let q = format!(
+            "SELECT COUNT(*) FROM {} WHERE version_num = {}",
+            self.table.table(self.kind),
+            self.kind.placeholder(1)
+        );
+        let rows = self.db.query_column(&q, &[v.as_str()]).ok()?;
+        rows.first()?.parse().ok()
     }
 
     /// A version-table operation as one statement with its values written in
@@ -1020,12 +1065,24 @@ impl MigrationContext {
         }
         let done_checksum = digest.hex();
         let finish = (|| -> Result<()> {
-            if self.kind.batches_statements() && !offline && self.audit.is_some() {
-                // The same statements as below, sent together: one round trip, then COMMIT.
+            let pending = self.audit.as_ref().is_some_and(AuditLog::has_pending);
+            if self.kind.batches_statements() && !offline && self.audit.is_some() && !pending {
+                // The same statements as below and the COMMIT, sent together:
+                // one round trip. A version-table statement that must match one
+                // row is followed by a guard that stops the message before the
+                // COMMIT when it did not (see `mysql::ONE_ROW_GUARD`).
                 let ops = step::apply_step(&scripts.map, st, rows)
                     .map_err(|e| anyhow!("{}", e.message_for_table(&self.table.name)))?;
                 let mut batch = vec!["START TRANSACTION".to_string()];
-                batch.extend(ops.iter().map(|op| self.version_op_literal(op)));
+                let mut parts = vec![BatchPart::Begin];
+                for (k, op) in ops.iter().enumerate() {
+                    batch.push(self.version_op_literal(op));
+                    parts.push(BatchPart::Version);
+                    if expects_one_row(op) {
+                        batch.push(mysql::ONE_ROW_GUARD.to_string());
+                        parts.push(BatchPart::Guard(k));
+                    }
+                }
                 if let (Some(audit), Some(id)) = (&self.audit, log_id) {
                     batch.push(audit.finish_sql(
                         id,
@@ -1033,26 +1090,40 @@ impl MigrationContext {
                         n,
                         &done_checksum,
                     ));
+                    parts.push(BatchPart::Log);
                 }
                 if let Some((script, st)) = next {
-                    batch.extend(self.prestart(script, st, true)?);
+                    if let Some(insert) = self.prestart(script, st, true)? {
+                        batch.push(insert);
+                        parts.push(BatchPart::Log);
+                    }
                 }
+                batch.push("COMMIT".to_string());
+                parts.push(BatchPart::Commit);
                 self.in_tx = true;
-                let counts = self.db.execute_many(&batch).map_err(|(i, e)| {
-                    let what = if i == 0 || i > ops.len() {
-                        format!(
-                            "writing the audit log {}",
-                            self.audit_table().unwrap_or_default()
-                        )
-                    } else {
-                        format!("updating the version table ({})", batch[i])
-                    };
-                    anyhow::Error::new(e).context(what)
-                })?;
-                for (op, count) in ops.iter().zip(&counts[1..]) {
-                    self.check_version_count(op, *count)?;
-                }
-                return self.commit();
+                let Err((i, e)) = self.db.execute_many(&batch) else {
+                    self.in_tx = false;
+                    return Ok(());
+                };
+                return Err(match parts.get(i) {
+                    Some(BatchPart::Guard(k)) => {
+                        // Nothing after the guard ran: roll back, then count
+                        // what the statement matched, for the message.
+                        self.rollback();
+                        let found = self.version_rows_matching(&ops[*k]);
+                        self.version_count_error(&ops[*k], found)
+                    }
+                    Some(BatchPart::Version) => anyhow::Error::new(e)
+                        .context(format!("updating the version table ({})", batch[i])),
+                    Some(BatchPart::Begin) => {
+                        anyhow::Error::new(e).context("starting a transaction")
+                    }
+                    Some(BatchPart::Commit) => anyhow::Error::new(e).context("committing"),
+                    Some(BatchPart::Log) | None => anyhow::Error::new(e).context(format!(
+                        "writing the audit log {}",
+                        self.audit_table().unwrap_or_default()
+                    )),
+                });
             }
             self.begin()?;
             if self.kind.lock_is_transaction() && !offline {

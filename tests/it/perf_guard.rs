@@ -371,10 +371,11 @@ fn database_round_trips_grow_by_a_constant_per_revision() {
     // (quadratic) shows here as thousands more, and one more statement per
     // revision as one more here. Per revision, as measured when this was
     // written: PostgreSQL 2 (the revision's statement, the version row; the
-    // audit-log rows go in one INSERT per 128 revisions), MariaDB 3 (the
-    // revision's statement; START TRANSACTION, the version row, the finished
-    // log row and the next revision's running row in one message; COMMIT).
-    for (kind, per_revision) in [(Db::Postgres, 2), (Db::MySql, 3)] {
+    // audit-log rows go in one INSERT per 128 revisions), MariaDB 2 (the
+    // revision's statement; START TRANSACTION, the version row and its check,
+    // the finished log row, the next revision's running row and COMMIT in one
+    // message).
+    for (kind, per_revision) in [(Db::Postgres, 2), (Db::MySql, 2)] {
         let (n1, n2) = (40, 80);
         let (up1, down1) = round_trips(kind, n1);
         let (up2, down2) = round_trips(kind, n2);
@@ -382,8 +383,10 @@ fn database_round_trips_grow_by_a_constant_per_revision() {
         for (what, a, b) in [("upgrade head", up1, up2), ("downgrade base", down1, down2)] {
             let measured = b.saturating_sub(a) as f64 / (n2 - n1) as f64;
             eprintln!("{kind:?} {what}: {a} round trips for {n1} revisions, {b} for {n2} ({measured:.2} per revision)");
+            // The constant part varies by a few from run to run (seen: up to
+            // 6 on MariaDB); one more per revision would add 40.
             assert!(
-                b.saturating_sub(a) <= per_revision * (n2 - n1),
+                b.saturating_sub(a) <= per_revision * (n2 - n1) + 10,
                 "{kind:?} {what}: {a} round trips for {n1} revisions but {b} for {n2}: more than {per_revision} per revision"
             );
         }

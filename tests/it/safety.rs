@@ -434,6 +434,53 @@ fn mariadb_revision_failing_at_its_third_statement_is_refused_then_resumed() {
 }
 
 #[test]
+fn mariadb_version_row_gone_during_a_run_stops_the_bookkeeping_before_its_commit() {
+    // Between two revisions, the version row, the log rows and the COMMIT go
+    // in one message: an UPDATE that matched no row must stop it before the
+    // COMMIT (nothing of it kept, the next revision's running row included).
+    let p = Project::new(Db::MySql);
+    p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
+    p.revision(
+        "bbbb00000002",
+        &["aaaa00000001"],
+        &format!("{}\nDELETE FROM alembic_version;", create_table("t2")),
+        &drop_table("t2"),
+    );
+    p.revision(
+        "cccc00000003",
+        &["bbbb00000002"],
+        &create_table("t3"),
+        &drop_table("t3"),
+    );
+    let r = p.run(&["upgrade", "head"]).fails();
+    for needle in [
+        "all 2 statements of revision bbbb00000002 ran, but recording it failed",
+        "Online migration expected to match one row when updating 'aaaa00000001' to 'bbbb00000002' in 'alembic_version'; 0 found.",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle:?} in:\n{}", r.stderr);
+    }
+    assert!(p.db.versions_or_empty().is_empty());
+    assert!(p.db.has_table("t2") && !p.db.has_table("t3"));
+    let rows = |outcome: &str| (outcome.to_string(), "upgrade".to_string());
+    assert_eq!(
+        log_rows(&p.db)
+            .into_iter()
+            .map(|(rev, dir, outcome)| (rev, (outcome, dir)))
+            .collect::<Vec<_>>(),
+        vec![
+            ("aaaa00000001".to_string(), rows("ok")),
+            ("bbbb00000002".to_string(), rows("failed")),
+        ]
+    );
+    assert_eq!(
+        p.db.query(&format!(
+            "SELECT statements_done FROM {LOG} WHERE revision = 'bbbb00000002'"
+        )),
+        vec![vec!["2"]]
+    );
+}
+
+#[test]
 fn stamping_a_half_applied_revision_marks_it_resolved() {
     let p = Project::new(Db::MySql);
     p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
