@@ -71,7 +71,16 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Sqlite, ConnectError> {
         message: format!("cannot open SQLite database {}: {e}", opts.display),
         retryable: false,
     })?;
+    // The page cache, for this connection only (nothing is stored in the
+    // file): 1 MiB instead of SQLite's default 2,000 KiB. A run is one
+    // transaction that leaves each page it creates (a table's root) dirty,
+    // so the cache fills whatever the schema's size: at 1,000 revisions it
+    // was 2 MB of a 12.8 MB peak RSS. Every CREATE TABLE scans the schema
+    // table; at 10,000 revisions part of it no longer fits and is read again
+    // from the OS's cache, at no measurable cost (3.15 s of CPU either way;
+    // 512 KiB cost 5-10%).
     conn.busy_timeout(opts.busy_timeout)
+        .and_then(|()| conn.execute_batch("PRAGMA cache_size = -1024"))
         .map_err(|e| ConnectError {
             message: format!("cannot configure SQLite database {}: {e}", opts.display),
             retryable: false,
@@ -182,4 +191,34 @@ pub fn local_host() -> String {
                 .map(|s| s.trim().to_string())
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn page_cache_is_one_mib_for_this_connection_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::url::parse("sqlite:///cache.db").unwrap();
+        let opts = ConnectOptions {
+            url: &url,
+            display: "sqlite:///cache.db".into(),
+            cwd: dir.path(),
+            busy_timeout: Duration::from_secs(1),
+        };
+        let mut db = connect(&opts).unwrap();
+        assert_eq!(
+            db.query_column("PRAGMA cache_size", &[]).unwrap(),
+            vec!["-1024".to_string()]
+        );
+        drop(db);
+        // Nothing of it is written to the file: a plain connection has the default.
+        let plain = Connection::open(dir.path().join("cache.db")).unwrap();
+        let n: i64 = plain
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, -2000);
+    }
 }
