@@ -298,6 +298,12 @@ impl Cache {
         self.folder.as_ref() == Some(now)
     }
 
+    /// Whether the folder's stamp `now` differs from the recorded one and
+    /// has settled, so that a rewrite would record it.
+    pub fn folder_outdated(&self, now: &Stamp) -> bool {
+        !self.folder_unchanged(now) && !now.racy(now_secs())
+    }
+
     /// The file name of entry `i` (entries are sorted by name).
     pub fn name(&self, i: usize) -> Option<&[u8]> {
         self.entries.get(i).map(|(n, _)| &self.data[n.clone()])

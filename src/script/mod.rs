@@ -415,7 +415,11 @@ impl ScriptDirectory {
                     continue;
                 }
             };
-            if let (Some(c), true, false) = (&cached, single, checked) {
+            // A cache that could now record the folder's stamp is rewritten
+            // (below) instead of only checked.
+            let record_folder =
+                matches!((&cached, &folder), (Some(c), Some(f)) if c.folder_outdated(f));
+            if let (Some(c), true, false, false) = (&cached, single, checked, record_folder) {
                 if let Some(done) = Self::from_cache_checked(config, &items, c) {
                     return done;
                 }
@@ -432,7 +436,8 @@ impl ScriptDirectory {
                 }
             }
             let hits = headers.iter().filter(|h| h.hit).count();
-            let stale = cached.as_ref().is_none_or(|c| c.len() != hits) || hits != listed;
+            let stale =
+                cached.as_ref().is_none_or(|c| c.len() != hits) || hits != listed || record_folder;
             if let (Some(file), true, true) = (&cache_file, stale, errors.is_empty()) {
                 let recorded: Vec<_> = headers
                     .iter()

@@ -228,3 +228,29 @@ fn files_added_removed_or_renamed_after_a_settled_run_show_at_once() {
     let history = p.run(&["history"]).ok().stdout;
     assert!(!history.contains("ccc333"), "{history}");
 }
+
+/// A cache written while the folder was still changing lacks the folder's
+/// stamp; once the folder settles, the next run records it (and the run
+/// after that has nothing to rewrite).
+#[test]
+fn the_folder_stamp_is_recorded_once_the_folder_settles() {
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let_files_settle();
+    p.run(&["heads"]).ok();
+    std::fs::remove_file(p.versions_dir().join("ccc333_rev.sql")).unwrap();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "bbb222 (head)\n");
+    let files = cache_files(&p);
+    assert_eq!(files.len(), 1);
+    let unsettled = std::fs::read(&files[0]).unwrap();
+    let_files_settle();
+    assert_eq!(p.run(&["heads"]).ok().stdout, "bbb222 (head)\n");
+    let settled = std::fs::read(&files[0]).unwrap();
+    assert_ne!(settled, unsettled, "the settled folder's stamp is recorded");
+    assert_eq!(p.run(&["heads"]).ok().stdout, "bbb222 (head)\n");
+    assert_eq!(
+        std::fs::read(&files[0]).unwrap(),
+        settled,
+        "nothing to rewrite"
+    );
+}
