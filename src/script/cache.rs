@@ -9,9 +9,9 @@
 //!   the change time cannot be set by a user (only the kernel moves it, on
 //!   every write, rename or `touch`);
 //! - a file whose change or modification time is less than [`RACY_SECS`]
-//!   seconds before the cache is written is not recorded (an edit within the
-//!   same clock tick could otherwise keep the recorded times), so it is read
-//!   again next time;
+//!   seconds before the run that writes the cache started (before it statted
+//!   anything) is not recorded (an edit within the same clock tick could
+//!   otherwise keep the recorded times), so it is read again next time;
 //! - the cache names its format, the `migrate` version that wrote it and the
 //!   folder it describes, and ends with a checksum of its bytes; anything
 //!   unexpected (another version, a truncated or damaged file) discards the
@@ -372,7 +372,7 @@ impl Cache {
 
 /// Encodes the headers of `files` (name, stamp, the graph's view of the
 /// file), sorted by name, leaving out files changed within [`RACY_SECS`] of
-/// `now`; `folder` (the folder's stamp from before it was listed, `files`
+/// `now` (when the run began, before it statted anything); `folder` (the folder's stamp from before it was listed, `files`
 /// being all it listed) is recorded only if every file is and the folder
 /// did not change within [`RACY_SECS`] either.
 pub fn encode(

@@ -387,6 +387,10 @@ impl ScriptDirectory {
         let mut errors = Vec::new();
         let mut infos = Vec::new();
         let single = config.version_locations.len() == 1;
+        // The cache is written as of now, before any file is statted: a file
+        // or folder changed after this moment has a later time than the one
+        // recorded, and one changed within RACY_SECS before it is not recorded.
+        let started = cache::now_secs();
         for loc in &config.version_locations {
             let cache_file = cache_dir.map(|d| cache::cache_file(d, loc));
             // The folder's own stamp, taken before it is listed.
@@ -449,10 +453,7 @@ impl ScriptDirectory {
                 // The folder's stamp stands for its listing only if every
                 // listed file is recorded.
                 let folder = folder.filter(|_| recorded.len() == listed);
-                cache::store(
-                    file,
-                    &cache::encode(loc, cache::now_secs(), folder, &recorded),
-                );
+                cache::store(file, &cache::encode(loc, started, folder, &recorded));
             }
             infos.extend(headers.into_iter().map(|h| h.info));
         }
