@@ -371,6 +371,12 @@ impl AuditLog {
         Ok(())
     }
 
+    /// Reads the next id again before the next row: the lock was released and
+    /// taken again (SQLite between revisions), so another run may have written rows.
+    pub fn forget_next_id(&mut self) {
+        self.next_id = None;
+    }
+
     /// True when rows taken by `defer` wait for `flush`.
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()

@@ -417,6 +417,12 @@ impl MigrationContext {
     fn begin(&mut self) -> Result<()> {
         self.db.begin().context("starting a transaction")?;
         self.in_tx = true;
+        if self.kind.lock_is_transaction() {
+            // The lock was taken again: log ids read under the last one may be taken.
+            if let Some(audit) = &mut self.audit {
+                audit.forget_next_id();
+            }
+        }
         Ok(())
     }
 
