@@ -16,7 +16,9 @@ use revision::{HeaderLines, RevisionInfo, RevisionMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A revision file as loaded: where it is and what it says.
+/// A revision file as loaded: where it is and what it says. Its header's
+/// id, lists and text are moved into the graph when it is built (read them
+/// from [`RevisionMap`]); the message and the SQL stay here.
 #[derive(Debug, Clone)]
 pub struct Script {
     pub path: PathBuf,
@@ -336,14 +338,16 @@ fn revision_info_owned(path: String, f: RevisionFile) -> RevisionInfo {
 }
 
 /// The graph's view of a parsed file.
-pub fn revision_info(path: &Path, f: &RevisionFile) -> RevisionInfo {
+/// The graph's view of a loaded file. The header's id, lists and text move
+/// into it (the script keeps its message, path and SQL): each is held once.
+fn revision_info_taken(path: &Path, f: &mut RevisionFile) -> RevisionInfo {
     RevisionInfo {
-        id: f.revision.clone(),
-        down_revisions: f.revises.clone(),
-        branch_labels: f.branch_labels.clone(),
-        depends_on: f.depends_on.clone(),
+        id: std::mem::take(&mut f.revision),
+        down_revisions: std::mem::take(&mut f.revises),
+        branch_labels: std::mem::take(&mut f.branch_labels),
+        depends_on: std::mem::take(&mut f.depends_on),
         doc: f.message.clone(),
-        longdoc: f.header.clone(),
+        longdoc: std::mem::take(&mut f.header),
         path: path.to_string_lossy().into_owned(),
         lines: f.lines.into(),
     }
@@ -580,10 +584,10 @@ impl ScriptDirectory {
         })
     }
 
-    fn build(config: &Config, scripts: Vec<Script>) -> Result<ScriptDirectory, LoadErrors> {
+    fn build(config: &Config, mut scripts: Vec<Script>) -> Result<ScriptDirectory, LoadErrors> {
         let infos: Vec<RevisionInfo> = scripts
-            .iter()
-            .map(|s| revision_info(&s.path, &s.file))
+            .iter_mut()
+            .map(|s| revision_info_taken(&s.path, &mut s.file))
             .collect();
         Self::build_from(config, scripts, infos)
     }
