@@ -506,7 +506,7 @@ impl std::hash::Hasher for IdHasher {
 /// The adjacency lists of all revisions in two allocations (compressed
 /// rows): the list of revision `i` is `items[start[i]..start[i + 1]]`, read
 /// as `adj[i]`. Built row by row, in revision order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Adj {
     start: Vec<u32>,
     items: Vec<Ix>,
