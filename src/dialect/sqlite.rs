@@ -199,7 +199,7 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn page_cache_is_one_mib_for_this_connection_only() {
+    fn page_cache_is_512_kib_for_this_connection_only() {
         let dir = tempfile::tempdir().unwrap();
         let url = crate::url::parse("sqlite:///cache.db").unwrap();
         let opts = ConnectOptions {
