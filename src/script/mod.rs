@@ -106,8 +106,7 @@ fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, String>
     // All in one folder: comparing the paths' bytes orders them by file name,
     // as `Path`'s component-wise comparison would, at a fraction of its cost.
     // Only the names differ: compare what follows the folder's own path,
-    // first by its leading eight bytes as a number (which orders most pairs
-    // without comparing strings), then whole.
+    // by its prefix key, then whole.
     let skip = files
         .first()
         .and_then(|(p, _)| p.parent())
@@ -121,13 +120,7 @@ fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, String>
     let mut order: Vec<(u64, usize)> = files
         .iter()
         .enumerate()
-        .map(|(i, f)| {
-            let mut b = [0u8; 8];
-            let t = tail(&f.0, skip);
-            let head = &t[..t.len().min(8)];
-            b[..head.len()].copy_from_slice(head);
-            (u64::from_be_bytes(b), i)
-        })
+        .map(|(i, f)| (revision::prefix_key(tail(&f.0, skip)), i))
         .collect();
     order.sort_unstable_by(|&(ka, a), &(kb, b)| {
         ka.cmp(&kb)

@@ -467,11 +467,12 @@ impl std::error::Error for GraphErrors {}
 
 type Ix = usize;
 
-/// The first eight bytes of an id as a big-endian number (zero-padded):
-/// ordering by it, then by the whole id, is the ids' byte order.
-fn id_prefix(id: &str) -> u64 {
+/// The first eight bytes of `s` as a big-endian number (zero-padded):
+/// ordering by it, then by the whole of `s`, is byte order, and most pairs
+/// are ordered by the number alone, without comparing strings.
+pub(crate) fn prefix_key(s: &[u8]) -> u64 {
     let mut b = [0u8; 8];
-    let head = &id.as_bytes()[..id.len().min(8)];
+    let head = &s[..s.len().min(8)];
     b[..head.len()].copy_from_slice(head);
     u64::from_be_bytes(b)
 }
@@ -539,6 +540,19 @@ impl Adj {
             adj.end_row();
         }
         adj
+    }
+
+    /// Row `i` of `a`, then the entries of row `i` of `b` it does not hold.
+    fn union(a: &Adj, b: &Adj) -> Adj {
+        Adj::from_rows(a.rows(), |i, row| {
+            let from = row.len();
+            row.extend_from_slice(&a[i]);
+            for &x in &b[i] {
+                if !row[from..].contains(&x) {
+                    row.push(x);
+                }
+            }
+        })
     }
 
     /// Adds `x` to the row being built unless the row holds it already.
@@ -970,7 +984,11 @@ impl RevisionMap {
         // duplicates sit side by side and the key map is built in bulk. Each
         // id's first eight bytes, as a number, order most pairs without a
         // string comparison.
-        let mut order: Vec<(u64, Ix)> = revs.iter().map(|r| id_prefix(&r.id)).zip(0..).collect();
+        let mut order: Vec<(u64, Ix)> = revs
+            .iter()
+            .map(|r| prefix_key(r.id.as_bytes()))
+            .zip(0..)
+            .collect();
         order.sort_unstable_by(|&(ka, a), &(kb, b)| {
             ka.cmp(&kb)
                 .then_with(|| revs[a].id.cmp(&revs[b].id))
@@ -1137,16 +1155,7 @@ impl RevisionMap {
                 ));
             }
         } else if deps.has_edges() {
-            let all = Adj::from_rows(n, |i, row| {
-                let from = row.len();
-                row.extend_from_slice(&down[i]);
-                for &d in &deps[i] {
-                    if !row[from..].contains(&d) {
-                        row.push(d);
-                    }
-                }
-            });
-            let dep_cycle = cycle_members(n, &all);
+            let dep_cycle = cycle_members(n, &Adj::union(&down, &deps));
             if !dep_cycle.is_empty() {
                 let mut members: Vec<String> =
                     dep_cycle.iter().map(|&i| revs[i].id.clone()).collect();
@@ -1179,10 +1188,7 @@ impl RevisionMap {
         let next = down.reversed();
         // Parents: `Revises` first, then dependencies not among them; in
         // reverse, the children including dependents.
-        let all_down = Adj::from_rows(n, |i, row| {
-            row.extend_from_slice(&down[i]);
-            row.extend(deps[i].iter().filter(|d| !down[i].contains(d)));
-        });
+        let all_down = Adj::union(&down, &deps);
         let all_next = all_down.reversed();
         let mut map = RevisionMap {
             revs,
@@ -1282,15 +1288,7 @@ impl RevisionMap {
         let norm_deps = Adj::from_rows(n, |i, row| {
             row.extend(self.deps[i].iter().filter(|&&d| !implied.contains(&(i, d))));
         });
-        self.norm_down = Adj::from_rows(n, |i, row| {
-            let from = row.len();
-            row.extend_from_slice(&self.down[i]);
-            for &d in &norm_deps[i] {
-                if !row[from..].contains(&d) {
-                    row.push(d);
-                }
-            }
-        });
+        self.norm_down = Adj::union(&self.down, &norm_deps);
         self.norm_deps = norm_deps;
     }
 
@@ -3053,9 +3051,8 @@ fn err_at(r: &RevisionInfo, line: usize, kind: GraphErrorKind) -> GraphError {
 /// Revisions on (or between) cycles of `edges` (child → parents).
 fn cycle_members(n: usize, parents: &Adj) -> Vec<Ix> {
     let children = parents.reversed();
-    let indeg: Vec<usize> = (0..n).map(|i| parents[i].len()).collect(); // number of parents
+    let mut indeg: Vec<usize> = (0..n).map(|i| parents[i].len()).collect(); // number of parents
     let mut outdeg: Vec<usize> = (0..n).map(|i| children[i].len()).collect(); // number of children
-    let mut indeg = indeg;
     let mut removed = vec![false; n];
     let mut stack: Vec<Ix> = (0..n).filter(|&i| indeg[i] == 0).collect();
     while let Some(x) = stack.pop() {

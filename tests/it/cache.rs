@@ -11,6 +11,13 @@ fn let_files_settle() {
     std::thread::sleep(Duration::from_millis(3100));
 }
 
+/// Replaces `from` with `to` in the file at `path`, in place.
+fn rewrite(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
 fn cache_files(p: &Project) -> Vec<PathBuf> {
     match std::fs::read_dir(p.cache_dir()) {
         Ok(d) => d.map(|e| e.unwrap().path()).collect(),
@@ -75,8 +82,7 @@ fn unchanged_files_are_not_read_again_and_changed_ones_always_are() {
     // An edit that keeps the file's size, right after the cache was written:
     // the change time gives it away.
     let b = p.versions_dir().join("bbb222_rev.sql");
-    let text = std::fs::read_to_string(&b).unwrap();
-    std::fs::write(&b, text.replace("-- rev bbb222", "-- rev BBB222")).unwrap();
+    rewrite(&b, "-- rev bbb222", "-- rev BBB222");
     let after = p.run(&["history"]).ok().stdout;
     assert_ne!(after, first);
     assert!(after.contains("rev BBB222"), "{after}");
@@ -107,8 +113,7 @@ fn a_graph_error_made_by_an_edit_is_reported_through_the_cache() {
     let_files_settle();
     p.run(&["heads"]).ok();
     let c = p.versions_dir().join("ccc333_rev.sql");
-    let text = std::fs::read_to_string(&c).unwrap();
-    std::fs::write(&c, text.replace("Revises: bbb222", "Revises: zzz999")).unwrap();
+    rewrite(&c, "Revises: bbb222", "Revises: zzz999");
     let err = p.run(&["heads"]).fails().stderr;
     assert!(err.contains("zzz999"), "{err}");
     assert!(err.contains("ccc333_rev.sql"), "{err}");
@@ -171,8 +176,7 @@ fn commands_that_run_sql_read_the_files_themselves() {
     p.run(&["heads"]).ok();
     // Same size, new SQL: the header is unchanged, the upgrade sees the edit.
     let a = p.versions_dir().join("aaa111_rev.sql");
-    let text = std::fs::read_to_string(&a).unwrap();
-    std::fs::write(&a, text.replace("TABLE t1 ", "TABLE u1 ")).unwrap();
+    rewrite(&a, "TABLE t1 ", "TABLE u1 ");
     p.run(&["upgrade", "aaa111"]).ok();
     let tables = p.db.tables();
     assert!(tables.iter().any(|t| t == "u1"), "{tables:?}");
@@ -190,8 +194,7 @@ fn a_linked_revision_file_is_checked_by_the_file_it_names() {
     std::os::unix::fs::symlink(&outside, &link).unwrap();
     let_files_settle();
     p.run(&["history"]).ok();
-    let text = std::fs::read_to_string(&outside).unwrap();
-    std::fs::write(&outside, text.replace("-- rev ccc333", "-- rev CCC333")).unwrap();
+    rewrite(&outside, "-- rev ccc333", "-- rev CCC333");
     let after = p.run(&["history"]).ok().stdout;
     assert!(after.contains("rev CCC333"), "{after}");
 }
