@@ -228,6 +228,46 @@ fn stamp_of(path: &Path, entry: &std::fs::DirEntry) -> Option<cache::Stamp> {
     meta.ok().as_ref().and_then(cache::Stamp::of)
 }
 
+/// The folder, opened to stat the files in it by name.
+#[cfg(target_os = "linux")]
+fn open_folder(folder: &str) -> Option<rustix::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let folder = if folder.is_empty() { "." } else { folder };
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    rustix::fs::open(folder, flags, Mode::empty()).ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_folder(_: &str) -> Option<std::convert::Infallible> {
+    None
+}
+
+/// The stamp of `name` in the open folder, a symbolic link followed, as
+/// `std::fs::metadata` gives it: `Some(None)` when it cannot be statted, None
+/// when `statx` is unavailable (the caller stats the path).
+#[cfg(target_os = "linux")]
+fn stamp_at(folder: &rustix::fd::OwnedFd, name: &str) -> Option<Option<cache::Stamp>> {
+    use rustix::fs::{statx, AtFlags, StatxFlags};
+    match statx(folder, name, AtFlags::empty(), StatxFlags::BASIC_STATS) {
+        Ok(x) => Some(Some(cache::Stamp {
+            dev: rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor),
+            ino: x.stx_ino,
+            size: x.stx_size,
+            mtime: x.stx_mtime.tv_sec,
+            mtime_ns: i64::from(x.stx_mtime.tv_nsec),
+            ctime: x.stx_ctime.tv_sec,
+            ctime_ns: i64::from(x.stx_ctime.tv_nsec),
+        })),
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => None,
+        Err(_) => Some(None),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stamp_at(folder: &std::convert::Infallible, _: &str) -> Option<Option<cache::Stamp>> {
+    match *folder {}
+}
+
 /// A file loaded for its header only: from the cache (`hit`) or read and
 /// parsed; `stamp` is None where the file system gives none to cache by.
 struct HeaderLoaded {
@@ -507,6 +547,9 @@ impl ScriptDirectory {
         let names: Vec<&str> = (0..c.len())
             .map(|i| c.name(i).and_then(|n| std::str::from_utf8(n).ok()))
             .collect::<Option<_>>()?;
+        // Each name is statted relative to the open folder, as a listing
+        // does, not through the whole path again.
+        let folder_fd = open_folder(folder);
         let join = |i: usize, into: &mut String| {
             into.reserve(folder.len() + sep.len() + names[i].len());
             into.push_str(folder);
@@ -522,6 +565,9 @@ impl ScriptDirectory {
                 p
             },
             |i, buf| {
+                if let Some(st) = folder_fd.as_ref().and_then(|fd| stamp_at(fd, names[i])) {
+                    return st;
+                }
                 buf.clear();
                 join(i, buf);
                 std::fs::metadata(&*buf)

@@ -257,3 +257,25 @@ fn the_folder_stamp_is_recorded_once_the_folder_settles() {
         "nothing to rewrite"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_settled_unchanged_folder_is_not_listed_again() {
+    use crate::perf_guard::inotify::*;
+    let p = Project::new(Db::Sqlite);
+    three_revisions(&p);
+    let_files_settle();
+    // This run lists the settled folder and records its stamp.
+    assert_eq!(p.run(&["heads"]).ok().stdout, "ccc333 (head)\n");
+    let mut watch = Watch::new(&p.versions_dir(), IN_OPEN);
+    for args in [&["heads"][..], &["history"], &["current"]] {
+        watch.take_with_folders();
+        p.run(args).ok();
+        let opened = watch.take_with_folders();
+        assert!(
+            opened.is_empty(),
+            "`migrate {}` opened {opened:?}: the recorded names and their stamps are enough",
+            args.join(" ")
+        );
+    }
+}

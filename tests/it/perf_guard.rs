@@ -93,6 +93,16 @@ pub(crate) mod inotify {
 
         /// (mask bit, file name) → count, for the events queued so far (folders left out).
         pub fn take(&mut self) -> HashMap<(u32, String), usize> {
+            self.take_events(false)
+        }
+
+        /// As `take`, with the events of folders too: the watched folder
+        /// itself (opened to be listed, say) as ".".
+        pub fn take_with_folders(&mut self) -> HashMap<(u32, String), usize> {
+            self.take_events(true)
+        }
+
+        fn take_events(&mut self, folders: bool) -> HashMap<(u32, String), usize> {
             let mut counts = HashMap::new();
             let mut buf = vec![0u8; 1 << 16];
             loop {
@@ -107,11 +117,14 @@ pub(crate) mod inotify {
                     let len =
                         u32::from_ne_bytes(buf[off + 12..off + 16].try_into().unwrap()) as usize;
                     let name = &buf[off + 16..off + 16 + len];
-                    let name = String::from_utf8_lossy(name)
+                    let mut name = String::from_utf8_lossy(name)
                         .trim_end_matches('\0')
                         .to_string();
+                    if name.is_empty() {
+                        name.push('.');
+                    }
                     assert!(mask & 0x4000 == 0, "the inotify queue overflowed");
-                    if mask & IN_ISDIR == 0 {
+                    if folders || mask & IN_ISDIR == 0 {
                         for bit in [IN_OPEN, IN_CLOSE_NOWRITE, IN_CREATE, IN_DELETE] {
                             if mask & bit != 0 {
                                 *counts.entry((bit, name.clone())).or_insert(0) += 1;
