@@ -614,9 +614,15 @@ impl ScriptDirectory {
         };
         std::thread::scope(|s| {
             let helper = s.spawn(check);
-            let infos: Option<Vec<RevisionInfo>> =
-                (0..n).map(|i| c.entry(i, path_of(i)).ok()).collect();
-            let built = infos.map(|infos| Self::build_from(config, Vec::new(), infos));
+            // Sized up front: collected through an Option, it would grow by doubling.
+            let mut infos = Vec::with_capacity(n);
+            for i in 0..n {
+                match c.entry(i, path_of(i)) {
+                    Ok(info) => infos.push(info),
+                    Err(_) => break,
+                }
+            }
+            let built = (infos.len() == n).then(|| Self::build_from(config, Vec::new(), infos));
             check();
             let checked = helper.join().is_ok() && !changed.load(Ordering::Relaxed);
             checked.then_some(built).flatten()
