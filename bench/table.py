@@ -165,18 +165,21 @@ def main():
             base = med(small_row)
             fl_small = floor_of(small_row)
             if base:
-                # The issue measures upgrade/downgrade at 1,000 only; this row
-                # shows that migrate grows no faster than the database itself
-                # (SQLite's own cost per CREATE TABLE grows with the schema).
+                # The issue measures upgrade/downgrade at 1,000 only. At
+                # 10,000 the database's own cost grows faster than N (SQLite
+                # scans its schema on every CREATE TABLE: the floor grows
+                # ~50x), so the row checks that migrate's cost stays linear
+                # in the database's: within 1.3x the floor at 10,000 as at
+                # 1,000. Comparing the two growth figures directly flipped on
+                # a 3% difference between two noisy 5-second medians.
                 grows = v / base
                 floor_grows = fl["median"] / fl_small["median"] if fl_small else None
-                limit = max(12, floor_grows or 0)
                 detail = f"{grows:.1f}×" + (
                     f" (the floor: {floor_grows:.1f}×)" if floor_grows else ""
-                )
+                ) + f"; {v / fl['median']:.2f}× the floor at {big}"
                 check(
-                    f"{row}: ≤ 12× the {upn} figure, or no more than the floor grows",
-                    grows <= limit,
+                    f"{row}: ≤ 12× the {upn} figure, or ≤ 1.3× the floor at {big} as at {upn}",
+                    grows <= 12 or v / fl["median"] <= 1.3,
                     detail,
                 )
     out.append("")
