@@ -35,7 +35,7 @@ fn main() {
         if let Ok(map) = var("MIGRATE_LINK_MAP") {
             println!("cargo:rustc-link-arg-bins=-Wl,-Map={map}");
         }
-        if links_with_bundled_lld() && var("PROFILE").as_deref() == Ok("release") {
+        if var("PROFILE").as_deref() == Ok("release") && links_with_bundled_lld() {
             let list = std::path::Path::new(&var("CARGO_MANIFEST_DIR").unwrap_or_default())
                 .join("link")
                 .join("hot-symbols.txt");
