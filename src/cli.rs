@@ -115,6 +115,10 @@ pub enum Command {
         /// Continue a half-applied revision from the statement that failed
         #[arg(long)]
         resume: bool,
+        /// Continue a revision interrupted during statement N after it: you
+        /// checked that statement N did take effect
+        #[arg(long, value_name = "N", conflicts_with = "resume")]
+        resume_after: Option<usize>,
     },
     /// Revert revisions down to a target
     Downgrade {
@@ -128,6 +132,10 @@ pub enum Command {
         /// Continue a half-applied downgrade from the statement that failed
         #[arg(long)]
         resume: bool,
+        /// Continue a downgrade interrupted during statement N after it: you
+        /// checked that statement N did take effect
+        #[arg(long, value_name = "N", conflicts_with = "resume")]
+        resume_after: Option<usize>,
     },
     /// Show the database's current revisions (-v: verbose)
     Current,

@@ -6,6 +6,7 @@
 use crate::config::{self, Config, LoadOptions};
 use crate::dialect::{self, offline::Offline, ConnectOptions, Database, LockKey, VersionTable};
 use crate::runtime::audit::{self, LogRow};
+pub use crate::runtime::Resume;
 use crate::runtime::{diff, MigrationContext, RunOptions, RunSettings, StepReport};
 use crate::script::revision::{Direction, MigrationStep, RevisionInfo};
 use crate::script::{self, display, ScriptDirectory};
@@ -136,7 +137,9 @@ fn connect_options<'a>(
     }
 }
 
-/// Connects, retrying with backoff while `--wait` allows and the failure is one that can pass.
+/// Connects, retrying with backoff while `--wait` allows and the failure is one
+/// that can pass. Each attempt is bounded by the URL's `connect_timeout`, so a
+/// server that never answers fails within about `--wait` plus one attempt.
 fn connect(ctx: &Ctx<'_>, config: &Config) -> Result<(Box<dyn Database>, DbUrl, String)> {
     let (u, display) = parse_url(config)?;
     let opts = connect_options(ctx, config, &u, &display);
@@ -145,6 +148,9 @@ fn connect(ctx: &Ctx<'_>, config: &Config) -> Result<(Box<dyn Database>, DbUrl, 
     let mut delay = Duration::from_millis(100);
     loop {
         attempt += 1;
+        if ctx.verbose {
+            ctx.say(&format!("Connecting to {display} (attempt {attempt})"));
+        }
         match dialect::connect(&opts) {
             Ok(db) => {
                 if ctx.verbose && attempt > 1 {
@@ -160,7 +166,8 @@ fn connect(ctx: &Ctx<'_>, config: &Config) -> Result<(Box<dyn Database>, DbUrl, 
                 if !e.retryable || elapsed >= wait {
                     if e.retryable {
                         bail!(
-                            "gave up after {attempt} connection attempts over {:.1} s (--wait={}): {}",
+                            "gave up after {attempt} connection attempt{} over {:.1} s (--wait={}): {}",
+                            if attempt == 1 { "" } else { "s" },
                             elapsed.as_secs_f64(),
                             wait.as_secs(),
                             url::redact(&e.message)
@@ -398,7 +405,7 @@ fn generate(
     let rev = match new.rev_id {
         Some(r) => {
             if let Some(why) = script::file::check_revision_id(r) {
-                bail!("--rev-id '{r}' {why}");
+                bail!("--rev-id '{}' {why}", crate::text::escape_controls(r));
             }
             r.to_string()
         }
@@ -522,13 +529,13 @@ pub fn merge(
 
 // ---------------------------------------------------------------- upgrade, downgrade, stamp
 
-/// `upgrade TARGET [--sql] [--resume]`
-pub fn upgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Result<()> {
+/// `upgrade TARGET [--sql] [--resume | --resume-after N]`
+pub fn upgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: Option<Resume>) -> Result<()> {
     run_revisions(ctx, Direction::Up, target, sql, resume)
 }
 
-/// `downgrade TARGET [--sql] [--resume]`
-pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: bool) -> Result<()> {
+/// `downgrade TARGET [--sql] [--resume | --resume-after N]`
+pub fn downgrade(ctx: &mut Ctx<'_>, target: &str, sql: bool, resume: Option<Resume>) -> Result<()> {
     run_revisions(ctx, Direction::Down, target, sql, resume)
 }
 
@@ -538,7 +545,7 @@ fn run_revisions(
     direction: Direction,
     target: &str,
     sql: bool,
-    resume: bool,
+    resume: Option<Resume>,
 ) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_scripts(&config)?;
@@ -558,7 +565,7 @@ fn run_revisions(
         if !up && !target.contains(':') {
             bail!("downgrade with --sql requires <fromrev>:<torev>");
         }
-        if resume {
+        if resume.is_some() {
             bail!("--resume runs SQL on the database; it can't be used with --sql");
         }
         let (from, dest) = scripts.map.sql_range(target)?;

@@ -16,4 +16,5 @@ pub mod runtime;
 pub mod script;
 pub mod sql;
 pub mod template;
+pub mod text;
 pub mod url;

@@ -35,6 +35,15 @@ fn parse_x(args: &[String]) -> Result<BTreeMap<String, String>, String> {
     Ok(map)
 }
 
+/// `--resume` and `--resume-after N` as the library takes them.
+fn resume_from(resume: bool, after: Option<usize>) -> Option<command::Resume> {
+    match (resume, after) {
+        (_, Some(n)) => Some(command::Resume::After(n)),
+        (true, None) => Some(command::Resume::AtFailed),
+        (false, None) => None,
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<bool> {
     let cwd = std::env::current_dir()
         .map_err(|e| anyhow::anyhow!("cannot read the working directory: {e}"))?;
@@ -100,14 +109,16 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             revision,
             sql,
             resume,
+            resume_after,
             ..
-        } => command::upgrade(ctx, &revision, sql, resume)?,
+        } => command::upgrade(ctx, &revision, sql, resume_from(resume, resume_after))?,
         Command::Downgrade {
             revision,
             sql,
             resume,
+            resume_after,
             ..
-        } => command::downgrade(ctx, &revision, sql, resume)?,
+        } => command::downgrade(ctx, &revision, sql, resume_from(resume, resume_after))?,
         Command::Current => command::current(ctx, g.verbose)?,
         Command::History { applied: true, .. } => command::applied_history(ctx, g.verbose)?,
         Command::History {

@@ -2,6 +2,11 @@
 //! the runtime records each revision in the version table right after it runs.
 //! The lock is `GET_LOCK`, held by the session and released by the server if
 //! the process dies.
+//!
+//! Connecting is bounded by `connect_timeout` (default 10 s), as for
+//! PostgreSQL: the TCP connection, and every read and write of the
+//! handshake, TLS and authentication. Once connected the socket has no time
+//! limit again, so a long statement is never cut short.
 
 use super::tls::{self, MySslMode};
 use super::{endpoint, ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
@@ -9,6 +14,9 @@ use mysql::prelude::Queryable;
 use mysql::{ClientIdentity, Conn, OptsBuilder, SslOpts, Value};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// How long connecting may take when the URL sets no `connect_timeout`.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct MySql {
     conn: Conn,
@@ -43,7 +51,7 @@ struct TlsOptions {
     key: Option<PathBuf>,
 }
 
-fn opts(opts: &ConnectOptions<'_>) -> Result<(OptsBuilder, TlsOptions), ConnectError> {
+fn opts(opts: &ConnectOptions<'_>) -> Result<(OptsBuilder, TlsOptions, Duration), ConnectError> {
     let url = opts.url;
     let mut b = OptsBuilder::new()
         .ip_or_hostname(Some(url.host.clone().unwrap_or_else(|| "localhost".into())))
@@ -51,8 +59,8 @@ fn opts(opts: &ConnectOptions<'_>) -> Result<(OptsBuilder, TlsOptions), ConnectE
         .user(Some(url.user.clone().unwrap_or_else(|| "root".into())))
         .pass(url.password.clone())
         .db_name(url.database.clone())
-        .prefer_socket(false)
-        .tcp_connect_timeout(Some(Duration::from_secs(10)));
+        .prefer_socket(false);
+    let mut limit = DEFAULT_CONNECT_TIMEOUT;
     let mut mode = None;
     let mut tls = TlsOptions {
         mode: MySslMode::Preferred,
@@ -69,7 +77,7 @@ fn opts(opts: &ConnectOptions<'_>) -> Result<(OptsBuilder, TlsOptions), ConnectE
             "socket" | "unix_socket" => b = b.socket(Some(v.clone())),
             "connect_timeout" => {
                 let s: u64 = v.parse().map_err(|_| bad("expected seconds"))?;
-                b = b.tcp_connect_timeout(Some(Duration::from_secs(s.max(1))));
+                limit = Duration::from_secs(s.max(1));
             }
             "ssl-mode" | "ssl_mode" | "sslmode" => {
                 mode = Some(
@@ -84,6 +92,12 @@ fn opts(opts: &ConnectOptions<'_>) -> Result<(OptsBuilder, TlsOptions), ConnectE
             _ => {}
         }
     }
+    // Every read and write of the handshake waits at most `limit`; `connect`
+    // lifts the limit once the session is open.
+    b = b
+        .tcp_connect_timeout(Some(limit))
+        .read_timeout(Some(limit))
+        .write_timeout(Some(limit));
     tls.mode = mode.unwrap_or(if tls.ca.is_some() {
         MySslMode::VerifyCa
     } else {
@@ -103,7 +117,7 @@ fn opts(opts: &ConnectOptions<'_>) -> Result<(OptsBuilder, TlsOptions), ConnectE
             retryable: false,
         });
     }
-    Ok((b, tls))
+    Ok((b, tls, limit))
 }
 
 /// The `mysql` crate's TLS settings for a mode; `None` connects in plain.
@@ -144,7 +158,7 @@ fn ssl_opts(tls: &TlsOptions, display: &str) -> Result<Option<SslOpts>, ConnectE
 }
 
 pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
-    let (b, tls_opts) = opts(o)?;
+    let (b, tls_opts, limit) = opts(o)?;
     let where_ = endpoint(o.url, 3306);
     let ssl = ssl_opts(&tls_opts, &o.display)?;
     let mut result = Conn::new(b.clone().ssl_opts(ssl));
@@ -176,7 +190,23 @@ pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
         });
     }
     match result {
-        Ok(conn) => Ok(MySql { conn }),
+        Ok(conn) => {
+            no_time_limit(&conn).map_err(|e| ConnectError {
+                message: format!("cannot set up the connection to MySQL at {where_}: {e}"),
+                retryable: false,
+            })?;
+            Ok(MySql { conn })
+        }
+        Err(e) if timed_out(&e) => {
+            Err(ConnectError {
+                message: format!(
+                    "the MySQL server at {where_} ({}) did not answer within {} s (connect_timeout): it accepted the connection but did not finish the handshake; is a MySQL server really listening there, or is it (or a proxy in front of it) stuck? `--wait` retries, and `?connect_timeout=SECONDS` in the URL sets the limit",
+                    o.display,
+                    limit.as_secs()
+                ),
+                retryable: true,
+            })
+        }
         Err(mysql::Error::TlsError(e)) => Err(ConnectError {
             message: format!(
                 "TLS with the MySQL server at {where_} failed ({}): {e}",
@@ -210,6 +240,35 @@ pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
             retryable: true,
         }),
     }
+}
+
+/// True when a read or write of the handshake ran out of time.
+fn timed_out(e: &mysql::Error) -> bool {
+    let io = match e {
+        mysql::Error::IoError(io) => Some(io),
+        mysql::Error::CodecError(c) => {
+            std::error::Error::source(c).and_then(|s| s.downcast_ref::<std::io::Error>())
+        }
+        _ => None,
+    };
+    io.is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )
+    })
+}
+
+/// Lifts the handshake's read and write time limits from the connection's
+/// socket: a statement may run as long as it needs.
+fn no_time_limit(conn: &Conn) -> std::io::Result<()> {
+    use std::os::fd::{AsRawFd, BorrowedFd};
+    // SAFETY: the descriptor belongs to `conn`, which outlives this borrow;
+    // only its socket options change.
+    let fd = unsafe { BorrowedFd::borrow_raw(conn.as_raw_fd()) };
+    let socket = socket2::SockRef::from(&fd);
+    socket.set_read_timeout(None)?;
+    socket.set_write_timeout(None)
 }
 
 /// A TLS failure in words (a certificate rejected, or no TLS where it is required).

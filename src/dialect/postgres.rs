@@ -1,25 +1,41 @@
-//! PostgreSQL through the `postgres` crate. Statements go over the simple
-//! query protocol (any statement, no parameters); version-table statements
-//! are prepared once and bound. The lock is a session advisory lock, polled
-//! with `pg_try_advisory_lock` so that waiting never blocks inside the server
-//! (a blocked waiter can deadlock `CREATE INDEX CONCURRENTLY` elsewhere).
+//! PostgreSQL through `tokio-postgres`, driven by a runtime of its own on the
+//! calling thread (each call blocks until the server answers). Statements go
+//! over the simple query protocol (any statement, no parameters);
+//! version-table statements are prepared once and bound. The lock is a
+//! session advisory lock, polled with `pg_try_advisory_lock` so that waiting
+//! never blocks inside the server (a blocked waiter can deadlock `CREATE
+//! INDEX CONCURRENTLY` elsewhere).
+//!
+//! Connecting is bounded as a whole by `connect_timeout` (libpq's key,
+//! default 10 s): the TCP connection, TLS, the startup message and
+//! authentication. A server that accepts the connection and never answers (a
+//! stuck proxy, a half-open load balancer) is given up on when it runs out,
+//! as a failure `--wait` may retry.
 
 use super::tls::{self, PgSslMode};
 use super::{endpoint, ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
-use postgres::config::SslMode;
-use postgres::error::SqlState;
-use postgres::Client;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::runtime::Runtime;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Client;
 use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// How long connecting may take when the URL sets no `connect_timeout`.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Postgres {
     client: Client,
-    prepared: HashMap<String, postgres::Statement>,
+    prepared: HashMap<String, tokio_postgres::Statement>,
+    /// Runs the connection's task while a call waits for its answer; dropped
+    /// after the client, which closes the connection.
+    rt: Runtime,
 }
 
-fn db_error(e: postgres::Error) -> DbError {
+fn db_error(e: tokio_postgres::Error) -> DbError {
     match e.as_db_error() {
         Some(db) => {
             let mut message = db.message().to_string();
@@ -35,7 +51,7 @@ fn db_error(e: postgres::Error) -> DbError {
                 code: Some(db.code().code().to_string()),
                 message,
                 position: match db.position() {
-                    Some(postgres::error::ErrorPosition::Original(p)) => Some(*p as usize),
+                    Some(tokio_postgres::error::ErrorPosition::Original(p)) => Some(*p as usize),
                     _ => None,
                 },
             }
@@ -56,9 +72,9 @@ struct TlsOptions {
 }
 
 /// Builds the connection settings from the URL's parts and query options.
-fn config(opts: &ConnectOptions<'_>) -> Result<(postgres::Config, TlsOptions), ConnectError> {
+fn config(opts: &ConnectOptions<'_>) -> Result<(tokio_postgres::Config, TlsOptions), ConnectError> {
     let url = opts.url;
-    let mut cfg = postgres::Config::new();
+    let mut cfg = tokio_postgres::Config::new();
     cfg.host(url.host.as_deref().unwrap_or("localhost"));
     cfg.port(url.port.unwrap_or(5432));
     cfg.user(url.user.as_deref().unwrap_or("postgres"));
@@ -69,7 +85,7 @@ fn config(opts: &ConnectOptions<'_>) -> Result<(postgres::Config, TlsOptions), C
         cfg.dbname(db);
     }
     cfg.application_name("migrate");
-    cfg.connect_timeout(Duration::from_secs(10));
+    cfg.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
     let mut tls = TlsOptions {
         mode: PgSslMode::Prefer,
         root_cert: None,
@@ -105,8 +121,8 @@ fn config(opts: &ConnectOptions<'_>) -> Result<(postgres::Config, TlsOptions), C
             "sslkey" => tls.key = Some(PathBuf::from(v)),
             "sslnegotiation" => {
                 cfg.ssl_negotiation(match v.as_str() {
-                    "postgres" => postgres::config::SslNegotiation::Postgres,
-                    "direct" => postgres::config::SslNegotiation::Direct,
+                    "postgres" => tokio_postgres::config::SslNegotiation::Postgres,
+                    "direct" => tokio_postgres::config::SslNegotiation::Direct,
                     _ => return Err(bad("expected postgres or direct")),
                 });
             }
@@ -181,9 +197,52 @@ fn tls_connector(
     Ok((ssl_mode, MakeRustlsConnect::new(config)))
 }
 
+/// One connection attempt, bounded as a whole by the configured connect timeout.
+fn connect_once(
+    rt: &Runtime,
+    cfg: &tokio_postgres::Config,
+    make: MakeRustlsConnect,
+) -> Result<Result<Client, tokio_postgres::Error>, Duration> {
+    let limit = cfg
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    rt.block_on(async {
+        match tokio::time::timeout(limit, cfg.connect(make)).await {
+            Err(_) => Err(limit),
+            Ok(Err(e)) => Ok(Err(e)),
+            Ok(Ok((client, connection))) => {
+                // The connection's task ends when the server or the client
+                // closes it; its error shows in the client's next call.
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+                Ok(Ok(client))
+            }
+        }
+    })
+}
+
 pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
     let (mut cfg, tls_opts) = config(opts)?;
     let where_ = endpoint(opts.url, 5432);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ConnectError {
+            message: format!("cannot start the PostgreSQL client: {e}"),
+            retryable: false,
+        })?;
+    let silent = |limit: Duration| {
+        ConnectError {
+        message: format!(
+            "the PostgreSQL server at {where_} ({}) accepted the connection but did not finish the handshake within {} s (connect_timeout); is a PostgreSQL server really listening there, or is it (or a proxy in front of it) stuck? `--wait` retries, and `?connect_timeout=SECONDS` in the URL sets the limit",
+            opts.display,
+            limit.as_secs()
+        ),
+        retryable: true,
+    }
+    };
     // `allow` (libpq): plain first, TLS only when the server turns plain away.
     let first = match tls_opts.mode {
         PgSslMode::Allow => PgSslMode::Disable,
@@ -191,13 +250,13 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
     };
     let (ssl_mode, make) = tls_connector(&tls_opts, first, &opts.display)?;
     cfg.ssl_mode(ssl_mode);
-    let mut result = cfg.connect(make);
+    let mut result = connect_once(&rt, &cfg, make).map_err(silent)?;
     if tls_opts.mode == PgSslMode::Allow {
         if let Err(e) = &result {
             if e.code() == Some(&SqlState::INVALID_AUTHORIZATION_SPECIFICATION) {
                 let (ssl_mode, make) = tls_connector(&tls_opts, PgSslMode::Require, &opts.display)?;
                 cfg.ssl_mode(ssl_mode);
-                result = cfg.connect(make);
+                result = connect_once(&rt, &cfg, make).map_err(silent)?;
             }
         }
     }
@@ -205,6 +264,7 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
         Ok(client) => Ok(Postgres {
             client,
             prepared: HashMap::new(),
+            rt,
         }),
         Err(e) => {
             if let Some(message) = tls_failure(&e, &cfg, &tls_opts, &where_) {
@@ -251,8 +311,8 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
 
 /// A TLS failure in words (a certificate rejected, or no TLS where it is required).
 fn tls_failure(
-    e: &postgres::Error,
-    cfg: &postgres::Config,
+    e: &tokio_postgres::Error,
+    cfg: &tokio_postgres::Config,
     tls_opts: &TlsOptions,
     where_: &str,
 ) -> Option<String> {
@@ -260,7 +320,7 @@ fn tls_failure(
         .get_hosts()
         .iter()
         .find_map(|h| match h {
-            postgres::config::Host::Tcp(name) => Some(name.clone()),
+            tokio_postgres::config::Host::Tcp(name) => Some(name.clone()),
             #[allow(unreachable_patterns)]
             _ => None,
         })
@@ -300,7 +360,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The first column of a row as text, whatever its type.
-fn cell_text(r: &postgres::Row) -> String {
+fn cell_text(r: &tokio_postgres::Row) -> String {
     if let Ok(v) = r.try_get::<_, Option<String>>(0) {
         return v.unwrap_or_default();
     }
@@ -317,11 +377,14 @@ fn cell_text(r: &postgres::Row) -> String {
 }
 
 impl Postgres {
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+    fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement, DbError> {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql).map_err(db_error)?;
+        let s = self
+            .rt
+            .block_on(self.client.prepare(sql))
+            .map_err(db_error)?;
         self.prepared.insert(sql.to_string(), s.clone());
         Ok(s)
     }
@@ -333,39 +396,46 @@ impl Database for Postgres {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client.batch_execute(sql).map_err(db_error)
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .map_err(db_error)
     }
 
     fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError> {
         let stmt = self.statement(sql)?;
-        let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|s| s as &(dyn postgres::types::ToSql + Sync))
-            .collect();
-        self.client.execute(&stmt, &p).map_err(db_error)
+        let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
+        self.rt
+            .block_on(self.client.execute(&stmt, &p))
+            .map_err(db_error)
     }
 
     fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError> {
-        let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|s| s as &(dyn postgres::types::ToSql + Sync))
-            .collect();
+        let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
         let stmt = self.statement(sql)?;
-        let rows = self.client.query(&stmt, &p).map_err(db_error)?;
+        let rows = self
+            .rt
+            .block_on(self.client.query(&stmt, &p))
+            .map_err(db_error)?;
         Ok(rows.iter().map(cell_text).collect())
     }
 
     fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError> {
         let row = self
-            .client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&key.id])
+            .rt
+            .block_on(
+                self.client
+                    .query_one("SELECT pg_try_advisory_lock($1)", &[&key.id]),
+            )
             .map_err(db_error)?;
         Ok(row.get::<_, bool>(0))
     }
 
     fn unlock(&mut self, key: &LockKey) -> Result<(), DbError> {
-        self.client
-            .query_one("SELECT pg_advisory_unlock($1)", &[&key.id])
+        self.rt
+            .block_on(
+                self.client
+                    .query_one("SELECT pg_advisory_unlock($1)", &[&key.id]),
+            )
             .map_err(db_error)?;
         Ok(())
     }
@@ -374,8 +444,8 @@ impl Database for Postgres {
         let classid = ((key.id as u64) >> 32) as u32 as i64;
         let objid = (key.id as u64 & 0xffff_ffff) as i64;
         let rows = self
-            .client
-            .query(
+            .rt
+            .block_on(self.client.query(
                 "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), \
                  coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), ''), \
                  coalesce(a.state, '') || coalesce(' for ' || extract(epoch FROM now() - a.state_change)::bigint || ' s', '') \
@@ -383,7 +453,7 @@ impl Database for Postgres {
                  WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                  AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1",
                 &[&classid, &objid],
-            )
+            ))
             .ok()?;
         let r = rows.first()?;
         // pg_advisory_lock(bigint) shows in pg_locks as classid = high 32 bits,
@@ -404,16 +474,17 @@ impl Database for Postgres {
     /// the socket every `client_connection_check_interval`; older servers
     /// ignore the setting (the error is not fatal).
     fn guard_session(&mut self) -> Result<(), DbError> {
-        let _ = self
-            .client
-            .batch_execute("SET client_connection_check_interval = 1000");
+        let _ = self.rt.block_on(
+            self.client
+                .batch_execute("SET client_connection_check_interval = 1000"),
+        );
         Ok(())
     }
 
     fn session_info(&mut self) -> (String, String) {
         let user = self
-            .client
-            .query_one("SELECT current_user::text", &[])
+            .rt
+            .block_on(self.client.query_one("SELECT current_user::text", &[]))
             .map(|r| r.get::<_, String>(0))
             .unwrap_or_default();
         (user, super::sqlite::local_host())

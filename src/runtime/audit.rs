@@ -160,6 +160,14 @@ impl LogRow {
     }
 
     /// A failed row that nothing of which was applied, and nobody resolved yet.
+    /// A run was killed or lost its connection during statement
+    /// `statements_done + 1`: the server may have finished it or not.
+    pub fn outcome_unknown(&self) -> bool {
+        self.resolution.is_empty()
+            && self.outcome == RUNNING
+            && self.statements_done < self.statements_total
+    }
+
     pub fn is_clean_failure(&self) -> bool {
         self.resolution.is_empty() && self.outcome == FAILED && self.statements_done == 0
     }

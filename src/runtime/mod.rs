@@ -47,11 +47,21 @@ pub struct RunSettings {
     pub log_table: String,
 }
 
+/// How a half-applied revision is continued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// `--resume`: from the statement that failed or was interrupted, which runs again.
+    AtFailed,
+    /// `--resume-after N`: after statement N, the one a killed run was
+    /// interrupted in, which the operator checked did take effect.
+    After(usize),
+}
+
 /// What the command asks of one `upgrade`/`downgrade` run.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    /// `--resume`: continue the half-applied revision from its failed statement.
-    pub resume: bool,
+    /// `--resume` or `--resume-after N`: continue the half-applied revision.
+    pub resume: Option<Resume>,
     /// The target means the same from any starting point (`head`, an id; not
     /// `+1`), so the run may plan again when the version table moved under it.
     pub replan: bool,
@@ -107,9 +117,11 @@ impl std::fmt::Display for StatementError {
 
 impl std::error::Error for StatementError {}
 
-/// A short one-line excerpt of a statement for messages.
+/// A short one-line excerpt of a statement for messages, its control
+/// characters escaped (a NUL byte never reaches the terminal raw).
 pub fn excerpt(text: &str) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one_line = crate::text::escape_controls(&one_line).into_owned();
     if one_line.chars().count() > 80 {
         let cut: String = one_line.chars().take(77).collect();
         format!("{cut}...")
@@ -635,7 +647,7 @@ impl MigrationContext {
         opts: &RunOptions,
     ) -> Result<(Option<LogRow>, Vec<LogRow>)> {
         if self.db.is_offline() {
-            if opts.resume {
+            if opts.resume.is_some() {
                 bail!("--resume runs SQL on the database; it can't be used with --sql");
             }
             return Ok((None, Vec::new()));
@@ -644,7 +656,7 @@ impl MigrationContext {
         let (half, clean): (Vec<LogRow>, Vec<LogRow>) =
             unresolved.into_iter().partition(LogRow::is_half_applied);
         match half.into_iter().next() {
-            Some(row) if opts.resume => {
+            Some(row) if opts.resume.is_some() => {
                 if row.direction != opts.verb {
                     bail!(
                         "revision {} is half-applied by a {}, not a {}: resume it with `migrate {} <target> --resume`",
@@ -654,10 +666,13 @@ impl MigrationContext {
                         row.direction
                     );
                 }
+                if let Some(Resume::After(n)) = opts.resume {
+                    check_resume_after(&row, n)?;
+                }
                 Ok((Some(row), clean))
             }
             Some(row) => Err(anyhow!(half_applied_message(&row, scripts, self.kind))),
-            None if opts.resume => bail!(
+            None if opts.resume.is_some() => bail!(
                 "nothing to resume: the audit log {} shows no half-applied revision; run `migrate {}` without --resume",
                 self.audit_table().unwrap_or_default(),
                 opts.verb
@@ -748,6 +763,7 @@ impl MigrationContext {
                     .get(i + 1)
                     .and_then(|n| scripts.script(&n.revision).map(|s| (s, n)))
                     .filter(|(s, _)| !(self.kind.transactional_ddl() && s.file.transactional));
+                let resume_row = resume_row.map(|row| (row, opts.resume));
                 self.run_non_atomic(scripts, script, &st, &mut rows, resume_row, next)
             };
             self.progress.step_finished(started.elapsed());
@@ -960,7 +976,7 @@ impl MigrationContext {
         script: &Script,
         st: &MigrationStep,
         rows: &mut Vec<String>,
-        resume: Option<LogRow>,
+        resume: Option<(LogRow, Option<Resume>)>,
         next: Option<(&Script, &MigrationStep)>,
     ) -> Result<usize> {
         let started = Instant::now();
@@ -987,19 +1003,47 @@ impl MigrationContext {
         let n = split.statements.len();
         let mut digest = StatementsDigest::new();
         let mut from = 0;
-        if let Some(row) = &resume {
-            from = usize::try_from(row.statements_done).unwrap_or(0);
+        // The resumed row whose statement `from + 1` was interrupted with an
+        // unknown outcome and runs again now: it stays open until that
+        // statement succeeds, so a failure there loses nothing of what it says.
+        let mut unknown: Option<&LogRow> = None;
+        if let Some((row, how)) = &resume {
+            let done = usize::try_from(row.statements_done).unwrap_or(0);
             check_resumable(row, &split)?;
+            let msg = match how {
+                Some(Resume::After(k)) => {
+                    from = *k;
+                    if from > n {
+                        bail!(
+                            "--resume-after {k}: {} has {n} statement(s) in its {} section now",
+                            split.path,
+                            row.direction
+                        );
+                    }
+                    format!(
+                        "Resuming {} of {} after statement {from} of {n} ({}; statement {from}, interrupted then, took effect as you checked)",
+                        row.direction,
+                        row.revision,
+                        ran_on(done, &row.started_at)
+                    )
+                }
+                _ => {
+                    from = done;
+                    if row.outcome_unknown() {
+                        unknown = Some(row);
+                    }
+                    format!(
+                        "Resuming {} of {} at statement {} of {n} ({})",
+                        row.direction,
+                        row.revision,
+                        from + 1,
+                        ran_on(from, &row.started_at)
+                    )
+                }
+            };
             for s in &split.statements[..from] {
                 digest.push(&s.text);
             }
-            let msg = format!(
-                "Resuming {} of {} at statement {} of {n} (statements 1 to {from} ran on {})",
-                row.direction,
-                row.revision,
-                from + 1,
-                row.started_at
-            );
             self.say(&msg);
         }
         let mut log_id = prestarted;
@@ -1025,9 +1069,15 @@ impl MigrationContext {
                     },
                 )
                 .with_context(|| format!("writing the audit log {}", audit.table()))?;
-            if let Some(row) = &resume {
+            if let (Some((row, how)), None) = (&resume, unknown) {
+                let how = match how {
+                    Some(Resume::After(k)) => {
+                        format!("resumed by row {id} after statement {k}")
+                    }
+                    _ => format!("resumed by row {id}"),
+                };
                 audit
-                    .resolve(self.db.as_mut(), row.id, &format!("resumed by row {id}"))
+                    .resolve(self.db.as_mut(), row.id, &how)
                     .with_context(|| format!("writing the audit log {}", audit.table()))?;
             }
             log_id = Some(id);
@@ -1046,8 +1096,25 @@ impl MigrationContext {
                             error: &se.error.to_string(),
                         },
                     );
-                    let guidance =
-                        failed_guidance(st, &script.path.display().to_string(), se.number, n);
+                    let path = script.path.display().to_string();
+                    let (guidance, logged) = match unknown {
+                        Some(row) if i == from => {
+                            // The earlier row still says what is known; this
+                            // attempt is recorded and set aside.
+                            let set_aside = logged.and_then(|()| {
+                                audit.resolve(
+                                    self.db.as_mut(),
+                                    id,
+                                    &format!("outcome still unknown, see row {}", row.id),
+                                )
+                            });
+                            (
+                                still_unknown_guidance(st, row, &path, se.number, n),
+                                set_aside,
+                            )
+                        }
+                        _ => (failed_guidance(st, &path, se.number, n), logged),
+                    };
                     let mut msg = format!("{se}\n{guidance}");
                     if let Err(le) = logged {
                         msg.push_str(&format!(
@@ -1057,6 +1124,12 @@ impl MigrationContext {
                     return Err(anyhow!(msg));
                 }
                 return Err(anyhow::Error::new(*se));
+            }
+            if let (Some(row), Some(audit), Some(id)) = (unknown.take(), &self.audit, log_id) {
+                // The statement whose outcome was unknown has now run.
+                audit
+                    .resolve(self.db.as_mut(), row.id, &format!("resumed by row {id}"))
+                    .with_context(|| format!("writing the audit log {}", audit.table()))?;
             }
             digest.push(&split.statements[i].text);
             // The last statement's count is written with the version table below.
@@ -1411,6 +1484,66 @@ fn check_resumable(row: &LogRow, split: &Split<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Refuses `--resume-after N` unless statement N is the one a killed run was
+/// interrupted in: only a statement whose outcome is unknown can be confirmed.
+fn check_resume_after(row: &LogRow, n: usize) -> Result<()> {
+    let done = row.statements_done;
+    if row.outcome_unknown() && i64::try_from(n).is_ok_and(|n| n == done + 1) {
+        return Ok(());
+    }
+    if row.outcome_unknown() {
+        bail!(
+            "--resume-after {n}: revision {} was interrupted during statement {}, the only one whose outcome is unknown; run `--resume-after {}` once you checked that it took effect, or `--resume` to run it again",
+            row.revision,
+            done + 1,
+            done + 1
+        );
+    }
+    bail!(
+        "--resume-after {n}: revision {} did not stop in a statement of unknown outcome: statement {} failed with an error from the server, so it did not take effect; fix it and use `--resume`",
+        row.revision,
+        row.failed_statement.unwrap_or(done + 1)
+    );
+}
+
+/// What to do after a resumed revision failed again at the statement a killed
+/// run was interrupted in: whether that statement took effect is still not known.
+fn still_unknown_guidance(
+    st: &MigrationStep,
+    row: &LogRow,
+    path: &str,
+    number: usize,
+    total: usize,
+) -> String {
+    let verb = direction_name(st.direction);
+    let complete = if st.direction == Direction::Up {
+        st.revision.clone()
+    } else {
+        parent_or_base(&st.to_revisions)
+    };
+    let undone = if st.direction == Direction::Up {
+        parent_or_base(&st.from_revisions)
+    } else {
+        st.revision.clone()
+    };
+    let done = number - 1;
+    let ran = if done == 0 {
+        "No statement before it ran".to_string()
+    } else {
+        format!(
+            "{} ran and stay applied",
+            capitalized(&statements_upto(done as i64))
+        )
+    };
+    format!(
+        "Revision {} stays half-applied: statement {number} of {total} was interrupted on {} (audit log row {}), and running it again failed, which can mean that the interrupted run did finish it (the server's error above says what it found). {ran}; the version table does not record the {verb}. Either:\n  - if statement {number} did take effect (check the database), run `migrate {verb} {complete} --resume-after {number}`, which goes on from statement {}; or\n  - fix statement {number} in {path} and run `migrate {verb} {complete} --resume` again; or\n  - repair the database by hand and run `migrate stamp {complete}` (the {verb} is complete) or `migrate stamp {undone}` (it is undone), which marks it resolved.",
+        st.revision,
+        row.started_at,
+        row.id,
+        number + 1,
+    )
+}
+
 /// What to do after a statement of a non-atomic step failed.
 fn failed_guidance(st: &MigrationStep, path: &str, number: usize, total: usize) -> String {
     let verb = direction_name(st.direction);
@@ -1539,7 +1672,7 @@ pub fn half_applied_message(row: &LogRow, scripts: &ScriptDirectory, kind: Kind)
         ));
     }
     m.push_str(&format!(
-        "\nNothing more runs until it is dealt with. Either:\n  - fix {path} if needed{} and run `migrate {} {done_stamp} --resume`, which runs the revision from statement {} on; or\n  - repair the database by hand and run `migrate stamp {done_stamp}` (the {} is complete) or `migrate stamp {undone_stamp}` (it is undone), which marks it resolved.\nSee it with `migrate history --applied`.",
+        "\nNothing more runs until it is dealt with. Either:\n  - fix {path} if needed{} and run `migrate {} {done_stamp} --resume`, which runs the revision from statement {} on; or",
         if done > 0 {
             format!(
                 " (leave {} as {} ran)",
@@ -1551,9 +1684,30 @@ pub fn half_applied_message(row: &LogRow, scripts: &ScriptDirectory, kind: Kind)
         },
         row.direction,
         done + 1,
+    ));
+    if row.outcome_unknown() {
+        m.push_str(&format!(
+            "\n  - if statement {} did take effect before the process stopped (check the database), run `migrate {} {done_stamp} --resume-after {}`, which goes on from statement {}; or",
+            done + 1,
+            row.direction,
+            done + 1,
+            done + 2
+        ));
+    }
+    m.push_str(&format!(
+        "\n  - repair the database by hand and run `migrate stamp {done_stamp}` (the {} is complete) or `migrate stamp {undone_stamp}` (it is undone), which marks it resolved.\nSee it with `migrate history --applied`.",
         row.direction,
     ));
     m
+}
+
+/// What ran of a resumed revision: `statements 1 to 3 ran on …`.
+fn ran_on(done: usize, started_at: &str) -> String {
+    match done {
+        0 => format!("no statement of it finished in the run of {started_at}"),
+        1 => format!("statement 1 ran on {started_at}"),
+        n => format!("statements 1 to {n} ran on {started_at}"),
+    }
 }
 
 /// `statement 1` or `statements 1 to n`.

@@ -76,7 +76,11 @@ impl fmt::Display for FileError {
                 f,
                 "the header has no `-- Revision ID: <id>` line; add one (12 hex digits, e.g. from `migrate revision`)"
             ),
-            BadRevisionId(id, why) => write!(f, "revision id '{id}' {why}"),
+            BadRevisionId(id, why) => write!(
+                f,
+                "revision id '{}' {why}",
+                crate::text::escape_controls(id)
+            ),
             DuplicateKey(key, first) => {
                 write!(f, "`{key}` appears twice in the header (first on line {first}); keep one")
             }
@@ -105,16 +109,28 @@ impl std::error::Error for FileError {}
 /// Characters a revision id may not hold: Alembic's target grammar uses them.
 pub const FORBIDDEN_ID_CHARS: [char; 4] = ['@', '-', '+', ':'];
 
+/// Words the target grammar gives a meaning of its own: a revision with such
+/// an id could never be named.
+pub const RESERVED_IDS: [&str; 4] = ["head", "heads", "base", "current"];
+
 /// Why `id` cannot be a revision id, if it cannot.
 pub fn check_revision_id(id: &str) -> Option<&'static str> {
     if id.is_empty() {
         Some("is empty")
     } else if id.chars().count() > 32 {
         Some("is longer than 32 characters (the version table's VARCHAR(32))")
+    } else if id.chars().any(char::is_control) {
+        Some("contains a control character")
     } else if id.chars().any(|c| FORBIDDEN_ID_CHARS.contains(&c)) {
         Some("contains one of the characters @ - + : which revision targets use")
     } else if id.chars().any(|c| c.is_whitespace() || c == ',') {
         Some("contains white space or a comma")
+    } else if id.contains(['/', '\\']) {
+        Some("contains / or \\, which would put its file in a folder that is never read")
+    } else if id.starts_with('.') {
+        Some("starts with '.', which would make its file hidden (or name a folder)")
+    } else if RESERVED_IDS.iter().any(|w| id.eq_ignore_ascii_case(w)) {
+        Some("is a word targets reserve (head, heads, base, current); choose another id")
     } else {
         None
     }
@@ -549,8 +565,14 @@ mod tests {
     fn id_rules() {
         assert!(check_revision_id("127bcea40bef").is_none());
         assert!(check_revision_id(&"a".repeat(33)).is_some());
-        for bad in ["a@b", "a+b", "a:b", "a-b", "", "a b"] {
+        for bad in [
+            "a@b", "a+b", "a:b", "a-b", "", "a b", "a/b", "a\\b", ".", "..", ".hidden", "head",
+            "heads", "base", "current", "HEAD", "a\0b", "a\u{1b}b", "a\u{7f}",
+        ] {
             assert!(check_revision_id(bad).is_some(), "{bad}");
+        }
+        for good in ["a.b", "base1", "headway", "0001", "ab_cd"] {
+            assert!(check_revision_id(good).is_none(), "{good}");
         }
     }
 

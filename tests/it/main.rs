@@ -6,6 +6,7 @@ mod cache;
 mod core;
 mod errors;
 mod examples;
+mod faults;
 mod graph;
 mod graph_cases;
 mod offline;

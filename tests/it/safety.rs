@@ -12,14 +12,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const LOG: &str = "alembic_version_log";
+pub(crate) const LOG: &str = "alembic_version_log";
 
-fn bin() -> PathBuf {
+pub(crate) fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("migrate")
 }
 
 /// `migrate ARGS` in `dir`, started and not waited for.
-fn spawn_in(dir: &Path, args: &[&str]) -> Child {
+pub(crate) fn spawn_in(dir: &Path, args: &[&str]) -> Child {
     Command::new(bin())
         .current_dir(dir)
         .env_remove("DATABASE_URL")
@@ -32,7 +32,7 @@ fn spawn_in(dir: &Path, args: &[&str]) -> Child {
         .expect("start migrate")
 }
 
-fn finish(child: Child) -> Run {
+pub(crate) fn finish(child: Child) -> Run {
     let o = child.wait_with_output().expect("wait for migrate");
     Run {
         code: o.status.code().unwrap_or(-1),
@@ -42,14 +42,14 @@ fn finish(child: Child) -> Run {
 }
 
 /// A started `migrate` whose stderr lines arrive as they are written.
-struct Watched {
+pub(crate) struct Watched {
     child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Watched {
-    fn start(dir: &Path, args: &[&str]) -> Watched {
+    pub(crate) fn start(dir: &Path, args: &[&str]) -> Watched {
         let mut child = spawn_in(dir, args);
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = mpsc::channel();
@@ -69,7 +69,7 @@ impl Watched {
 
     /// Waits (at most 30 s) for a stderr line containing `needle`.
     #[track_caller]
-    fn wait_for(&mut self, needle: &str) {
+    pub(crate) fn wait_for(&mut self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
@@ -84,7 +84,7 @@ impl Watched {
     }
 
     /// SIGKILL: no destructor, no rollback, no unlock from the process.
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -664,7 +664,7 @@ fn admin_exec(kind: Db, sql: &str) {
 }
 
 /// A project folder pointed at `url`, with one revision.
-fn bare_project(url: &str) -> tempfile::TempDir {
+pub(crate) fn bare_project(url: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("migrations/versions")).unwrap();
     std::fs::write(
