@@ -9,6 +9,7 @@
 //! file, line and column and says how to fix the problem; none of them prints a
 //! URL or an environment variable's value.
 
+use crate::text::edit_distance;
 use std::fmt;
 use std::io;
 use std::ops::Range;
@@ -1118,24 +1119,9 @@ fn suggest(word: &str, known: &[&'static str]) -> Option<&'static str> {
     }
     known
         .iter()
-        .map(|k| (levenshtein(&w, k), *k))
-        .filter(|(d, k)| *d <= (k.chars().count() / 4 + 1))
+        .filter_map(|k| Some((edit_distance(&w, k, k.chars().count() / 4 + 1)?, *k)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The variables of `<cwd>/.env`, first occurrence winning; empty without the file.

@@ -11,6 +11,7 @@
 pub mod command;
 pub mod config;
 pub mod dialect;
+pub mod kind;
 pub mod progress;
 pub mod runtime;
 pub mod script;
@@ -18,3 +19,5 @@ pub mod sql;
 pub mod template;
 pub mod text;
 pub mod url;
+
+pub use kind::Kind;

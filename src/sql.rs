@@ -52,16 +52,7 @@
 
 use std::fmt;
 
-/// The SQL dialect whose lexical rules [`split`] follows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// PostgreSQL, as psql splits it.
-    Postgres,
-    /// MySQL and MariaDB, as the mysql client splits it.
-    MySql,
-    /// SQLite, as `sqlite3_complete()` splits it.
-    Sqlite,
-}
+pub use crate::kind::Kind;
 
 /// One statement of a revision's SQL, to be run on its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -192,7 +183,7 @@ fn quote_noun(quote: char) -> &'static str {
 }
 
 /// Splits `sql` into statements by `dialect`'s rules (see the module docs).
-pub fn split(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
+pub fn split(sql: &str, dialect: Kind) -> Result<Vec<Statement>, SplitError> {
     let src = strip_bom(sql);
     let spans = Splitter::new(src, dialect)
         .run()
@@ -336,7 +327,7 @@ impl Fail {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+enum TokenKind {
     Space,
     Comment,
     /// An unquoted word: keyword or identifier.
@@ -350,7 +341,7 @@ enum Kind {
 
 #[derive(Clone, Copy, Debug)]
 struct Token {
-    kind: Kind,
+    kind: TokenKind,
     start: usize,
     end: usize,
 }
@@ -366,7 +357,7 @@ struct Splitter<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
-    dialect: Dialect,
+    dialect: Kind,
     /// MySQL's delimiter when a DELIMITER line changed it from `;`.
     delimiter: Option<&'a [u8]>,
     spans: Vec<Span>,
@@ -377,7 +368,7 @@ struct Splitter<'a> {
 }
 
 impl<'a> Splitter<'a> {
-    fn new(src: &'a str, dialect: Dialect) -> Self {
+    fn new(src: &'a str, dialect: Kind) -> Self {
         Splitter {
             src,
             b: src.as_bytes(),
@@ -403,8 +394,8 @@ impl<'a> Splitter<'a> {
             }
             let token = self.next_token()?;
             match token.kind {
-                Kind::Space | Kind::Comment => {}
-                Kind::Punct(b';') if self.delimiter.is_none() => {
+                TokenKind::Space | TokenKind::Comment => {}
+                TokenKind::Punct(b';') if self.delimiter.is_none() => {
                     if self.start.is_some() {
                         if self.blocks.semicolon_ends() {
                             self.finish();
@@ -418,7 +409,7 @@ impl<'a> Splitter<'a> {
                     if self.is_delimiter_command(token) && self.delimiter_command(token)? {
                         continue;
                     }
-                    if token.kind == Kind::Punct(b';') {
+                    if token.kind == TokenKind::Punct(b';') {
                         self.compound = true;
                     }
                     if self.start.is_none() {
@@ -466,49 +457,48 @@ impl<'a> Splitter<'a> {
         let next = |n: usize| b.get(start + n).copied();
         let dialect = self.dialect;
         let (kind, end) = match c {
-            _ if is_space(c) => (Kind::Space, self.run_while(start, is_space)),
+            _ if is_space(c) => (TokenKind::Space, self.run_while(start, is_space)),
             b'-' if next(1) == Some(b'-')
-                && (dialect != Dialect::MySql
-                    || next(2).is_none_or(|c| c <= b' ' || c == 0x7f)) =>
+                && (dialect != Kind::MySql || next(2).is_none_or(|c| c <= b' ' || c == 0x7f)) =>
             {
-                (Kind::Comment, line_end(b, start))
+                (TokenKind::Comment, line_end(b, start))
             }
-            b'#' if dialect == Dialect::MySql => (Kind::Comment, line_end(b, start)),
+            b'#' if dialect == Kind::MySql => (TokenKind::Comment, line_end(b, start)),
             b'/' if next(1) == Some(b'*') => self.block_comment(start)?,
             b'\'' | b'"' => (
-                Kind::Quoted,
-                self.quoted(start, start, dialect == Dialect::MySql)?,
+                TokenKind::Quoted,
+                self.quoted(start, start, dialect == Kind::MySql)?,
             ),
-            b'`' if dialect != Dialect::Postgres => {
-                (Kind::Quoted, self.quoted(start, start, false)?)
+            b'`' if dialect != Kind::Postgres => {
+                (TokenKind::Quoted, self.quoted(start, start, false)?)
             }
-            b'[' if dialect == Dialect::Sqlite => match find_byte(b, start + 1, b']') {
-                Some(close) => (Kind::Quoted, close + 1),
+            b'[' if dialect == Kind::Sqlite => match find_byte(b, start + 1, b']') {
+                Some(close) => (TokenKind::Quoted, close + 1),
                 None => return self.fail(FailKind::Quote(b'['), start),
             },
-            b'$' if dialect == Dialect::Postgres => self.dollar(start)?,
+            b'$' if dialect == Kind::Postgres => self.dollar(start)?,
             // A number (and any letters glued to it) ends at `$` and at `.`:
             // after a `.`, PostgreSQL reads an identifier, in which `$` is a
             // letter (`2a.b$$` holds no dollar quote).
             b'0'..=b'9' => (
-                Kind::Other,
+                TokenKind::Other,
                 self.run_while(start, |c| {
-                    c != b'$' && (is_ident_cont(c) || (c == b'.' && dialect != Dialect::Postgres))
+                    c != b'$' && (is_ident_cont(c) || (c == b'.' && dialect != Kind::Postgres))
                 }),
             ),
             _ if is_ident_start(c, dialect) => {
                 let end = self.run_while(start, is_ident_cont);
-                if dialect == Dialect::Postgres
+                if dialect == Kind::Postgres
                     && end == start + 1
                     && (c == b'E' || c == b'e')
                     && next(1) == Some(b'\'')
                 {
-                    (Kind::Quoted, self.quoted(start + 1, start, true)?)
+                    (TokenKind::Quoted, self.quoted(start + 1, start, true)?)
                 } else {
-                    (Kind::Word, end)
+                    (TokenKind::Word, end)
                 }
             }
-            _ => (Kind::Punct(c), start + 1),
+            _ => (TokenKind::Punct(c), start + 1),
         };
         self.pos = end;
         Ok(Token { kind, start, end })
@@ -552,10 +542,10 @@ impl<'a> Splitter<'a> {
         self.fail(FailKind::Quote(q), token_start)
     }
 
-    fn block_comment(&self, start: usize) -> Result<(Kind, usize), Fail> {
+    fn block_comment(&self, start: usize) -> Result<(TokenKind, usize), Fail> {
         let b = self.b;
         let dialect = self.dialect;
-        let executable = dialect == Dialect::MySql
+        let executable = dialect == Kind::MySql
             && match b.get(start + 2) {
                 Some(b'!') => true,
                 Some(b'M') => b.get(start + 3) == Some(&b'!'),
@@ -570,9 +560,9 @@ impl<'a> Splitter<'a> {
             } else {
                 4
             };
-            return Ok((Kind::Punct(b'/'), start + opener));
+            return Ok((TokenKind::Punct(b'/'), start + opener));
         }
-        let nested = dialect == Dialect::Postgres;
+        let nested = dialect == Kind::Postgres;
         let mut depth = 1usize;
         let mut i = start + 2;
         while i + 1 < b.len() {
@@ -580,7 +570,7 @@ impl<'a> Splitter<'a> {
                 depth -= 1;
                 i += 2;
                 if depth == 0 {
-                    return Ok((Kind::Comment, i));
+                    return Ok((TokenKind::Comment, i));
                 }
             } else if nested && b[i] == b'/' && b[i + 1] == b'*' {
                 depth += 1;
@@ -593,11 +583,14 @@ impl<'a> Splitter<'a> {
     }
 
     /// PostgreSQL `$`: a dollar quote, a `$1` parameter, or a lone `$`.
-    fn dollar(&self, start: usize) -> Result<(Kind, usize), Fail> {
+    fn dollar(&self, start: usize) -> Result<(TokenKind, usize), Fail> {
         let b = self.b;
         let mut j = start + 1;
         if b.get(j).is_some_and(u8::is_ascii_digit) {
-            return Ok((Kind::Other, self.run_while(start, |c| c.is_ascii_digit())));
+            return Ok((
+                TokenKind::Other,
+                self.run_while(start, |c| c.is_ascii_digit()),
+            ));
         }
         if b.get(j).is_some_and(|&c| is_tag_start(c)) {
             j += 1;
@@ -612,13 +605,13 @@ impl<'a> Splitter<'a> {
             // `$name` with no closing `$` is no dollar quote: as psql and the
             // server do ("dolqfailed"), the `$` stands alone and what follows
             // is read again, so `$E'\'` holds the escape string `E'\'`.
-            return Ok((Kind::Punct(b'$'), start + 1));
+            return Ok((TokenKind::Punct(b'$'), start + 1));
         }
         let tag = self.src.get(start..=j).unwrap_or("$$");
         let body = j + 1;
         match self.src.get(body..).and_then(|rest| rest.find(tag)) {
             // `str::find` is linear (two-way search), whatever the tag.
-            Some(k) => Ok((Kind::Quoted, body + k + tag.len())),
+            Some(k) => Ok((TokenKind::Quoted, body + k + tag.len())),
             None => self.fail(FailKind::Dollar(tag.to_owned()), start),
         }
     }
@@ -627,8 +620,8 @@ impl<'a> Splitter<'a> {
     /// its statement or first on its line (the mysql client also ends a
     /// statement left open there).
     fn is_delimiter_command(&self, token: Token) -> bool {
-        self.dialect == Dialect::MySql
-            && token.kind == Kind::Word
+        self.dialect == Kind::MySql
+            && token.kind == TokenKind::Word
             && self.b[token.start..token.end].eq_ignore_ascii_case(b"delimiter")
             && (self.start.is_none() || self.at_line_start(token.start))
     }
@@ -699,8 +692,8 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
-fn is_ident_start(c: u8, dialect: Dialect) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 || (c == b'$' && dialect != Dialect::Postgres)
+fn is_ident_start(c: u8, dialect: Kind) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 || (c == b'$' && dialect != Kind::Postgres)
 }
 
 fn is_ident_cont(c: u8) -> bool {
@@ -731,11 +724,11 @@ enum Blocks {
 }
 
 impl Blocks {
-    fn new(dialect: Dialect) -> Self {
+    fn new(dialect: Kind) -> Self {
         match dialect {
-            Dialect::Postgres => Blocks::Postgres(PgBlocks::default()),
-            Dialect::MySql => Blocks::MySql(MySqlBlocks::default()),
-            Dialect::Sqlite => Blocks::Sqlite(SqliteBlocks::default()),
+            Kind::Postgres => Blocks::Postgres(PgBlocks::default()),
+            Kind::MySql => Blocks::MySql(MySqlBlocks::default()),
+            Kind::Sqlite => Blocks::Sqlite(SqliteBlocks::default()),
         }
     }
 
@@ -805,14 +798,14 @@ struct PgBlocks {
 impl PgBlocks {
     fn token(&mut self, token: Token, b: &[u8]) {
         match token.kind {
-            Kind::Punct(b'(') => {
+            TokenKind::Punct(b'(') => {
                 if self.paren == 0 {
                     self.paren_at = token.start;
                 }
                 self.paren += 1;
             }
-            Kind::Punct(b')') => self.paren = self.paren.saturating_sub(1),
-            Kind::Word => self.word(token, b),
+            TokenKind::Punct(b')') => self.paren = self.paren.saturating_sub(1),
+            TokenKind::Word => self.word(token, b),
             _ => {}
         }
     }
@@ -886,7 +879,7 @@ impl SqliteBlocks {
     }
 
     fn token(&mut self, token: Token, b: &[u8]) {
-        let class = if token.kind == Kind::Word {
+        let class = if token.kind == TokenKind::Word {
             let word = &b[token.start..token.end];
             let is = |w: &str| word.eq_ignore_ascii_case(w.as_bytes());
             if is("explain") {
@@ -1021,7 +1014,7 @@ impl MySqlBlocks {
             self.header(token, b);
             return;
         }
-        let word = (token.kind == Kind::Word).then(|| &b[token.start..token.end]);
+        let word = (token.kind == TokenKind::Word).then(|| &b[token.start..token.end]);
         if std::mem::take(&mut self.after_end) && self.paren == 0 {
             if let Some(word) = word {
                 if END_SUFFIXES
@@ -1034,15 +1027,15 @@ impl MySqlBlocks {
             }
         }
         match (token.kind, word) {
-            (Kind::Punct(b'('), _) => {
+            (TokenKind::Punct(b'('), _) => {
                 self.paren += 1;
                 self.prev = Prev::Other;
             }
-            (Kind::Punct(b')'), _) => {
+            (TokenKind::Punct(b')'), _) => {
                 self.paren = self.paren.saturating_sub(1);
                 self.prev = Prev::Other;
             }
-            (Kind::Punct(b':'), _) if self.paren == 0 => self.prev = Prev::StatementStart,
+            (TokenKind::Punct(b':'), _) if self.paren == 0 => self.prev = Prev::StatementStart,
             (_, Some(word)) if self.paren == 0 => self.word(word, token.start),
             _ => self.prev = Prev::Other,
         }
@@ -1094,9 +1087,12 @@ impl MySqlBlocks {
     }
 
     fn header(&mut self, token: Token, b: &[u8]) {
-        let word = (token.kind == Kind::Word).then(|| &b[token.start..token.end]);
+        let word = (token.kind == TokenKind::Word).then(|| &b[token.start..token.end]);
         let is = |w: &str| word.is_some_and(|word| word.eq_ignore_ascii_case(w.as_bytes()));
-        let value = matches!(token.kind, Kind::Word | Kind::Quoted | Kind::Other);
+        let value = matches!(
+            token.kind,
+            TokenKind::Word | TokenKind::Quoted | TokenKind::Other
+        );
         let mut state = self.header;
         self.header = loop {
             break match state {
@@ -1115,14 +1111,15 @@ impl MySqlBlocks {
                         Header::Done
                     } else if is("definer") {
                         Header::AfterDefiner
-                    } else if HEADER_WORDS.iter().any(|w| is(w)) || token.kind == Kind::Punct(b'=')
+                    } else if HEADER_WORDS.iter().any(|w| is(w))
+                        || token.kind == TokenKind::Punct(b'=')
                     {
                         Header::AfterCreate
                     } else {
                         Header::Done
                     }
                 }
-                Header::AfterDefiner if token.kind == Kind::Punct(b'=') => Header::ExpectUser,
+                Header::AfterDefiner if token.kind == TokenKind::Punct(b'=') => Header::ExpectUser,
                 Header::AfterDefiner => {
                     // `SQL SECURITY DEFINER`: no user follows.
                     state = Header::AfterCreate;
@@ -1130,8 +1127,8 @@ impl MySqlBlocks {
                 }
                 Header::ExpectUser if value => Header::AfterUser,
                 Header::AfterUser => match token.kind {
-                    Kind::Punct(b'@') => Header::ExpectHost,
-                    Kind::Punct(b'(' | b')') => Header::AfterUser,
+                    TokenKind::Punct(b'@') => Header::ExpectHost,
+                    TokenKind::Punct(b'(' | b')') => Header::AfterUser,
                     _ => {
                         state = Header::AfterCreate;
                         continue;
@@ -1151,7 +1148,7 @@ impl MySqlBlocks {
 /// lines; an error names a position inside the input. For the property tests
 /// and the fuzz target.
 #[doc(hidden)]
-pub fn check_split_invariants(sql: &str, dialect: Dialect) -> Result<(), String> {
+pub fn check_split_invariants(sql: &str, dialect: Kind) -> Result<(), String> {
     let src = strip_bom(sql);
     let statements = match split(sql, dialect) {
         Ok(statements) => statements,
@@ -1211,7 +1208,7 @@ pub fn check_split_invariants(sql: &str, dialect: Dialect) -> Result<(), String>
 /// Checks, by a reading of quotes and comments of its own, that a statement
 /// on its own closes every quote and comment it opens and does not end with a
 /// comment: a split inside a string or comment breaks this.
-fn check_closed(text: &[u8], dialect: Dialect) -> Result<(), String> {
+fn check_closed(text: &[u8], dialect: Kind) -> Result<(), String> {
     let n = text.len();
     let mut i = 0;
     let mut last_is_comment = false;
@@ -1221,7 +1218,7 @@ fn check_closed(text: &[u8], dialect: Dialect) -> Result<(), String> {
     while i < n {
         let c = text[i];
         last_is_comment = false;
-        let mysql_dashes_at_end = dialect == Dialect::MySql && text[i..] == *b"--";
+        let mysql_dashes_at_end = dialect == Kind::MySql && text[i..] == *b"--";
         if let Some(end) = comment_end(text, i, dialect).filter(|_| !mysql_dashes_at_end) {
             if end > n {
                 return Err(format!("unclosed comment at byte {i}"));
@@ -1246,15 +1243,15 @@ fn check_closed(text: &[u8], dialect: Dialect) -> Result<(), String> {
         let e_prefix =
             word == Some(false) && i == word_start + 1 && matches!(text[i - 1], b'E' | b'e');
         let next = match (c, dialect) {
-            (b'\'', Dialect::MySql) | (b'"', Dialect::MySql) => close(i + 1, c, true)?,
-            (b'\'', Dialect::Postgres) if e_prefix => close(i + 1, c, true)?,
+            (b'\'', Kind::MySql) | (b'"', Kind::MySql) => close(i + 1, c, true)?,
+            (b'\'', Kind::Postgres) if e_prefix => close(i + 1, c, true)?,
             (b'\'' | b'"', _) => close(i + 1, c, false)?,
-            (b'`', Dialect::MySql | Dialect::Sqlite) => close(i + 1, c, false)?,
-            (b'[', Dialect::Sqlite) => match text[i..].iter().position(|&c| c == b']') {
+            (b'`', Kind::MySql | Kind::Sqlite) => close(i + 1, c, false)?,
+            (b'[', Kind::Sqlite) => match text[i..].iter().position(|&c| c == b']') {
                 Some(k) => i + k + 1,
                 None => return Err(format!("unclosed [ at byte {i}")),
             },
-            (b'$', Dialect::Postgres) if word != Some(false) => {
+            (b'$', Kind::Postgres) if word != Some(false) => {
                 let tag_len = text[i + 1..]
                     .iter()
                     .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80))
@@ -1303,7 +1300,7 @@ fn check_gap(
     b: &[u8],
     from: usize,
     to: usize,
-    dialect: Dialect,
+    dialect: Kind,
     delimiter: &mut Vec<u8>,
 ) -> Result<(), String> {
     let mut i = from;
@@ -1318,7 +1315,7 @@ fn check_gap(
                 return Err(format!("the comment at byte {i} runs into a statement"));
             }
             i = end;
-        } else if dialect == Dialect::MySql
+        } else if dialect == Kind::MySql
             && rest.len() > 9
             && rest[..9].eq_ignore_ascii_case(b"delimiter")
             && matches!(rest[9], b' ' | b'\t')
@@ -1347,25 +1344,25 @@ fn check_gap(
 
 /// The end of the comment starting at `i`, by the simplest reading of each
 /// dialect's rules (MySQL executable comments are not comments).
-fn comment_end(b: &[u8], i: usize, dialect: Dialect) -> Option<usize> {
+fn comment_end(b: &[u8], i: usize, dialect: Kind) -> Option<usize> {
     let rest = &b[i..];
     let line_comment = match rest {
-        [b'-', b'-', next, ..] => dialect != Dialect::MySql || *next <= b' ' || *next == 0x7f,
+        [b'-', b'-', next, ..] => dialect != Kind::MySql || *next <= b' ' || *next == 0x7f,
         [b'-', b'-'] => true,
-        [b'#', ..] => dialect == Dialect::MySql,
+        [b'#', ..] => dialect == Kind::MySql,
         _ => false,
     };
     if line_comment {
         return Some(line_end(b, i));
     }
     match rest {
-        [b'/', b'*', b'!', ..] | [b'/', b'*', b'M', b'!', ..] if dialect == Dialect::MySql => None,
+        [b'/', b'*', b'!', ..] | [b'/', b'*', b'M', b'!', ..] if dialect == Kind::MySql => None,
         [b'/', b'*', ..] => {
             let mut depth = 0usize;
             let mut j = i;
             while j + 1 < b.len() {
                 match &b[j..j + 2] {
-                    b"/*" if depth == 0 || dialect == Dialect::Postgres => {
+                    b"/*" if depth == 0 || dialect == Kind::Postgres => {
                         depth += 1;
                         j += 2;
                     }
@@ -1388,9 +1385,9 @@ fn comment_end(b: &[u8], i: usize, dialect: Dialect) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use Dialect::{MySql, Postgres, Sqlite};
+    use Kind::{MySql, Postgres, Sqlite};
 
-    fn texts(sql: &str, dialect: Dialect) -> Vec<String> {
+    fn texts(sql: &str, dialect: Kind) -> Vec<String> {
         match split(sql, dialect) {
             Ok(statements) => statements.into_iter().map(|s| s.text).collect(),
             Err(error) => panic!("{dialect:?} {sql:?}: {error}"),
@@ -1398,7 +1395,7 @@ mod tests {
     }
 
     /// (name, dialect, input, expected statement texts)
-    const CASES: &[(&str, Dialect, &str, &[&str])] = &[
+    const CASES: &[(&str, Kind, &str, &[&str])] = &[
         // Plain splitting, shared by all dialects.
         ("two statements", Postgres, "SELECT 1; SELECT 2;", &["SELECT 1", "SELECT 2"]),
         ("no final semicolon", Sqlite, "SELECT 1;\nSELECT 2", &["SELECT 1", "SELECT 2"]),
@@ -1660,7 +1657,7 @@ mod tests {
         assert_eq!(flags, [true, false]);
     }
 
-    fn error(sql: &str, dialect: Dialect) -> SplitError {
+    fn error(sql: &str, dialect: Kind) -> SplitError {
         match split(sql, dialect) {
             Ok(statements) => panic!("{sql:?} split into {statements:?}"),
             Err(error) => error,
@@ -1927,8 +1924,8 @@ mod tests {
             prop::collection::vec(prop::sample::select(FRAGMENTS), 0..48).prop_map(|v| v.concat())
         }
 
-        fn dialect() -> impl Strategy<Value = Dialect> {
-            prop::sample::select(&[Dialect::Postgres, Dialect::MySql, Dialect::Sqlite][..])
+        fn dialect() -> impl Strategy<Value = Kind> {
+            prop::sample::select(&[Kind::Postgres, Kind::MySql, Kind::Sqlite][..])
         }
 
         proptest! {
@@ -1950,7 +1947,7 @@ mod tests {
             }
 
             #[test]
-            fn a_statement_splits_into_itself(sql in sqlish(), dialect in prop::sample::select(&[Dialect::Postgres, Dialect::Sqlite][..])) {
+            fn a_statement_splits_into_itself(sql in sqlish(), dialect in prop::sample::select(&[Kind::Postgres, Kind::Sqlite][..])) {
                 // Re-splitting a statement without a top-level `;` gives it
                 // back whole (not for MySQL, whose DELIMITER blocks may hold
                 // a BEGIN that only the custom delimiter ends).

@@ -1,5 +1,6 @@
-//! Small text helpers shared by messages: control characters made visible.
-//! Pure; uses nothing but `std`.
+//! Small text helpers shared by messages: control characters made visible,
+//! and the one edit distance behind every "did you mean". Pure; uses nothing
+//! but `std`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -27,9 +28,42 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The Levenshtein distance between `a` and `b` (in characters), if it is at
+/// most `max`: the measure of a likely typo for every suggestion `migrate`
+/// makes (config keys, revision ids and labels).
+pub fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_distance_is_bounded() {
+        assert_eq!(edit_distance("kitten", "sitting", 3), Some(3));
+        assert_eq!(edit_distance("kitten", "sitting", 2), None);
+        assert_eq!(edit_distance("", "abc", 3), Some(3));
+        assert_eq!(edit_distance("same", "same", 0), Some(0));
+        assert_eq!(edit_distance("a", "abcdef", 2), None);
+        assert_eq!(edit_distance("héad", "head", 1), Some(1));
+    }
 
     #[test]
     fn control_characters_are_escaped_and_the_rest_kept() {

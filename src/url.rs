@@ -12,33 +12,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Which database a URL talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// PostgreSQL (`postgresql://`, `postgres://`).
-    Postgres,
-    /// MySQL or MariaDB (`mysql://`, `mariadb://`).
-    MySql,
-    /// SQLite (`sqlite://`).
-    Sqlite,
-}
-
-impl Kind {
-    /// The database's usual name, for messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Postgres => "PostgreSQL",
-            Kind::MySql => "MySQL",
-            Kind::Sqlite => "SQLite",
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use crate::kind::Kind;
 
 /// The URL schemes `parse` accepts, for messages (each may carry a `+driver` suffix).
 pub const SUPPORTED_SCHEMES: &[&str] = &["postgresql", "postgres", "mysql", "mariadb", "sqlite"];

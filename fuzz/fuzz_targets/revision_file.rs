@@ -4,7 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use migrate::script::file::parse;
-use migrate::sql::{check_split_invariants, Dialect};
+use migrate::sql::check_split_invariants;
+use migrate::Kind;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -14,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for section in [&file.upgrade, &file.downgrade] {
-        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+        for dialect in [Kind::Postgres, Kind::MySql, Kind::Sqlite] {
             if let Err(broken) = check_split_invariants(&section.text, dialect) {
                 panic!("{dialect:?} {:?}: {broken}", section.text);
             }

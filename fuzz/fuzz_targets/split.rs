@@ -5,13 +5,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use migrate::sql::{check_split_invariants, Dialect};
+use migrate::sql::check_split_invariants;
+use migrate::Kind;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(sql) = std::str::from_utf8(data) else {
         return;
     };
-    for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+    for dialect in [Kind::Postgres, Kind::MySql, Kind::Sqlite] {
         if let Err(broken) = check_split_invariants(sql, dialect) {
             panic!("{dialect:?} {sql:?}: {broken}");
         }

@@ -130,14 +130,6 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
-fn dialect_of(kind: Kind) -> sql::Dialect {
-    match kind {
-        Kind::Postgres => sql::Dialect::Postgres,
-        Kind::MySql => sql::Dialect::MySql,
-        Kind::Sqlite => sql::Dialect::Sqlite,
-    }
-}
-
 fn direction_name(d: Direction) -> &'static str {
     match d {
         Direction::Up => "upgrade",
@@ -593,7 +585,7 @@ impl MigrationContext {
             Direction::Down => &script.file.downgrade,
         };
         let path = script.path.display().to_string();
-        let statements = sql::split(&section.text, dialect_of(self.kind)).map_err(|e| {
+        let statements = sql::split(&section.text, self.kind).map_err(|e| {
             // The splitter counts lines from the section; the message counts them in the file.
             let e = e.shifted(section.first_line - 1);
             anyhow!(
@@ -1591,7 +1583,7 @@ pub fn half_applied_message(row: &LogRow, scripts: &ScriptDirectory, kind: Kind)
     let (line, excerpt_text) = match (row.failed_line, row.failed_excerpt.is_empty()) {
         (Some(l), false) => (Some(l), row.failed_excerpt.clone()),
         _ => {
-            let stmts = sql::split(&row.sql, dialect_of(kind)).unwrap_or_default();
+            let stmts = sql::split(&row.sql, kind).unwrap_or_default();
             let first_line = script.map_or(1, |s| match row.direction.as_str() {
                 "downgrade" => s.file.downgrade.first_line,
                 _ => s.file.upgrade.first_line,

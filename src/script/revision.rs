@@ -1884,7 +1884,7 @@ impl RevisionMap {
                 .zip(ident.chars())
                 .take_while(|(a, b)| a == b)
                 .count();
-            let d = bounded_levenshtein(ident, k, max_dist);
+            let d = crate::text::edit_distance(ident, k, max_dist);
             if let Some(d) = d {
                 scored.push((d, k));
             } else if common >= 4 {
@@ -3101,26 +3101,6 @@ fn topo_order(parents: &Adj, children: &Adj) -> Vec<Ix> {
         }
     }
     out
-}
-
-/// Levenshtein distance if it is at most `max`.
-fn bounded_levenshtein(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    let d = prev[b.len()];
-    (d <= max).then_some(d)
 }
 
 #[cfg(test)]
