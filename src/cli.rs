@@ -1,8 +1,14 @@
-//! The command line: clap types only. `main` parses them and hands the
-//! library typed values; nothing else in the crate sees clap.
+//! The command line: clap types, and their conversion into the library's
+//! typed values (the global options and one verb with its argument struct).
+//! Nothing else in the crate sees clap.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrate::command::{
+    Globals, HeadsArgs, HistoryArgs, InitArgs, MergeArgs, Resume, RevisionArgs, RunArgs, StampArgs,
+};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -190,4 +196,161 @@ pub enum Command {
         #[arg(long)]
         sql: bool,
     },
+}
+
+/// One verb with its arguments, as the library takes them.
+pub enum Verb {
+    Init(InitArgs),
+    ListTemplates,
+    Revision(RevisionArgs),
+    Merge(MergeArgs),
+    Upgrade(RunArgs),
+    Downgrade(RunArgs),
+    Current { verbose: bool },
+    History(HistoryArgs),
+    Applied { verbose: bool },
+    Heads(HeadsArgs),
+    Branches { verbose: bool },
+    Show(String),
+    Stamp(StampArgs),
+    Edit(String),
+    Check { offline: bool },
+    EnsureVersion { sql: bool },
+}
+
+/// `-x KEY=VALUE` arguments as a map (a bare `KEY` is an empty value).
+fn parse_x(args: &[String]) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for a in args {
+        match a.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                map.insert(k.to_string(), v.to_string());
+            }
+            _ => {
+                map.insert(a.clone(), String::new());
+            }
+        }
+    }
+    map
+}
+
+/// `--resume` and `--resume-after N` as the library takes them.
+fn resume_from(resume: bool, after: Option<usize>) -> Option<Resume> {
+    match (resume, after) {
+        (_, Some(n)) => Some(Resume::After(n)),
+        (true, None) => Some(Resume::AtFailed),
+        (false, None) => None,
+    }
+}
+
+impl Cli {
+    /// The global options and the verb, as typed values.
+    pub fn into_parts(self, cwd: PathBuf) -> (Globals, Verb) {
+        let g = self.global;
+        let verbose = g.verbose;
+        let globals = Globals {
+            cwd,
+            config_path: g.config,
+            url: g.url,
+            x: parse_x(&g.x),
+            quiet: g.quiet,
+            verbose,
+            wait: g.wait.map(Duration::from_secs),
+            lock_timeout: g.lock_timeout.map(Duration::from_secs),
+            json: g.format == Format::Json,
+        };
+        let verb = match self.command {
+            Command::Init {
+                directory,
+                template,
+            } => Verb::Init(InitArgs {
+                directory,
+                template,
+            }),
+            Command::ListTemplates => Verb::ListTemplates,
+            Command::Revision {
+                message,
+                rev_id,
+                head,
+                splice,
+                branch_label,
+                depends_on,
+                version_path,
+            } => Verb::Revision(RevisionArgs {
+                message,
+                rev_id,
+                head,
+                splice,
+                branch_labels: branch_label,
+                depends_on,
+                version_path,
+            }),
+            Command::Merge {
+                revisions,
+                message,
+                branch_label,
+                rev_id,
+            } => Verb::Merge(MergeArgs {
+                revisions,
+                message,
+                branch_labels: branch_label,
+                rev_id,
+            }),
+            Command::Upgrade {
+                revision,
+                sql,
+                resume,
+                resume_after,
+                ..
+            } => Verb::Upgrade(RunArgs {
+                target: revision,
+                sql,
+                resume: resume_from(resume, resume_after),
+            }),
+            Command::Downgrade {
+                revision,
+                sql,
+                resume,
+                resume_after,
+                ..
+            } => Verb::Downgrade(RunArgs {
+                target: revision,
+                sql,
+                resume: resume_from(resume, resume_after),
+            }),
+            Command::Current => Verb::Current { verbose },
+            Command::History { applied: true, .. } => Verb::Applied { verbose },
+            Command::History {
+                rev_range,
+                indicate_current,
+                ..
+            } => Verb::History(HistoryArgs {
+                range: rev_range,
+                verbose,
+                indicate_current,
+            }),
+            Command::Heads {
+                resolve_dependencies,
+            } => Verb::Heads(HeadsArgs {
+                verbose,
+                resolve_dependencies,
+            }),
+            Command::Branches => Verb::Branches { verbose },
+            Command::Show { revision } => Verb::Show(revision),
+            Command::Stamp {
+                revisions,
+                sql,
+                purge,
+                ..
+            } => Verb::Stamp(StampArgs {
+                revisions,
+                sql,
+                purge,
+            }),
+            Command::Edit { revision } => Verb::Edit(revision),
+            Command::Check { offline } => Verb::Check { offline },
+            Command::EnsureVersion { sql } => Verb::EnsureVersion { sql },
+        };
+        (globals, verb)
+    }
 }

@@ -9,20 +9,34 @@ use std::fmt::Write as _;
 /// (`\0`, `\n`, `\t`, `\u{1b}`…), so a NUL byte or a terminal escape in a
 /// statement or an id reaches the terminal as text, never raw.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    escape(text, |_| true)
+}
+
+/// Like [`escape_controls`], but line breaks and tabs stay as they are: for
+/// text of several lines, such as a server's message with its DETAIL and HINT.
+pub fn escape_controls_in_lines(text: &str) -> Cow<'_, str> {
+    escape(text, |c| c != '\n' && c != '\t')
+}
+
+fn escape(text: &str, this_one: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && this_one(c);
+    if !text.chars().any(escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
+        if !escaped(c) {
+            out.push(c);
+            continue;
+        }
         match c {
             '\0' => out.push_str("\\0"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
+            c => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
-            c => out.push(c),
         }
     }
     Cow::Owned(out)
@@ -75,5 +89,6 @@ mod tests {
             "x\\u{1b}[31my\\u{7f}"
         );
         assert_eq!(escape_controls("\t\r\n"), "\\t\\r\\n");
+        assert_eq!(escape_controls_in_lines("a\n\tb\0c\r"), "a\n\tb\\0c\\r");
     }
 }

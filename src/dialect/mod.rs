@@ -1,13 +1,18 @@
-//! The databases `migrate` speaks to, behind one `Database` trait of primitives
-//! (execute one statement, run a parameterised version-table statement, read a
-//! column, take and release the database-wide lock).
+//! The databases `migrate` speaks to, behind one `Database` trait of
+//! primitives (execute one statement, run a parameterised bookkeeping
+//! statement, read rows, take and release the database-wide lock).
 //!
-//! What differs between databases is data here (`Kind`, `transactional_ddl`,
-//! placeholder and quoting style); the policy that uses these primitives
-//! (ordering, transactions, bookkeeping) lives once in `runtime`. `connect`
-//! picks the implementation by an explicit match on the URL's kind. Offline
-//! `--sql` mode is one more implementation that writes SQL instead of running it.
+//! Each backend owns everything about its database: how it connects, its
+//! SQL's quoting, literals and placeholders (its [`Dialect`]), and what it can
+//! do, as data ([`Capabilities`]). The SQL of the version table and the audit
+//! log is composed once, in `bookkeeping`, from each dialect's primitives;
+//! the policy that uses all of this (ordering, transactions, bookkeeping)
+//! lives once in `runtime`, which never asks which database it talks to.
+//! `connect` picks the backend by an explicit match on the URL's kind.
+//! Offline `--sql` mode is one more backend that writes SQL instead of running
+//! it.
 
+pub mod bookkeeping;
 pub mod mysql;
 pub mod offline;
 pub mod postgres;
@@ -16,10 +21,12 @@ pub mod tls;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::url::DbUrl;
-pub use crate::url::Kind;
+pub use crate::Kind;
+pub use bookkeeping::{AuditTable, Query, VersionOp};
 
 /// An error from the database, as the server reported it.
 #[derive(Debug, Clone)]
@@ -44,19 +51,120 @@ impl DbError {
 
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = crate::text::escape_controls_in_lines(&self.message);
         match &self.code {
-            Some(code) => write!(f, "[{code}] {}", self.message),
-            None => f.write_str(&self.message),
+            Some(code) => write!(f, "[{code}] {message}"),
+            None => f.write_str(&message),
         }
     }
 }
 
 impl std::error::Error for DbError {}
 
+/// One row of a query's result: each column as text, NULL as `None`.
+pub type Row = Vec<Option<String>>;
+
+/// Stops the statement a connection is running, from another thread (Ctrl-C).
+pub type Canceller = Arc<dyn Fn() + Send + Sync>;
+
+/// What a database can do, as data: the runtime's policy reads it instead
+/// of asking which database it talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// DDL can be rolled back (PostgreSQL, SQLite), so a whole run can be one transaction.
+    pub transactional_ddl: bool,
+    /// The lock is the write transaction itself (SQLite): committing releases
+    /// it, so whoever opens the next transaction must read the version table again.
+    pub lock_is_transaction: bool,
+    /// The lock is held on a connection of its own that stays idle (MySQL):
+    /// the server frees the lock of a dead client only when it notices the
+    /// closed connection, which a connection busy in a long statement does not.
+    pub lock_on_own_connection: bool,
+    /// Several statements go to the server in one message and their results
+    /// come back apart (MySQL's multi-statement text protocol), with a guard
+    /// that stops the message when an UPDATE or DELETE did not match one row
+    /// ([`Dialect::one_row_guard`]): the bookkeeping between two revisions
+    /// takes one round trip instead of one per statement.
+    pub batches_statements: bool,
+    /// Statements cross a network (every server but SQLite): rows are better
+    /// written several per INSERT, one round trip for all of them.
+    pub batches_rows: bool,
+    /// The run is recorded in the audit log. Offline `--sql` output keeps
+    /// Alembic's layout: no audit-log statements.
+    pub audit_log: bool,
+    /// A step that ran outside a transaction is recorded (version table,
+    /// audit log) in a commit of its own at once: on a live server a crash
+    /// must not lose the record of SQL that took effect. Offline output has
+    /// nothing to lose, and keeps the run's one transaction.
+    pub commits_each_record: bool,
+}
+
+/// How a database writes SQL: quoting, literals, placeholders, and the few
+/// statements that differ. Pure (no connection); one static value per
+/// backend. The version-table and audit-log statements are composed from
+/// these primitives in `bookkeeping`.
+pub trait Dialect: Sync {
+    /// Which database this is (for the statement splitter and messages).
+    fn kind(&self) -> Kind;
+
+    /// Quotes an identifier.
+    fn quote_ident(&self, name: &str) -> String;
+
+    /// The bind placeholder for the `n`th (1-based) parameter.
+    fn placeholder(&self, n: usize) -> String;
+
+    /// The bind placeholder for the `n`th parameter when it holds an integer
+    /// given as text (PostgreSQL types its parameters; the others convert).
+    fn int_placeholder(&self, n: usize) -> String {
+        self.placeholder(n)
+    }
+
+    /// Text as an SQL literal that means the same whatever the session's
+    /// settings (for bookkeeping statements sent several in one message).
+    fn text_literal(&self, value: &str) -> String;
+
+    /// Text as an SQL literal that reads as the user would write it (for
+    /// offline output, which people review).
+    fn readable_literal(&self, value: &str) -> String {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+
+    /// The column type for text of any length (a revision's SQL in the audit log).
+    fn long_text_type(&self) -> &'static str {
+        "TEXT"
+    }
+
+    /// A query returning one row when a table `name` exists, in `schema` or,
+    /// without one, where unqualified names are found.
+    fn table_exists(&self, schema: Option<&str>, name: &str) -> Query;
+
+    /// A statement that fails unless the statement before it in the same
+    /// message affected exactly one row (see `Capabilities::batches_statements`).
+    fn one_row_guard(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// What offline output starts with, so the database's client reads it as
+    /// the online run sends it.
+    fn offline_preamble(&self) -> &'static str {
+        ""
+    }
+
+    /// What names the database for the lock (a file for SQLite; host and
+    /// database for a server): replicas of one project on one database share it.
+    fn lock_identity(&self, url: &DbUrl, cwd: &Path) -> String;
+}
+
 /// The primitives each database provides. One method, one SQL action.
 pub trait Database {
-    /// Which database this is; everything that differs between them is derived from it.
-    fn kind(&self) -> Kind;
+    /// How this database writes SQL.
+    fn dialect(&self) -> &'static dyn Dialect;
+    /// What this database can do.
+    fn capabilities(&self) -> Capabilities;
+    /// Which database this is.
+    fn kind(&self) -> Kind {
+        self.dialect().kind()
+    }
     /// Runs one statement with no parameters (a revision's statement, BEGIN, COMMIT, DDL).
     fn execute(&mut self, sql: &str) -> Result<(), DbError>;
     /// Runs one statement whose text holds top-level `;` (a MySQL compound statement
@@ -71,9 +179,9 @@ pub trait Database {
     /// Runs one statement with text parameters bound in order; returns the affected row count.
     fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError>;
     /// Runs statements with no parameters in order, in one round trip where the
-    /// server takes several at once (`Kind::batches_statements`); returns each
-    /// one's affected row count, or the index of the statement that failed with
-    /// its error (the ones before it ran, the ones after it did not).
+    /// server takes several at once (`Capabilities::batches_statements`);
+    /// returns each one's affected row count, or the index of the statement
+    /// that failed with its error (the ones before it ran, the ones after it did not).
     fn execute_many(&mut self, statements: &[String]) -> Result<Vec<u64>, (usize, DbError)> {
         let mut counts = Vec::with_capacity(statements.len());
         for (i, sql) in statements.iter().enumerate() {
@@ -81,8 +189,27 @@ pub trait Database {
         }
         Ok(counts)
     }
-    /// Runs a query and returns its first column as text, one entry per row (NULL as empty).
-    fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError>;
+    /// Runs a query with text parameters; every row, every column as text.
+    fn query_rows(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Row>, DbError>;
+    /// True when the table exists (see [`Dialect::table_exists`]).
+    fn table_exists(&mut self, schema: Option<&str>, name: &str) -> Result<bool, DbError> {
+        let q = self.dialect().table_exists(schema, name);
+        Ok(!self.query_rows(&q.sql, &q.params())?.is_empty())
+    }
+    /// The version table's rows, sorted; none when it does not exist. Never writes.
+    fn read_versions(&mut self, table: &VersionTable) -> Result<Vec<String>, DbError> {
+        if !self.table_exists(table.schema.as_deref(), &table.name)? {
+            return Ok(Vec::new());
+        }
+        let sql = self.dialect().version_select(table);
+        let mut rows: Vec<String> = self
+            .query_rows(&sql, &[])?
+            .into_iter()
+            .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+            .collect();
+        rows.sort();
+        Ok(rows)
+    }
     /// Tries once to take the database-wide lock named `key`; true when taken.
     fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError>;
     /// Releases the lock taken by `try_lock`.
@@ -101,10 +228,6 @@ pub trait Database {
     fn rollback(&mut self) -> Result<(), DbError> {
         self.execute("ROLLBACK")
     }
-    /// True for offline `--sql` output, where nothing is read back.
-    fn is_offline(&self) -> bool {
-        false
-    }
     /// The connected database user and client host, for the audit log.
     fn session_info(&mut self) -> (String, String) {
         (String::new(), String::new())
@@ -114,200 +237,17 @@ pub trait Database {
     fn guard_session(&mut self) -> Result<(), DbError> {
         Ok(())
     }
-}
-
-impl Kind {
-    /// DDL can be rolled back (PostgreSQL, SQLite), so a whole run can be one transaction.
-    pub fn transactional_ddl(self) -> bool {
-        !matches!(self, Kind::MySql)
+    /// What stops the statement this connection runs, from another thread.
+    fn canceller(&self) -> Option<Canceller> {
+        None
     }
-
-    /// The lock is the write transaction itself (SQLite): committing releases it,
-    /// so whoever opens the next transaction must read the version table again.
-    pub fn lock_is_transaction(self) -> bool {
-        matches!(self, Kind::Sqlite)
-    }
-
-    /// The lock is held on a connection of its own that stays idle (MySQL):
-    /// the server frees `GET_LOCK` of a dead client only when it notices the
-    /// closed connection, which a connection busy in a long statement does not.
-    pub fn lock_on_own_connection(self) -> bool {
-        matches!(self, Kind::MySql)
-    }
-
-    /// Several statements go to the server in one message and their results
-    /// come back apart (MySQL's multi-statement text protocol), so bookkeeping
-    /// between two revisions takes one round trip instead of one per statement.
-    pub fn batches_statements(self) -> bool {
-        matches!(self, Kind::MySql)
-    }
-
-    /// Statements cross a network (every database but SQLite): rows are
-    /// better written several per INSERT, one round trip for all of them.
-    pub fn batches_rows(self) -> bool {
-        !matches!(self, Kind::Sqlite)
-    }
-
-    /// Text as an SQL literal that means the same whatever the session's
-    /// settings: on MySQL a hex literal with a character-set introducer (no
-    /// quote or backslash in it, so `NO_BACKSLASH_ESCAPES` cannot change it);
-    /// on PostgreSQL an `E''` string (backslashes escaped, so
-    /// `standard_conforming_strings` cannot change it).
-    pub fn text_literal(self, value: &str) -> String {
-        match self {
-            Kind::MySql => {
-                const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-                let mut s = String::with_capacity(value.len() * 2 + 12);
-                s.push_str("_utf8mb4 X'");
-                for b in value.bytes() {
-                    s.push(char::from(DIGITS[usize::from(b >> 4)]));
-                    s.push(char::from(DIGITS[usize::from(b & 0xf)]));
-                }
-                s.push('\'');
-                s
-            }
-            Kind::Postgres => format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
-            Kind::Sqlite => format!("'{}'", value.replace('\'', "''")),
-        }
-    }
-
-    /// The column type for text of any length (a revision's SQL in the audit log).
-    pub fn long_text_type(self) -> &'static str {
-        match self {
-            Kind::MySql => "LONGTEXT",
-            Kind::Postgres | Kind::Sqlite => "TEXT",
-        }
-    }
-
-    /// The bind placeholder for the `n`th parameter when it holds an integer
-    /// given as text (PostgreSQL types parameters; the others convert).
-    pub fn int_placeholder(self, n: usize) -> String {
-        match self {
-            Kind::Postgres => format!("CAST(CAST(${n} AS TEXT) AS BIGINT)"),
-            Kind::MySql | Kind::Sqlite => "?".to_string(),
-        }
-    }
-
-    /// The bind placeholder for the `n`th (1-based) parameter.
-    pub fn placeholder(self, n: usize) -> String {
-        match self {
-            Kind::Postgres => format!("${n}"),
-            Kind::MySql | Kind::Sqlite => "?".to_string(),
-        }
-    }
-
-    /// Quotes an identifier.
-    pub fn quote_ident(self, name: &str) -> String {
-        match self {
-            Kind::MySql => format!("`{}`", name.replace('`', "``")),
-            Kind::Postgres | Kind::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
-        }
-    }
-}
-
-/// A string as an SQL literal (for offline output and batched bookkeeping).
-pub fn literal(kind: Kind, value: &str) -> String {
-    let mut s = value.replace('\'', "''");
-    if kind == Kind::MySql {
-        s = s.replace('\\', "\\\\");
-    }
-    format!("'{s}'")
 }
 
 /// Name of the version table, and where it lives.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionTable {
     pub name: String,
     pub schema: Option<String>,
-}
-
-impl VersionTable {
-    /// The quoted, schema-qualified name of a table beside the version table.
-    pub fn qualified(&self, kind: Kind, name: &str) -> String {
-        match &self.schema {
-            Some(s) => format!("{}.{}", kind.quote_ident(s), kind.quote_ident(name)),
-            None => kind.quote_ident(name),
-        }
-    }
-
-    pub fn table(&self, kind: Kind) -> String {
-        self.qualified(kind, &self.name)
-    }
-
-    /// `CREATE TABLE` for the version table, as Alembic creates it.
-    pub fn create_sql(&self, kind: Kind) -> String {
-        format!(
-            "CREATE TABLE {} (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
-            self.table(kind),
-            kind.quote_ident(&format!("{}_pkc", self.name))
-        )
-    }
-
-    pub fn select_sql(&self, kind: Kind) -> String {
-        format!("SELECT version_num FROM {}", self.table(kind))
-    }
-
-    pub fn insert_sql(&self, kind: Kind) -> String {
-        format!(
-            "INSERT INTO {} (version_num) VALUES ({})",
-            self.table(kind),
-            kind.placeholder(1)
-        )
-    }
-
-    pub fn update_sql(&self, kind: Kind) -> String {
-        format!(
-            "UPDATE {} SET version_num = {} WHERE version_num = {}",
-            self.table(kind),
-            kind.placeholder(1),
-            kind.placeholder(2)
-        )
-    }
-
-    pub fn delete_sql(&self, kind: Kind) -> String {
-        format!(
-            "DELETE FROM {} WHERE version_num = {}",
-            self.table(kind),
-            kind.placeholder(1)
-        )
-    }
-
-    pub fn delete_all_sql(&self, kind: Kind) -> String {
-        format!("DELETE FROM {}", self.table(kind))
-    }
-
-    /// A query returning one row when a table named `name` exists beside the version table.
-    pub fn exists_query(&self, kind: Kind, name: &str) -> (String, Vec<String>) {
-        match (kind, &self.schema) {
-            (Kind::Postgres, Some(s)) => (
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2"
-                    .into(),
-                vec![s.clone(), name.to_string()],
-            ),
-            (Kind::Postgres, None) => (
-                "SELECT 1 FROM pg_catalog.pg_class c WHERE c.relname = $1 AND c.relkind IN ('r','p') AND pg_catalog.pg_table_is_visible(c.oid)"
-                    .into(),
-                vec![name.to_string()],
-            ),
-            (Kind::MySql, Some(s)) => (
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
-                    .into(),
-                vec![s.clone(), name.to_string()],
-            ),
-            (Kind::MySql, None) => (
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
-                    .into(),
-                vec![name.to_string()],
-            ),
-            (Kind::Sqlite, schema) => (
-                format!(
-                    "SELECT 1 FROM {}.sqlite_master WHERE type = 'table' AND name = ?",
-                    kind.quote_ident(schema.as_deref().unwrap_or("main"))
-                ),
-                vec![name.to_string()],
-            ),
-        }
-    }
 }
 
 /// The identity of the database-wide lock: one per database, schema and version table.
@@ -334,6 +274,15 @@ impl LockKey {
             format!("migrate:{h:016x}")
         };
         LockKey { name, id: h as i64 }
+    }
+
+    /// The lock of the version table `table` on the database `url` names.
+    pub fn of(dialect: &dyn Dialect, url: &DbUrl, cwd: &Path, table: &VersionTable) -> LockKey {
+        LockKey::new(
+            &dialect.lock_identity(url, cwd),
+            table.schema.as_deref(),
+            &table.name,
+        )
     }
 }
 
@@ -372,6 +321,43 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Box<dyn Database>, ConnectEr
     }
 }
 
+/// The dialect of a kind of database, without a connection (offline output).
+pub fn dialect_of(kind: Kind) -> &'static dyn Dialect {
+    match kind {
+        Kind::Sqlite => &sqlite::SQLITE,
+        Kind::Postgres => &postgres::POSTGRES,
+        Kind::MySql => &mysql::MYSQL,
+    }
+}
+
+/// What a kind of database can do, without a connection (offline output).
+pub fn capabilities_of(kind: Kind) -> Capabilities {
+    match kind {
+        Kind::Sqlite => sqlite::CAPABILITIES,
+        Kind::Postgres => postgres::CAPABILITIES,
+        Kind::MySql => mysql::CAPABILITIES,
+    }
+}
+
+/// The connection that holds the lock for writing commands on `db`: a second
+/// one where the database needs it (`Capabilities::lock_on_own_connection`),
+/// else none (the lock is taken on `db` itself).
+pub fn lock_connection(
+    db: &dyn Database,
+    opts: &ConnectOptions<'_>,
+) -> Result<Option<Box<dyn Database>>, ConnectError> {
+    if !db.capabilities().lock_on_own_connection {
+        return Ok(None);
+    }
+    connect(opts).map(Some).map_err(|e| ConnectError {
+        message: format!(
+            "opening the connection that holds the migration lock: {}",
+            e.message
+        ),
+        retryable: false,
+    })
+}
+
 /// `host:port` for messages.
 pub fn endpoint(url: &DbUrl, default_port: u16) -> String {
     let host = url.host.as_deref().unwrap_or("localhost");
@@ -388,53 +374,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn version_table_sql_quotes_names() {
-        let t = VersionTable {
-            name: "alembic_version".into(),
-            schema: Some("meta".into()),
-        };
-        assert_eq!(
-            t.create_sql(Kind::Postgres),
-            "CREATE TABLE \"meta\".\"alembic_version\" (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT \"alembic_version_pkc\" PRIMARY KEY (version_num)\n)"
-        );
-        assert_eq!(
-            t.update_sql(Kind::MySql),
-            "UPDATE `meta`.`alembic_version` SET version_num = ? WHERE version_num = ?"
-        );
-        assert_eq!(
-            t.insert_sql(Kind::Postgres),
-            "INSERT INTO \"meta\".\"alembic_version\" (version_num) VALUES ($1)"
-        );
-    }
-
-    #[test]
-    fn literals_escape_quotes() {
-        assert_eq!(literal(Kind::Postgres, "a'b"), "'a''b'");
-        assert_eq!(literal(Kind::MySql, "a\\'b"), "'a\\\\''b'");
-    }
-
-    #[test]
-    fn text_literals_cannot_be_broken_out_of() {
-        let nasty = "a'b\\'; DROP TABLE x; --\n\u{e9}";
-        assert_eq!(
-            Kind::MySql.text_literal(nasty),
-            format!(
-                "_utf8mb4 X'{}'",
-                nasty
-                    .bytes()
-                    .map(|b| format!("{b:02X}"))
-                    .collect::<String>()
-            )
-        );
-        assert_eq!(Kind::MySql.text_literal(""), "_utf8mb4 X''");
-        assert_eq!(
-            Kind::Postgres.text_literal(nasty),
-            "E'a''b\\\\''; DROP TABLE x; --\n\u{e9}'"
-        );
-        assert_eq!(Kind::Sqlite.text_literal("a'b"), "'a''b'");
-    }
-
-    #[test]
     fn lock_key_is_stable_and_short() {
         let a = LockKey::new("db", None, "alembic_version");
         let b = LockKey::new("db", None, "alembic_version");
@@ -445,6 +384,30 @@ mod tests {
         assert_ne!(
             LockKey::new("db", Some("s"), "t").id,
             LockKey::new("db", None, "t").id
+        );
+    }
+
+    #[test]
+    fn lock_identity_is_the_file_or_the_server_and_database() {
+        let t = VersionTable {
+            name: "alembic_version".into(),
+            schema: None,
+        };
+        let cwd = Path::new("/work/app");
+        let u = crate::url::parse("sqlite:///app.db").unwrap();
+        assert_eq!(
+            LockKey::of(dialect_of(Kind::Sqlite), &u, cwd, &t).name,
+            "migrate:/work/app/app.db::alembic_version"
+        );
+        let u = crate::url::parse("postgresql://u:p@db.internal:5433/shop").unwrap();
+        assert_eq!(
+            LockKey::of(dialect_of(Kind::Postgres), &u, cwd, &t).name,
+            "migrate:db.internal:shop::alembic_version"
+        );
+        let u = crate::url::parse("mysql://u@db/shop").unwrap();
+        assert_eq!(
+            LockKey::of(dialect_of(Kind::MySql), &u, cwd, &t).name,
+            "migrate:db:shop::alembic_version"
         );
     }
 }

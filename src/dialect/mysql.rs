@@ -9,10 +9,14 @@
 //! limit again, so a long statement is never cut short.
 
 use super::tls::{self, MySslMode};
-use super::{endpoint, ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
+use super::{
+    endpoint, Capabilities, ConnectError, ConnectOptions, Database, DbError, Dialect, Kind,
+    LockKey, Query, Row,
+};
+use crate::url::DbUrl;
 use mysql::prelude::Queryable;
 use mysql::{ClientIdentity, Conn, OptsBuilder, SslOpts, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long connecting may take when the URL sets no `connect_timeout`.
@@ -22,14 +26,98 @@ pub struct MySql {
     conn: Conn,
 }
 
-/// A statement that fails unless the statement before it affected exactly one
-/// row (`ROW_COUNT()`, the count the client is told), and returns no row when
-/// it did. Sent after a version-table UPDATE or DELETE in a message that ends
-/// with COMMIT: a mismatch stops the message there, before the COMMIT. An
-/// unsigned overflow is an error whatever the SQL mode, and costs no table
-/// (a subquery of two rows would: a temporary table); `DO` would not do, it
-/// discards the error.
-pub const ONE_ROW_GUARD: &str = "SELECT 1 FROM DUAL WHERE ~0 + (ROW_COUNT() <> 1) = 0";
+/// How MySQL and MariaDB write SQL.
+pub struct MySqlDialect;
+
+/// The MySQL/MariaDB dialect.
+pub static MYSQL: MySqlDialect = MySqlDialect;
+
+/// What the backend can do (see `Capabilities`).
+pub const CAPABILITIES: Capabilities = Capabilities {
+    transactional_ddl: false,
+    lock_is_transaction: false,
+    lock_on_own_connection: true,
+    batches_statements: true,
+    batches_rows: true,
+    audit_log: true,
+    commits_each_record: true,
+};
+
+impl Dialect for MySqlDialect {
+    fn kind(&self) -> Kind {
+        Kind::MySql
+    }
+
+    fn quote_ident(&self, name: &str) -> String {
+        format!("`{}`", name.replace('`', "``"))
+    }
+
+    fn placeholder(&self, _n: usize) -> String {
+        "?".to_string()
+    }
+
+    /// A hex literal with a character-set introducer: no quote or backslash
+    /// in it, so `NO_BACKSLASH_ESCAPES` cannot change what it means.
+    fn text_literal(&self, value: &str) -> String {
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        let mut s = String::with_capacity(value.len() * 2 + 12);
+        s.push_str("_utf8mb4 X'");
+        for b in value.bytes() {
+            s.push(char::from(DIGITS[usize::from(b >> 4)]));
+            s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
+        s.push('\'');
+        s
+    }
+
+    fn readable_literal(&self, value: &str) -> String {
+        format!("'{}'", value.replace('\'', "''").replace('\\', "\\\\"))
+    }
+
+    fn long_text_type(&self) -> &'static str {
+        "LONGTEXT"
+    }
+
+    fn table_exists(&self, schema: Option<&str>, name: &str) -> Query {
+        match schema {
+            Some(s) => Query {
+                sql: "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?".into(),
+                params: vec![s.to_string(), name.to_string()],
+            },
+            None => Query {
+                sql: "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?".into(),
+                params: vec![name.to_string()],
+            },
+        }
+    }
+
+    /// Fails unless the statement before it affected exactly one row
+    /// (`ROW_COUNT()`, the count the client is told), and returns no row when
+    /// it did. Sent after a version-table UPDATE or DELETE in a message that
+    /// ends with COMMIT: a mismatch stops the message there, before the
+    /// COMMIT. An unsigned overflow is an error whatever the SQL mode, and
+    /// costs no table (a subquery of two rows would: a temporary table); `DO`
+    /// would not do, it discards the error.
+    fn one_row_guard(&self) -> Option<&'static str> {
+        Some("SELECT 1 FROM DUAL WHERE ~0 + (ROW_COUNT() <> 1) = 0")
+    }
+
+    /// Revision files are UTF-8 and the online connection is utf8mb4, but the
+    /// mysql/mariadb client's default character set may be another (utf8mb3
+    /// on Debian): without this, routines would record another character set
+    /// and 4-byte characters would not load.
+    fn offline_preamble(&self) -> &'static str {
+        "SET NAMES utf8mb4;\n\n"
+    }
+
+    fn lock_identity(&self, url: &DbUrl, _cwd: &Path) -> String {
+        format!(
+            "{}:{}",
+            url.host.as_deref().unwrap_or(""),
+            url.database.as_deref().unwrap_or("")
+        )
+    }
+}
 
 fn db_error(e: mysql::Error) -> DbError {
     match e {
@@ -283,21 +371,25 @@ fn tls_failure(e: &mysql::Error, target: &tls::Target<'_>) -> Option<String> {
     }
 }
 
-fn text(v: Value) -> String {
-    match v {
-        Value::NULL => String::new(),
+fn text(v: Value) -> Option<String> {
+    Some(match v {
+        Value::NULL => return None,
         Value::Bytes(b) => String::from_utf8_lossy(&b).into_owned(),
         Value::Int(i) => i.to_string(),
         Value::UInt(u) => u.to_string(),
         Value::Float(f) => f.to_string(),
         Value::Double(f) => f.to_string(),
         other => other.as_sql(true),
-    }
+    })
 }
 
 impl Database for MySql {
-    fn kind(&self) -> Kind {
-        Kind::MySql
+    fn dialect(&self) -> &'static dyn Dialect {
+        &MYSQL
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
@@ -340,12 +432,12 @@ impl Database for MySql {
         Ok(counts)
     }
 
-    fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError> {
+    fn query_rows(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Row>, DbError> {
         let p: Vec<Value> = params.iter().map(|s| Value::from(*s)).collect();
         let rows: Vec<mysql::Row> = self.conn.exec(sql, p).map_err(db_error)?;
         Ok(rows
             .into_iter()
-            .map(|mut r| r.take::<Value, _>(0).map(text).unwrap_or_default())
+            .map(|r| r.unwrap().into_iter().map(text).collect())
             .collect())
     }
 

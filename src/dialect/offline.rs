@@ -9,20 +9,24 @@
 //! opens the step (as Alembic's per-migration transaction does); a MySQL
 //! compound statement (a routine or trigger body, whose text holds `;`) is
 //! wrapped in `DELIMITER` lines, which the mysql client needs; and MySQL
-//! output starts with `SET NAMES utf8mb4;`, the online connection's character
-//! set. The runtime
-//! drives it exactly as it drives a connection; nothing is read back, so the
-//! heads come from the command's `FROM:TO` range.
+//! output starts with the dialect's preamble (`SET NAMES utf8mb4;`, the
+//! online connection's character set). The runtime drives it exactly as it
+//! drives a connection; nothing is read back: the version table holds the
+//! rows the command's `FROM` names, and exists when a `FROM:TO` range is given.
 
-use super::{literal, Database, DbError, Kind, LockKey};
+use super::{
+    capabilities_of, dialect_of, Capabilities, Database, DbError, Dialect, Kind, LockKey, Row,
+    VersionTable,
+};
 use std::io::{ErrorKind, Write};
 
 /// A `Database` that prints the SQL it is given.
 pub struct Offline {
-    kind: Kind,
+    dialect: &'static dyn Dialect,
     out: Box<dyn Write>,
-    /// True when the version table is taken to exist (a `FROM:TO` range was given).
-    pub table_exists: bool,
+    /// The version table's rows the run starts from; `None` when the table is
+    /// taken not to exist (the run starts from base and creates it).
+    start: Option<Vec<String>>,
     /// A step marker not yet written: it goes after the `BEGIN;` that may follow it.
     pending_comment: Option<String>,
     /// The reader went away (`migrate … --sql | head`): nothing more is written.
@@ -32,11 +36,13 @@ pub struct Offline {
 }
 
 impl Offline {
-    pub fn new(kind: Kind, out: Box<dyn Write>, table_exists: bool) -> Offline {
+    /// Output for `kind` to `out`, starting from the version-table rows
+    /// `start` (`None`: there is no version table yet).
+    pub fn new(kind: Kind, out: Box<dyn Write>, start: Option<Vec<String>>) -> Offline {
         Offline {
-            kind,
+            dialect: dialect_of(kind),
             out,
-            table_exists,
+            start,
             pending_comment: None,
             closed: false,
             started: false,
@@ -51,7 +57,7 @@ impl Offline {
             ""
         } else {
             self.started = true;
-            self.kind.offline_preamble()
+            self.dialect.offline_preamble()
         };
         match self.out.write_all(format!("{preamble}{text}").as_bytes()) {
             Ok(()) => Ok(()),
@@ -98,20 +104,6 @@ impl Drop for Offline {
     }
 }
 
-impl Kind {
-    /// What the output starts with so that the client reads it as the online run
-    /// sends it. Revision files are UTF-8 and the online MySQL connection is
-    /// utf8mb4, but the mysql/mariadb client's default character set may be
-    /// another (utf8mb3 on Debian): without this, routines would record another
-    /// character set and 4-byte characters would not load.
-    fn offline_preamble(self) -> &'static str {
-        match self {
-            Kind::MySql => "SET NAMES utf8mb4;\n\n",
-            Kind::Postgres | Kind::Sqlite => "",
-        }
-    }
-}
-
 /// A client delimiter that does not occur in `sql`, nor starts to where `sql`
 /// ends (`END/` + `//` would end at the first `//`), for a `DELIMITER` block.
 fn delimiter_for(sql: &str) -> String {
@@ -132,8 +124,11 @@ fn delimiter_for(sql: &str) -> String {
         })
 }
 
-/// Replaces the placeholders of `sql` (`$1`… or `?`) with the values as literals.
-pub fn inline_params(kind: Kind, sql: &str, params: &[&str]) -> String {
+/// Replaces the placeholders of `sql` (`$1`… or `?`) with the values as
+/// readable literals.
+pub fn inline_params(dialect: &dyn Dialect, sql: &str, params: &[&str]) -> String {
+    let kind = dialect.kind();
+    let literal = |p: &&str| dialect.readable_literal(p);
     let mut out = String::with_capacity(sql.len() + 16);
     let mut rest = sql;
     let mut next = 0usize;
@@ -154,12 +149,7 @@ pub fn inline_params(kind: Kind, sql: &str, params: &[&str]) -> String {
                     out.push(c);
                     rest = &rest[len..];
                 } else if c == '?' && kind != Kind::Postgres {
-                    out.push_str(
-                        &params
-                            .get(next)
-                            .map(|p| literal(kind, p))
-                            .unwrap_or_default(),
-                    );
+                    out.push_str(&params.get(next).map(literal).unwrap_or_default());
                     next += 1;
                     rest = &rest[len..];
                 } else if c == '$' && kind == Kind::Postgres {
@@ -167,12 +157,7 @@ pub fn inline_params(kind: Kind, sql: &str, params: &[&str]) -> String {
                         rest[1..].chars().take_while(char::is_ascii_digit).collect();
                     match digits.parse::<usize>() {
                         Ok(n) if n >= 1 => {
-                            out.push_str(
-                                &params
-                                    .get(n - 1)
-                                    .map(|p| literal(kind, p))
-                                    .unwrap_or_default(),
-                            );
+                            out.push_str(&params.get(n - 1).map(literal).unwrap_or_default());
                             rest = &rest[1 + digits.len()..];
                         }
                         _ => {
@@ -190,9 +175,29 @@ pub fn inline_params(kind: Kind, sql: &str, params: &[&str]) -> String {
     out
 }
 
+impl Offline {
+    fn transactional(&self) -> bool {
+        capabilities_of(self.dialect.kind()).transactional_ddl
+    }
+}
+
 impl Database for Offline {
-    fn kind(&self) -> Kind {
-        self.kind
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.dialect
+    }
+
+    /// The online database's transactions, and nothing that needs a server
+    /// or an audit log.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            transactional_ddl: self.transactional(),
+            lock_is_transaction: false,
+            lock_on_own_connection: false,
+            batches_statements: false,
+            batches_rows: false,
+            audit_log: false,
+            commits_each_record: false,
+        }
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
@@ -200,7 +205,7 @@ impl Database for Offline {
     }
 
     fn execute_compound(&mut self, sql: &str) -> Result<(), DbError> {
-        if self.kind == Kind::MySql {
+        if self.dialect.kind() == Kind::MySql {
             // The mysql client ends a statement at the first `;`; DELIMITER lines are
             // client syntax that tells it otherwise (never sent to the server).
             let delim = delimiter_for(sql);
@@ -210,19 +215,24 @@ impl Database for Offline {
         }
     }
 
+    /// Written with its values in; taken to match the one row it means.
     fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError> {
-        let text = inline_params(self.kind, sql, params);
+        let text = inline_params(self.dialect, sql, params);
         self.execute(&text)?;
         Ok(1)
     }
 
-    fn query_column(&mut self, sql: &str, _params: &[&str]) -> Result<Vec<String>, DbError> {
-        // Only table-existence checks reach here: answer as the mode was told.
-        if self.table_exists && sql.starts_with("SELECT 1") {
-            Ok(vec!["1".into()])
-        } else {
-            Ok(Vec::new())
-        }
+    fn query_rows(&mut self, _sql: &str, _params: &[&str]) -> Result<Vec<Row>, DbError> {
+        Ok(Vec::new())
+    }
+
+    /// Only the version table is asked about: it exists when a `FROM` was given.
+    fn table_exists(&mut self, _schema: Option<&str>, _name: &str) -> Result<bool, DbError> {
+        Ok(self.start.is_some())
+    }
+
+    fn read_versions(&mut self, _table: &VersionTable) -> Result<Vec<String>, DbError> {
+        Ok(self.start.clone().unwrap_or_default())
     }
 
     fn try_lock(&mut self, _key: &LockKey) -> Result<bool, DbError> {
@@ -234,7 +244,7 @@ impl Database for Offline {
     }
 
     fn begin(&mut self) -> Result<(), DbError> {
-        if self.kind.transactional_ddl() {
+        if self.transactional() {
             // A step's marker goes inside the transaction that opens the step.
             self.write_raw("BEGIN;\n\n")?;
         }
@@ -242,7 +252,7 @@ impl Database for Offline {
     }
 
     fn commit(&mut self) -> Result<(), DbError> {
-        if self.kind.transactional_ddl() {
+        if self.transactional() {
             self.write("COMMIT;\n\n")?;
         }
         self.flush()
@@ -256,10 +266,6 @@ impl Database for Offline {
         self.flush_comment()?;
         self.pending_comment = Some(text.to_string());
         Ok(())
-    }
-
-    fn is_offline(&self) -> bool {
-        true
     }
 }
 
@@ -286,7 +292,7 @@ mod tests {
 
     fn offline(kind: Kind) -> (Offline, Buf) {
         let buf = Buf::default();
-        (Offline::new(kind, Box::new(buf.clone()), false), buf)
+        (Offline::new(kind, Box::new(buf.clone()), None), buf)
     }
 
     fn text(buf: &Buf) -> String {
@@ -371,7 +377,7 @@ mod tests {
                 Err(std::io::Error::from(ErrorKind::BrokenPipe))
             }
         }
-        let mut db = Offline::new(Kind::Postgres, Box::new(Closed), false);
+        let mut db = Offline::new(Kind::Postgres, Box::new(Closed), None);
         assert!(db.execute("SELECT 1").is_ok());
         assert!(db.commit().is_ok());
     }
@@ -380,14 +386,18 @@ mod tests {
     fn params_become_literals() {
         assert_eq!(
             inline_params(
-                Kind::Postgres,
+                dialect_of(Kind::Postgres),
                 "UPDATE \"t$1\" SET v = $1 WHERE v = $2",
                 &["b", "a'"]
             ),
             "UPDATE \"t$1\" SET v = 'b' WHERE v = 'a'''"
         );
         assert_eq!(
-            inline_params(Kind::MySql, "DELETE FROM `t?` WHERE v = ?", &["x"]),
+            inline_params(
+                dialect_of(Kind::MySql),
+                "DELETE FROM `t?` WHERE v = ?",
+                &["x"]
+            ),
             "DELETE FROM `t?` WHERE v = 'x'"
         );
     }

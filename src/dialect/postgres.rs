@@ -13,9 +13,14 @@
 //! as a failure `--wait` may retry.
 
 use super::tls::{self, PgSslMode};
-use super::{endpoint, ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
+use super::{
+    endpoint, Canceller, Capabilities, ConnectError, ConnectOptions, Database, DbError, Dialect,
+    Kind, LockKey, Query, Row,
+};
+use crate::url::DbUrl;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio_postgres::config::SslMode;
@@ -27,9 +32,89 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 /// How long connecting may take when the URL sets no `connect_timeout`.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How PostgreSQL writes SQL.
+pub struct PostgresDialect;
+
+/// The PostgreSQL dialect.
+pub static POSTGRES: PostgresDialect = PostgresDialect;
+
+/// What the backend can do (see `Capabilities`).
+pub const CAPABILITIES: Capabilities = Capabilities {
+    transactional_ddl: true,
+    lock_is_transaction: false,
+    lock_on_own_connection: false,
+    batches_statements: false,
+    batches_rows: true,
+    audit_log: true,
+    commits_each_record: true,
+};
+
+impl Dialect for PostgresDialect {
+    fn kind(&self) -> Kind {
+        Kind::Postgres
+    }
+
+    fn quote_ident(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    fn placeholder(&self, n: usize) -> String {
+        format!("${n}")
+    }
+
+    fn int_placeholder(&self, n: usize) -> String {
+        format!("CAST(CAST(${n} AS TEXT) AS BIGINT)")
+    }
+
+    /// An `E''` string, backslashes escaped, so that
+    /// `standard_conforming_strings` cannot change what it means. A NUL, which
+    /// PostgreSQL text cannot hold, is written as the two characters `\0`.
+    fn text_literal(&self, value: &str) -> String {
+        format!(
+            "E'{}'",
+            storable(value).replace('\\', "\\\\").replace('\'', "''")
+        )
+    }
+
+    fn table_exists(&self, schema: Option<&str>, name: &str) -> Query {
+        match schema {
+            Some(s) => Query {
+                sql: "SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2".into(),
+                params: vec![s.to_string(), name.to_string()],
+            },
+            None => Query {
+                sql: "SELECT 1 FROM pg_catalog.pg_class c WHERE c.relname = $1 AND c.relkind IN ('r','p') AND pg_catalog.pg_table_is_visible(c.oid)".into(),
+                params: vec![name.to_string()],
+            },
+        }
+    }
+
+    fn lock_identity(&self, url: &DbUrl, _cwd: &Path) -> String {
+        format!(
+            "{}:{}",
+            url.host.as_deref().unwrap_or(""),
+            url.database.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// Text PostgreSQL can store: a NUL byte, which no text value may hold, as
+/// the two characters `\0` (bookkeeping text only: a revision's SQL in the
+/// audit log, where a NUL can only sit in a comment).
+fn storable(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains('\0') {
+        std::borrow::Cow::Owned(value.replace('\0', "\\0"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 pub struct Postgres {
     client: Client,
     prepared: HashMap<String, tokio_postgres::Statement>,
+    /// Cancels the running statement from another thread (Ctrl-C), over a
+    /// connection of its own, with the same TLS settings.
+    cancel: (tokio_postgres::CancelToken, MakeRustlsConnect),
     /// Runs the connection's task while a call waits for its answer; dropped
     /// after the client, which closes the connection.
     rt: Runtime,
@@ -248,20 +333,23 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
         PgSslMode::Allow => PgSslMode::Disable,
         m => m,
     };
-    let (ssl_mode, make) = tls_connector(&tls_opts, first, &opts.display)?;
+    let (ssl_mode, mut make) = tls_connector(&tls_opts, first, &opts.display)?;
     cfg.ssl_mode(ssl_mode);
-    let mut result = connect_once(&rt, &cfg, make).map_err(silent)?;
+    let mut result = connect_once(&rt, &cfg, make.clone()).map_err(silent)?;
     if tls_opts.mode == PgSslMode::Allow {
         if let Err(e) = &result {
             if e.code() == Some(&SqlState::INVALID_AUTHORIZATION_SPECIFICATION) {
-                let (ssl_mode, make) = tls_connector(&tls_opts, PgSslMode::Require, &opts.display)?;
+                let (ssl_mode, again) =
+                    tls_connector(&tls_opts, PgSslMode::Require, &opts.display)?;
+                make = again;
                 cfg.ssl_mode(ssl_mode);
-                result = connect_once(&rt, &cfg, make).map_err(silent)?;
+                result = connect_once(&rt, &cfg, make.clone()).map_err(silent)?;
             }
         }
     }
     match result {
         Ok(client) => Ok(Postgres {
+            cancel: (client.cancel_token(), make),
             client,
             prepared: HashMap::new(),
             rt,
@@ -359,21 +447,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// The first column of a row as text, whatever its type.
-fn cell_text(r: &tokio_postgres::Row) -> String {
-    if let Ok(v) = r.try_get::<_, Option<String>>(0) {
-        return v.unwrap_or_default();
+/// Column `i` of a row as text, whatever its type (NULL as `None`).
+fn cell_text(r: &tokio_postgres::Row, i: usize) -> Option<String> {
+    if let Ok(v) = r.try_get::<_, Option<String>>(i) {
+        return v;
     }
-    if let Ok(v) = r.try_get::<_, Option<i32>>(0) {
-        return v.map(|v| v.to_string()).unwrap_or_default();
+    if let Ok(v) = r.try_get::<_, Option<i64>>(i) {
+        return v.map(|v| v.to_string());
     }
-    if let Ok(v) = r.try_get::<_, Option<i64>>(0) {
-        return v.map(|v| v.to_string()).unwrap_or_default();
+    if let Ok(v) = r.try_get::<_, Option<i32>>(i) {
+        return v.map(|v| v.to_string());
     }
-    if let Ok(v) = r.try_get::<_, Option<bool>>(0) {
-        return v.map(|v| v.to_string()).unwrap_or_default();
+    if let Ok(v) = r.try_get::<_, Option<i16>>(i) {
+        return v.map(|v| v.to_string());
     }
-    String::new()
+    if let Ok(v) = r.try_get::<_, Option<bool>>(i) {
+        return v.map(|v| v.to_string());
+    }
+    if let Ok(v) = r.try_get::<_, Option<f64>>(i) {
+        return v.map(|v| v.to_string());
+    }
+    None
 }
 
 impl Postgres {
@@ -391,8 +485,12 @@ impl Postgres {
 }
 
 impl Database for Postgres {
-    fn kind(&self) -> Kind {
-        Kind::Postgres
+    fn dialect(&self) -> &'static dyn Dialect {
+        &POSTGRES
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
@@ -403,20 +501,24 @@ impl Database for Postgres {
 
     fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError> {
         let stmt = self.statement(sql)?;
-        let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
+        let values: Vec<std::borrow::Cow<'_, str>> = params.iter().map(|p| storable(p)).collect();
+        let p: Vec<&(dyn ToSql + Sync)> = values.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
         self.rt
             .block_on(self.client.execute(&stmt, &p))
             .map_err(db_error)
     }
 
-    fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError> {
+    fn query_rows(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Row>, DbError> {
         let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
         let stmt = self.statement(sql)?;
         let rows = self
             .rt
             .block_on(self.client.query(&stmt, &p))
             .map_err(db_error)?;
-        Ok(rows.iter().map(cell_text).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (0..r.len()).map(|i| cell_text(r, i)).collect())
+            .collect())
     }
 
     fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError> {
@@ -479,6 +581,18 @@ impl Database for Postgres {
                 .batch_execute("SET client_connection_check_interval = 1000"),
         );
         Ok(())
+    }
+
+    fn canceller(&self) -> Option<Canceller> {
+        let (token, tls) = self.cancel.clone();
+        Some(Arc::new(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                let _ = rt.block_on(token.cancel_query(tls.clone()));
+            }
+        }))
     }
 
     fn session_info(&mut self) -> (String, String) {

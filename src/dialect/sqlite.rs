@@ -2,8 +2,67 @@
 //! failed run leaves the file as it was. The database-wide lock is SQLite's own
 //! write lock: `BEGIN IMMEDIATE` taken up front, waited for with a busy timeout.
 
-use super::{ConnectError, ConnectOptions, Database, DbError, Kind, LockKey};
+use super::{
+    Canceller, Capabilities, ConnectError, ConnectOptions, Database, DbError, Dialect, Kind,
+    LockKey, Query, Row,
+};
+use crate::url::DbUrl;
 use rusqlite::{params_from_iter, Connection, OpenFlags};
+use std::path::Path;
+use std::sync::Arc;
+
+/// How SQLite writes SQL.
+pub struct SqliteDialect;
+
+/// The SQLite dialect.
+pub static SQLITE: SqliteDialect = SqliteDialect;
+
+/// What the backend can do (see `Capabilities`).
+pub const CAPABILITIES: Capabilities = Capabilities {
+    transactional_ddl: true,
+    lock_is_transaction: true,
+    lock_on_own_connection: false,
+    batches_statements: false,
+    batches_rows: false,
+    audit_log: true,
+    commits_each_record: true,
+};
+
+impl Dialect for SqliteDialect {
+    fn kind(&self) -> Kind {
+        Kind::Sqlite
+    }
+
+    fn quote_ident(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    fn placeholder(&self, _n: usize) -> String {
+        "?".to_string()
+    }
+
+    fn text_literal(&self, value: &str) -> String {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+
+    fn table_exists(&self, schema: Option<&str>, name: &str) -> Query {
+        Query {
+            sql: format!(
+                "SELECT 1 FROM {}.sqlite_master WHERE type = 'table' AND name = ?",
+                self.quote_ident(schema.unwrap_or("main"))
+            ),
+            params: vec![name.to_string()],
+        }
+    }
+
+    /// The database file, as an absolute path; an in-memory database has none.
+    fn lock_identity(&self, url: &DbUrl, cwd: &Path) -> String {
+        url.sqlite_path
+            .as_ref()
+            .map(|p| cwd.join(p).display().to_string())
+            .unwrap_or_default()
+    }
+}
 
 pub struct Sqlite {
     conn: Connection,
@@ -92,8 +151,12 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Sqlite, ConnectError> {
 }
 
 impl Database for Sqlite {
-    fn kind(&self) -> Kind {
-        Kind::Sqlite
+    fn dialect(&self) -> &'static dyn Dialect {
+        &SQLITE
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
@@ -108,18 +171,23 @@ impl Database for Sqlite {
         Ok(n as u64)
     }
 
-    fn query_column(&mut self, sql: &str, params: &[&str]) -> Result<Vec<String>, DbError> {
+    fn query_rows(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Row>, DbError> {
+        use rusqlite::types::Value;
         let mut stmt = self.conn.prepare_cached(sql).map_err(db_error)?;
+        let n = stmt.column_count();
         let rows = stmt
             .query_map(params_from_iter(params.iter()), |row| {
-                let v: rusqlite::types::Value = row.get(0)?;
-                Ok(match v {
-                    rusqlite::types::Value::Null => String::new(),
-                    rusqlite::types::Value::Integer(i) => i.to_string(),
-                    rusqlite::types::Value::Real(f) => f.to_string(),
-                    rusqlite::types::Value::Text(t) => t,
-                    rusqlite::types::Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
-                })
+                (0..n)
+                    .map(|i| {
+                        Ok(match row.get::<_, Value>(i)? {
+                            Value::Null => None,
+                            Value::Integer(i) => Some(i.to_string()),
+                            Value::Real(f) => Some(f.to_string()),
+                            Value::Text(t) => Some(t),
+                            Value::Blob(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                        })
+                    })
+                    .collect::<Result<Row, _>>()
             })
             .map_err(db_error)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
@@ -178,6 +246,11 @@ impl Database for Sqlite {
     fn session_info(&mut self) -> (String, String) {
         (String::new(), local_host())
     }
+
+    fn canceller(&self) -> Option<Canceller> {
+        let handle = self.conn.get_interrupt_handle();
+        Some(Arc::new(move || handle.interrupt()))
+    }
 }
 
 /// This machine's host name, for the audit log.
@@ -210,8 +283,8 @@ mod tests {
         };
         let mut db = connect(&opts).unwrap();
         assert_eq!(
-            db.query_column("PRAGMA cache_size", &[]).unwrap(),
-            vec!["-1024".to_string()]
+            db.query_rows("PRAGMA cache_size", &[]).unwrap(),
+            vec![vec![Some("-1024".to_string())]]
         );
         drop(db);
         // Nothing of it is written to the file: a plain connection has the default.

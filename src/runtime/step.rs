@@ -10,29 +10,12 @@
 
 use crate::script::revision::{Direction, MigrationStep, RevisionMap, StampStep};
 
-/// One statement on the version table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionOp {
-    /// `INSERT INTO alembic_version (version_num) VALUES ('x')`.
-    Insert(String),
-    /// `UPDATE alembic_version SET version_num='to' WHERE version_num = 'from'`.
-    Update {
-        /// Row before.
-        from: String,
-        /// Row after.
-        to: String,
-    },
-    /// `DELETE FROM alembic_version WHERE version_num = 'x'`.
-    Delete(String),
-    /// `DELETE FROM alembic_version` (`stamp --purge`).
-    DeleteAll,
-}
+pub use crate::dialect::bookkeeping::VersionOp;
 
 /// A step that does not fit the rows it is applied to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepError {
     /// An UPDATE whose row is not present.
-    #[error("Online migration expected to match one row when updating '{from}' to '{to}' in 'alembic_version'; 0 found")]
     UpdateMissing {
         /// Row that should be updated.
         from: String,
@@ -40,13 +23,11 @@ pub enum StepError {
         to: String,
     },
     /// A DELETE whose row is not present.
-    #[error("Online migration expected to match one row when deleting '{row}' in 'alembic_version'; 0 found")]
     DeleteMissing {
         /// Row that should be deleted.
         row: String,
     },
     /// An INSERT (or UPDATE target) whose row is already present.
-    #[error("Version table already contains '{row}'; the step for {revision} cannot add it again")]
     RowExists {
         /// The row.
         row: String,
@@ -54,7 +35,6 @@ pub enum StepError {
         revision: String,
     },
     /// The rows do not say which branch the step continues.
-    #[error("Can't do an UPDATE for {revision} because its down revision is ambiguous among the current rows ({})", .rows.join(", "))]
     Ambiguous {
         /// The step's revision.
         revision: String,
@@ -64,12 +44,33 @@ pub enum StepError {
 }
 
 impl StepError {
-    /// The message with the version table's real name.
-    pub fn message_for_table(&self, table: &str) -> String {
-        self.to_string()
-            .replace("'alembic_version'", &format!("'{table}'"))
+    /// What went wrong, naming the version table `table` (Alembic's words).
+    pub fn describe(&self, table: &str) -> String {
+        match self {
+            StepError::UpdateMissing { from, to } => format!(
+                "Online migration expected to match one row when updating '{from}' to '{to}' in '{table}'; 0 found"
+            ),
+            StepError::DeleteMissing { row } => format!(
+                "Online migration expected to match one row when deleting '{row}' in '{table}'; 0 found"
+            ),
+            StepError::RowExists { row, revision } => format!(
+                "Version table already contains '{row}'; the step for {revision} cannot add it again"
+            ),
+            StepError::Ambiguous { revision, rows } => format!(
+                "Can't do an UPDATE for {revision} because its down revision is ambiguous among the current rows ({})",
+                rows.join(", ")
+            ),
+        }
     }
 }
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe("alembic_version"))
+    }
+}
+
+impl std::error::Error for StepError {}
 
 struct Rows<'a> {
     rows: &'a mut Vec<String>,
@@ -506,7 +507,7 @@ mod tests {
             "Online migration expected to match one row when updating 'bbbb' to 'aaaa' in 'alembic_version'; 0 found"
         );
         assert_eq!(
-            e.message_for_table("meta.versions"),
+            e.describe("meta.versions"),
             "Online migration expected to match one row when updating 'bbbb' to 'aaaa' in 'meta.versions'; 0 found"
         );
     }

@@ -1,0 +1,159 @@
+//! One function per verb, named as Alembic names them, each taking its
+//! arguments as a struct. Orchestration only: resolve the settings, load the
+//! scripts, connect to the target, hand the work to `runtime`, and write
+//! results to the injected writer. Progress lines go to the context's
+//! progress writer (stderr); errors go back to `main`.
+//!
+//! Settings are resolved once and only when a verb needs them (`Ctx`): the
+//! config file, then the database target (URL, version table, timeouts), so
+//! commands that need no database (`heads`, `init`) work without a URL.
+
+mod check;
+mod error;
+mod inspect;
+mod revision;
+mod run;
+mod target;
+
+pub use check::check;
+pub use error::CommandError;
+pub use inspect::{
+    applied_history, branches, current, edit, heads, history, show, HeadsArgs, HistoryArgs,
+};
+pub use revision::{init, list_templates, merge, revision, InitArgs, MergeArgs, RevisionArgs};
+pub use run::{downgrade, ensure_version, stamp, upgrade, RunArgs, StampArgs};
+pub use target::Target;
+
+use crate::config::{self, Config, LoadOptions};
+use crate::progress::Progress;
+pub use crate::runtime::Resume;
+use crate::script::ScriptDirectory;
+use anyhow::Result;
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The global options, as the command line gives them.
+pub struct Globals {
+    pub cwd: PathBuf,
+    /// `-c/--config`.
+    pub config_path: Option<PathBuf>,
+    /// `--url`.
+    pub url: Option<String>,
+    /// `-x KEY=VALUE`, for templates.
+    pub x: BTreeMap<String, String>,
+    pub quiet: bool,
+    pub verbose: bool,
+    /// `--wait[=SECONDS]`.
+    pub wait: Option<Duration>,
+    /// `--lock-timeout SECONDS`.
+    pub lock_timeout: Option<Duration>,
+    /// `--format json`.
+    pub json: bool,
+}
+
+/// Everything a command needs from its caller: where to write, the global
+/// options, and the settings resolved from them (once, when first needed).
+pub struct Ctx<'a> {
+    /// Results (stdout).
+    pub out: &'a mut dyn Write,
+    /// Progress lines (stderr); silenced by `quiet`.
+    pub progress: fn() -> Box<dyn Write>,
+    pub globals: Globals,
+    /// Reads an environment variable (injected so tests can control it).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    config: OnceCell<Config>,
+    target: OnceCell<Target>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        out: &'a mut dyn Write,
+        progress: fn() -> Box<dyn Write>,
+        globals: Globals,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Ctx<'a> {
+        Ctx {
+            out,
+            progress,
+            globals,
+            env,
+            config: OnceCell::new(),
+            target: OnceCell::new(),
+        }
+    }
+
+    /// The configuration (`migrate.toml`, the flags and the environment).
+    pub fn config(&self) -> Result<&Config> {
+        if let Some(c) = self.config.get() {
+            return Ok(c);
+        }
+        let c = config::load(
+            &LoadOptions {
+                config_path: self.globals.config_path.clone(),
+                url: self.globals.url.clone(),
+                require_file: true,
+            },
+            &self.globals.cwd,
+            self.env,
+        )?;
+        Ok(self.config.get_or_init(|| c))
+    }
+
+    /// The database the configuration names.
+    pub fn target(&self) -> Result<&Target> {
+        if let Some(t) = self.target.get() {
+            return Ok(t);
+        }
+        let t = Target::from_config(self.config()?, &self.globals)?;
+        Ok(self.target.get_or_init(|| t))
+    }
+
+    /// Progress for a run: a live line on a terminal, unless `plain`.
+    fn progress(&self, plain: bool) -> Progress {
+        let p = Progress::new((self.progress)(), self.globals.quiet);
+        if plain {
+            p.plain()
+        } else {
+            p
+        }
+    }
+
+    fn say(&self, line: &str) {
+        if !self.globals.quiet {
+            let mut w = (self.progress)();
+            let _ = writeln!(w, "{line}");
+        }
+    }
+
+    fn json_out(&mut self, v: &serde_json::Value) -> Result<()> {
+        writeln!(self.out, "{}", serde_json::to_string_pretty(v)?)?;
+        Ok(())
+    }
+
+    fn lines_out(&mut self, lines: &[String]) -> Result<()> {
+        for l in lines {
+            writeln!(self.out, "{l}")?;
+        }
+        Ok(())
+    }
+
+    /// The scripts with their SQL, kept until the process ends: one command
+    /// runs per process, and freeing thousands of parsed revisions one by one
+    /// on the way out is work nobody waits for.
+    fn scripts(&self) -> Result<&'static ScriptDirectory> {
+        Ok(Box::leak(Box::new(ScriptDirectory::load(self.config()?)?)))
+    }
+
+    /// The graph without SQL, for the commands that only inspect it:
+    /// unchanged files come from the header cache (`script::cache`).
+    fn headers(&self) -> Result<&'static ScriptDirectory> {
+        let dir = crate::script::cache::cache_dir(self.env);
+        Ok(Box::leak(Box::new(ScriptDirectory::load_headers(
+            self.config()?,
+            dir.as_deref(),
+        )?)))
+    }
+}

@@ -1,0 +1,162 @@
+//! `upgrade`, `downgrade`, `stamp` and `ensure-version`: the commands that
+//! write the database (or, with `--sql`, print what they would run).
+
+use super::{CommandError, Ctx};
+use crate::runtime::{Resume, RunError, RunOptions, StepReport};
+use crate::script::revision::{Direction, MigrationStep};
+use anyhow::Result;
+use serde_json::json;
+use std::time::Instant;
+
+/// `upgrade TARGET` / `downgrade TARGET`, with `--sql` and `--resume`.
+pub struct RunArgs {
+    /// The target, as Alembic's grammar writes it (`head`, `-1`, `a:b` with `--sql`).
+    pub target: String,
+    pub sql: bool,
+    pub resume: Option<Resume>,
+}
+
+/// `stamp REV… [--sql] [--purge]`
+pub struct StampArgs {
+    pub revisions: Vec<String>,
+    pub sql: bool,
+    pub purge: bool,
+}
+
+/// `upgrade TARGET [--sql] [--resume | --resume-after N]`
+pub fn upgrade(ctx: &mut Ctx<'_>, args: &RunArgs) -> Result<()> {
+    run_revisions(ctx, Direction::Up, args)
+}
+
+/// `downgrade TARGET [--sql] [--resume | --resume-after N]`
+pub fn downgrade(ctx: &mut Ctx<'_>, args: &RunArgs) -> Result<()> {
+    run_revisions(ctx, Direction::Down, args)
+}
+
+/// A `FROM:TO` range (for `--sql`).
+fn is_range(target: &str) -> bool {
+    target.contains(':')
+}
+
+/// True when a target means the same whatever the database is at (`head`, an
+/// id, a label) rather than a step from it (`+1`, `-2`, `ae10+1`), so a run may
+/// plan again when another `migrate` moved the version table under it.
+fn is_absolute(target: &str) -> bool {
+    !target.contains('+') && !target.contains('-')
+}
+
+/// What `upgrade` and `downgrade` share: plan from the heads, run the steps.
+fn run_revisions(ctx: &mut Ctx<'_>, direction: Direction, args: &RunArgs) -> Result<()> {
+    let scripts = ctx.scripts()?;
+    let started = Instant::now();
+    let (verb, up) = match direction {
+        Direction::Up => ("upgrade", true),
+        Direction::Down => ("downgrade", false),
+    };
+    let target = args.target.as_str();
+    let plan = |rows: &[String], dest: &str| -> Result<Vec<MigrationStep>, RunError> {
+        if up {
+            scripts.map.upgrade_plan(rows, dest)
+        } else {
+            scripts.map.downgrade_plan(rows, dest)
+        }
+        .map_err(RunError::Graph)
+    };
+    if args.sql {
+        if !up && !is_range(target) {
+            return Err(CommandError::DowngradeSqlNeedsRange.into());
+        }
+        if args.resume.is_some() {
+            return Err(CommandError::ResumeWithSql.into());
+        }
+        let (from, dest) = scripts.map.sql_range(target)?;
+        // As Alembic: starting from base (`upgrade base:head`, no range) includes the CREATE TABLE.
+        let start = is_range(target).then(|| from.clone());
+        let mut mc = ctx.target()?.offline(ctx, start);
+        mc.run_steps(scripts, &RunOptions::default(), |_| plan(&from, &dest))?;
+        return Ok(());
+    }
+    if is_range(target) {
+        return Err(CommandError::RangeNotAllowed.into());
+    }
+    let mut mc = ctx.target()?.writer(ctx)?;
+    let opts = RunOptions {
+        resume: args.resume,
+        replan: is_absolute(target),
+        verb,
+    };
+    let reports = mc.run_steps(scripts, &opts, |rows| plan(rows, target))?;
+    drop(mc);
+    summary(ctx, verb, &reports, started)
+}
+
+fn summary(ctx: &mut Ctx<'_>, verb: &str, reports: &[StepReport], started: Instant) -> Result<()> {
+    if ctx.globals.json {
+        ctx.json_out(&json!({
+            "command": verb,
+            "steps": reports,
+            "seconds": started.elapsed().as_secs_f64(),
+        }))?;
+    } else if ctx.globals.verbose {
+        ctx.say(&format!(
+            "{} revision(s) in {:.3} s",
+            reports.len(),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+/// `stamp REV… [--sql] [--purge]`
+pub fn stamp(ctx: &mut Ctx<'_>, args: &StampArgs) -> Result<()> {
+    let scripts = ctx.scripts()?;
+    let revisions = &args.revisions;
+    if args.sql {
+        if args.purge {
+            return Err(CommandError::PurgeWithSql.into());
+        }
+        let mut start: Option<Vec<String>> = None;
+        let mut dests = Vec::new();
+        for r in revisions {
+            if is_range(r) {
+                if start.is_some() {
+                    return Err(CommandError::OneStampStart.into());
+                }
+                let (from, dest) = scripts.map.sql_range(r)?;
+                start = Some(from);
+                dests.push(dest);
+            } else {
+                dests.push(r.clone());
+            }
+        }
+        let from = start.clone().unwrap_or_default();
+        let mut mc = ctx.target()?.offline(ctx, start);
+        mc.run_stamp(scripts, false, revisions, |_| {
+            scripts
+                .map
+                .stamp_plan(&from, &dests, false)
+                .map_err(RunError::Graph)
+        })?;
+        return Ok(());
+    }
+    let mut mc = ctx.target()?.writer(ctx)?;
+    mc.run_stamp(scripts, args.purge, revisions, |rows| {
+        scripts
+            .map
+            .stamp_plan(rows, revisions, args.purge)
+            .map_err(RunError::Graph)
+    })?;
+    Ok(())
+}
+
+/// `ensure-version [--sql]`
+pub fn ensure_version(ctx: &mut Ctx<'_>, sql: bool) -> Result<()> {
+    let target = ctx.target()?;
+    let mut mc = if sql {
+        target.offline(ctx, None)
+    } else {
+        target.writer(ctx)?
+    };
+    mc.ensure_version()?;
+    Ok(())
+}
