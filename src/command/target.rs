@@ -101,6 +101,9 @@ impl Target {
                     wait.as_secs(),
                 );
             }
+            if crate::interrupt::interrupted() {
+                bail!("interrupted (Ctrl-C) while waiting for the database: {message}");
+            }
             let pause = delay.min(wait - elapsed);
             if verbose {
                 ctx.say(&format!(

@@ -232,6 +232,12 @@ impl MigrationContext {
         let statements = self.statements(p)?;
         let mut digest = StatementsDigest::new();
         for (i, s) in statements.iter().enumerate() {
+            if interrupt::interrupted() {
+                // Rolled back by the caller, with the whole transaction.
+                return Err(RunError::Interrupted {
+                    applied: Vec::new(),
+                });
+            }
             self.run_statement(p, statements, i)
                 .map_err(|failure| RunError::Statement {
                     failure,

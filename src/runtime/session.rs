@@ -88,6 +88,11 @@ impl MigrationContext {
                 }
                 return Ok(());
             }
+            if crate::interrupt::interrupted() {
+                return Err(RunError::Interrupted {
+                    applied: Vec::new(),
+                });
+            }
             let waited = start.elapsed();
             if waited >= timeout {
                 return Err(RunError::LockTimeout {

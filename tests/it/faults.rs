@@ -407,3 +407,97 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         "Running upgrade  -> aaaa00000001, rev aaaa00000001\n"
     );
 }
+
+/// Sends SIGINT (Ctrl-C) to a running `migrate`.
+fn ctrl_c(w: &Watched) {
+    let status = Command::new("kill")
+        .args(["-INT", &w.pid().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_rolls_back_postgres_and_sqlite_and_releases_the_lock() {
+    let handles: Vec<_> = [Db::Postgres, Db::Sqlite]
+        .into_iter()
+        .map(|kind| {
+            std::thread::spawn(move || {
+                let p = Project::new(kind);
+                p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
+                let sleep = match kind {
+                    Db::Postgres => "SELECT pg_sleep(30);".to_string(),
+                    _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c;".to_string(),
+                };
+                p.revision(
+                    "bbbb00000002",
+                    &["aaaa00000001"],
+                    &format!("{}\n{sleep}", create_table("t2")),
+                    &drop_table("t2"),
+                );
+                let mut w = Watched::start(p.path(), &["upgrade", "head"]);
+                w.wait_for("Running upgrade aaaa00000001 -> bbbb00000002");
+                std::thread::sleep(Duration::from_millis(800));
+                let started = Instant::now();
+                ctrl_c(&w);
+                let r = w.finish();
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "{kind:?}: {:?}",
+                    started.elapsed()
+                );
+                assert_eq!(r.code, 1, "{kind:?}: {}", r.stderr);
+                assert!(
+                    r.stderr.contains("error: interrupted (Ctrl-C): the run stopped; what was open was rolled back, and no revision of this run was applied"),
+                    "{kind:?}: {}",
+                    r.stderr
+                );
+                // As it was: no table of the run, no version row; and no lock left.
+                assert!(!p.db.has_table("t1") && !p.db.has_table("t2"), "{kind:?}");
+                assert!(p.db.versions_or_empty().is_empty(), "{kind:?}");
+                let r = p.run(&["--lock-timeout=1", "upgrade", "aaaa00000001"]).ok();
+                assert!(!r.stderr.contains("Waiting"), "{}", r.stderr);
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn ctrl_c_on_mariadb_lets_the_statement_finish_and_stops_before_the_next() {
+    let p = Project::new(Db::MySql);
+    p.revision(
+        "a1",
+        &[],
+        "CREATE TABLE t1 (id INT);\nSELECT SLEEP(2);\nCREATE TABLE t3 (id INT);",
+        "DROP TABLE t3;\nDROP TABLE t1;",
+    );
+    let mut w = Watched::start(p.path(), &["upgrade", "head"]);
+    w.wait_for("Running upgrade  -> a1");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rows_of(&p.db, "a1").first().map(|r| r.2.clone()) != Some("1".into()) {
+        assert!(Instant::now() < deadline, "statement 1 never finished");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ctrl_c(&w);
+    let r = w.finish();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for needle in [
+        "statement 3 failed: interrupted (Ctrl-C): the run stopped before this statement",
+        "Revision a1 is now half-applied: statements 1 to 2 of 3 ran and committed",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle:?} in {}", r.stderr);
+    }
+    assert!(p.db.has_table("t1") && !p.db.has_table("t3"));
+    assert_eq!(
+        rows_of(&p.db, "a1"),
+        vec![("failed".into(), "".into(), "2".into())]
+    );
+    // The next run says so, and --resume goes on from statement 3.
+    p.run(&["upgrade", "head"]).fails();
+    p.run(&["upgrade", "head", "--resume"]).ok();
+    assert!(p.db.has_table("t3"));
+    p.run(&["check"]).ok();
+}

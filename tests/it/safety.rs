@@ -83,6 +83,29 @@ impl Watched {
         panic!("no stderr line with {needle:?}; saw: {:?}", self.seen);
     }
 
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to end; its stderr is what was seen, with the rest.
+    pub(crate) fn finish(mut self) -> Run {
+        let status = self.child.wait().expect("wait for migrate");
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            self.seen.push(line);
+        }
+        let mut stdout = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            use std::io::Read;
+            let _ = out.read_to_string(&mut stdout);
+        }
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: self.seen.join("\n"),
+        }
+    }
+
     /// SIGKILL: no destructor, no rollback, no unlock from the process.
     pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
