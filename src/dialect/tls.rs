@@ -11,7 +11,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -133,6 +133,103 @@ pub enum Verify {
     Full,
 }
 
+/// Why TLS cannot be set up for a connection, before any connection is tried:
+/// the option (`sslrootcert`, `ssl-ca`, …) and the file it names.
+#[derive(Debug)]
+pub enum TlsError {
+    /// The file cannot be read.
+    Unreadable {
+        option: String,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// The file is not PEM.
+    BadPem {
+        option: String,
+        path: PathBuf,
+        error: String,
+    },
+    /// The file holds no certificate.
+    NoCertificate { option: String, path: PathBuf },
+    /// A certificate the roots cannot take.
+    BadCa {
+        option: String,
+        path: PathBuf,
+        error: String,
+    },
+    /// The private key cannot be read.
+    BadKey {
+        option: String,
+        path: PathBuf,
+        error: String,
+    },
+    /// The certificate and the key do not go together.
+    BadPair {
+        cert_option: String,
+        cert: PathBuf,
+        key_option: String,
+        key: PathBuf,
+        error: String,
+    },
+    /// rustls refused the setup itself.
+    Setup(String),
+}
+
+impl std::error::Error for TlsError {}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TlsError::Unreadable {
+                option,
+                path,
+                error,
+            } => write!(f, "cannot read {option}={}: {error}", path.display()),
+            TlsError::BadPem {
+                option,
+                path,
+                error,
+            } => write!(f, "{option}={}: bad PEM: {error}", path.display()),
+            TlsError::NoCertificate { option, path } => write!(
+                f,
+                "{option}={}: no certificate in the file (expected PEM, `-----BEGIN CERTIFICATE-----`)",
+                path.display()
+            ),
+            TlsError::BadCa {
+                option,
+                path,
+                error,
+            } => write!(
+                f,
+                "{option}={}: not a usable CA certificate: {error}",
+                path.display()
+            ),
+            TlsError::BadKey {
+                option,
+                path,
+                error,
+            } => write!(
+                f,
+                "cannot read a private key from {option}={}: {error}",
+                path.display()
+            ),
+            TlsError::BadPair {
+                cert_option,
+                cert,
+                key_option,
+                key,
+                error,
+            } => write!(
+                f,
+                "{cert_option}={} and {key_option}={} do not make a client certificate: {error}",
+                cert.display(),
+                key.display()
+            ),
+            TlsError::Setup(e) => write!(f, "TLS setup failed: {e}"),
+        }
+    }
+}
+
 /// The ring provider: the one crypto backend of this build.
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
@@ -141,35 +238,41 @@ fn provider() -> Arc<CryptoProvider> {
 /// The trusted roots: the certificates in `path` (PEM, one or more), or the
 /// Mozilla roots built into `migrate` when no file is given. `option` names
 /// the URL option for messages (`sslrootcert=/path`).
-pub fn load_roots(path: Option<&Path>, option: &str) -> Result<RootCertStore, String> {
+pub fn load_roots(path: Option<&Path>, option: &str) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
     let Some(path) = path else {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         return Ok(roots);
     };
     for cert in read_certs(path, option)? {
-        roots.add(cert).map_err(|e| {
-            format!(
-                "{option}={}: not a usable CA certificate: {e}",
-                path.display()
-            )
+        roots.add(cert).map_err(|e| TlsError::BadCa {
+            option: option.to_string(),
+            path: path.to_path_buf(),
+            error: e.to_string(),
         })?;
     }
     Ok(roots)
 }
 
 /// Every certificate in a PEM file, with a message naming the option when there is none.
-fn read_certs(path: &Path, option: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-    let data =
-        std::fs::read(path).map_err(|e| format!("cannot read {option}={}: {e}", path.display()))?;
+fn read_certs(path: &Path, option: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let data = std::fs::read(path).map_err(|error| TlsError::Unreadable {
+        option: option.to_string(),
+        path: path.to_path_buf(),
+        error,
+    })?;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&data)
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("{option}={}: bad PEM: {e}", path.display()))?;
+        .map_err(|e| TlsError::BadPem {
+            option: option.to_string(),
+            path: path.to_path_buf(),
+            error: e.to_string(),
+        })?;
     if certs.is_empty() {
-        return Err(format!(
-            "{option}={}: no certificate in the file (expected PEM, `-----BEGIN CERTIFICATE-----`)",
-            path.display()
-        ));
+        return Err(TlsError::NoCertificate {
+            option: option.to_string(),
+            path: path.to_path_buf(),
+        });
     }
     Ok(certs)
 }
@@ -188,18 +291,18 @@ pub fn client_config(
     root_cert: Option<&Path>,
     root_option: &str,
     client: Option<&ClientCert<'_>>,
-) -> Result<ClientConfig, String> {
+) -> Result<ClientConfig, TlsError> {
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup failed: {e}"))?;
+        .map_err(|e| TlsError::Setup(e.to_string()))?;
     let verifier: Arc<dyn ServerCertVerifier> = match verify {
         Verify::Nothing => Arc::new(NoCheck(provider.clone())),
         Verify::Chain | Verify::Full => {
             let roots = load_roots(root_cert, root_option)?;
             let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| format!("TLS setup failed: {e}"))?;
+                .map_err(|e| TlsError::Setup(e.to_string()))?;
             if verify == Verify::Chain {
                 Arc::new(ChainOnly(webpki))
             } else {
@@ -214,22 +317,20 @@ pub fn client_config(
         None => Ok(builder.with_no_client_auth()),
         Some(c) => {
             let chain = read_certs(c.cert, c.cert_option)?;
-            let key = PrivateKeyDer::from_pem_file(c.key).map_err(|e| {
-                format!(
-                    "cannot read a private key from {}={}: {e}",
-                    c.key_option,
-                    c.key.display()
-                )
+            let key = PrivateKeyDer::from_pem_file(c.key).map_err(|e| TlsError::BadKey {
+                option: c.key_option.to_string(),
+                path: c.key.to_path_buf(),
+                error: e.to_string(),
             })?;
-            builder.with_client_auth_cert(chain, key).map_err(|e| {
-                format!(
-                    "{}={} and {}={} do not make a client certificate: {e}",
-                    c.cert_option,
-                    c.cert.display(),
-                    c.key_option,
-                    c.key.display()
-                )
-            })
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| TlsError::BadPair {
+                    cert_option: c.cert_option.to_string(),
+                    cert: c.cert.to_path_buf(),
+                    key_option: c.key_option.to_string(),
+                    key: c.key.to_path_buf(),
+                    error: e.to_string(),
+                })
         }
     }
 }
@@ -562,13 +663,22 @@ mod tests {
         let empty = dir.join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
         let e = load_roots(Some(&empty), "sslrootcert").unwrap_err();
-        assert!(
-            e.contains("sslrootcert=") && e.contains("no certificate"),
-            "{e}"
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "sslrootcert={}: no certificate in the file (expected PEM, `-----BEGIN CERTIFICATE-----`)",
+                empty.display()
+            )
         );
         let missing = dir.join("missing.pem");
         let e = client_config(Verify::Full, Some(&missing), "ssl-ca", None).unwrap_err();
-        assert!(e.starts_with("cannot read ssl-ca="), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot read ssl-ca={}: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
         let _ = std::fs::remove_dir_all(&dir);
         assert!(client_config(Verify::Chain, None, "sslrootcert", None).is_ok());
     }
