@@ -15,6 +15,7 @@ pub mod interrupt;
 pub mod kind;
 pub mod progress;
 pub mod runtime;
+pub mod schema;
 pub mod script;
 pub mod sql;
 pub mod template;

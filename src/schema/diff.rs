@@ -1,0 +1,694 @@
+//! The difference between two schemas, as a list of changes that turn the
+//! first into the second. Pure: two catalogs (and the renames the desired
+//! schema asks for) in, changes out; `plan` orders them and marks hazards,
+//! and each backend writes them as its SQL.
+//!
+//! Objects are matched by name; constraints and indexes by name, or by
+//! definition where a database gives none. Column order counts only where
+//! a database can place a column (MySQL's `AFTER`); elsewhere a new column
+//! goes at the end, as there. An object whose definition
+//! changed and that has no `ALTER` for it (a view, a routine, a trigger, an
+//! index, a constraint) is dropped and created again.
+
+use super::model::*;
+use super::Ddl;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The renames a desired schema asks for (`-- migrate:renamed-from OLD`):
+/// new name → old name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Renames {
+    pub tables: BTreeMap<QName, QName>,
+    /// (table, new column) → old column; the table by its new name.
+    pub columns: BTreeMap<(QName, String), String>,
+}
+
+impl Renames {
+    /// The same renames the other way, for the reverse diff (the downgrade).
+    pub fn reversed(&self) -> Renames {
+        Renames {
+            tables: self
+                .tables
+                .iter()
+                .map(|(new, old)| (old.clone(), new.clone()))
+                .collect(),
+            columns: self
+                .columns
+                .iter()
+                .map(|((table, new), old)| {
+                    let table_then = self.tables.get(table).cloned().unwrap_or(table.clone());
+                    ((table_then, old.clone()), new.clone())
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a database's `ALTER TABLE` can do in place; the rest is done by
+/// rebuilding the table (SQLite).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlterSupport {
+    /// Change a column's type, nullability, default.
+    pub alter_column: bool,
+    pub drop_column: bool,
+    pub rename_column: bool,
+    /// Add or drop a primary key, unique, check or foreign key constraint.
+    pub constraints: bool,
+    /// Place a new column after another (MySQL `AFTER`).
+    pub column_position: bool,
+}
+
+impl AlterSupport {
+    /// PostgreSQL: everything in place.
+    pub const FULL: AlterSupport = AlterSupport {
+        alter_column: true,
+        drop_column: true,
+        rename_column: true,
+        constraints: true,
+        column_position: false,
+    };
+
+    /// True when `ALTER TABLE` makes `change` in place (else the table is rebuilt).
+    pub fn in_place(&self, change: &Change) -> bool {
+        match change {
+            Change::AlterColumn { .. } => self.alter_column,
+            Change::DropColumn { .. } => self.drop_column,
+            Change::RenameColumn { .. } => self.rename_column,
+            Change::AddPrimaryKey { .. }
+            | Change::DropPrimaryKey { .. }
+            | Change::AddUnique { .. }
+            | Change::DropUnique { .. }
+            | Change::AddCheck { .. }
+            | Change::DropCheck { .. }
+            | Change::AddForeignKey { .. }
+            | Change::DropForeignKey { .. } => self.constraints,
+            _ => true,
+        }
+    }
+}
+
+/// Where a new column goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// At the end (or where the database puts it).
+    Last,
+    First,
+    After(String),
+}
+
+/// One change from one schema to the other. (A few hundred per diff at
+/// most: their size does not matter, boxing them would only add noise.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Change {
+    CreateSchema(Namespace),
+    DropSchema(Namespace),
+    CreateExtension(Extension),
+    DropExtension(Extension),
+    CreateEnum(EnumType),
+    DropEnum(EnumType),
+    /// New labels only, the old ones kept in order: each added before the
+    /// label that follows it (or at the end).
+    AddEnumLabel {
+        name: QName,
+        label: String,
+        before: Option<String>,
+    },
+    /// Labels removed or reordered: the type is made again.
+    RecreateEnum {
+        from: EnumType,
+        to: EnumType,
+    },
+    CreateSequence(Sequence),
+    DropSequence(Sequence),
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
+    CreateTable(Table),
+    DropTable(Table),
+    RenameTable {
+        from: QName,
+        to: QName,
+    },
+    /// A table whose changes `ALTER TABLE` cannot make: made again, its rows copied.
+    RebuildTable {
+        from: Table,
+        to: Table,
+    },
+    AddColumn {
+        table: QName,
+        column: Column,
+        position: Position,
+    },
+    DropColumn {
+        table: QName,
+        column: Column,
+    },
+    RenameColumn {
+        table: QName,
+        from: String,
+        to: String,
+    },
+    /// A column's type, nullability, default, … changed, or (`position`) it moves.
+    AlterColumn {
+        table: QName,
+        from: Column,
+        to: Column,
+        position: Option<Position>,
+    },
+    AddPrimaryKey {
+        table: QName,
+        key: Key,
+    },
+    DropPrimaryKey {
+        table: QName,
+        key: Key,
+    },
+    AddUnique {
+        table: QName,
+        key: Key,
+    },
+    DropUnique {
+        table: QName,
+        key: Key,
+    },
+    AddCheck {
+        table: QName,
+        check: Check,
+    },
+    DropCheck {
+        table: QName,
+        check: Check,
+    },
+    AddForeignKey {
+        table: QName,
+        fk: ForeignKey,
+    },
+    DropForeignKey {
+        table: QName,
+        fk: ForeignKey,
+    },
+    CreateIndex {
+        table: QName,
+        index: Index,
+    },
+    DropIndex {
+        table: QName,
+        index: Index,
+    },
+    AlterTableOptions {
+        table: QName,
+        from: TableOptions,
+        to: TableOptions,
+    },
+    SetTableComment {
+        table: QName,
+        comment: Option<String>,
+    },
+    CreateView(View),
+    DropView(View),
+    CreateRoutine(Routine),
+    DropRoutine(Routine),
+    /// A routine whose definition changed (`CREATE OR REPLACE` where it can).
+    ReplaceRoutine {
+        from: Routine,
+        to: Routine,
+    },
+    CreateTrigger(Trigger),
+    DropTrigger(Trigger),
+    CreateEvent(Event),
+    DropEvent(Event),
+}
+
+/// The changes that turn `from` into `to`.
+pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> Vec<Change> {
+    let mut out = Vec::new();
+    keyed(
+        &from.schemas,
+        &to.schemas,
+        &mut out,
+        |a, b, out| {
+            if a != b {
+                out.push(Change::DropSchema(a.clone()));
+                out.push(Change::CreateSchema(b.clone()));
+            }
+        },
+        Change::CreateSchema,
+        Change::DropSchema,
+    );
+    keyed(
+        &from.extensions,
+        &to.extensions,
+        &mut out,
+        |a, b, out| {
+            if a != b {
+                out.push(Change::DropExtension(a.clone()));
+                out.push(Change::CreateExtension(b.clone()));
+            }
+        },
+        Change::CreateExtension,
+        Change::DropExtension,
+    );
+    keyed(
+        &from.enums,
+        &to.enums,
+        &mut out,
+        enum_changes,
+        Change::CreateEnum,
+        Change::DropEnum,
+    );
+    keyed(
+        &from.sequences,
+        &to.sequences,
+        &mut out,
+        |a, b, out| {
+            if a != b {
+                out.push(Change::AlterSequence {
+                    from: a.clone(),
+                    to: b.clone(),
+                });
+            }
+        },
+        Change::CreateSequence,
+        Change::DropSequence,
+    );
+    tables(from, to, renames, ddl, &mut out);
+    keyed(
+        &from.views,
+        &to.views,
+        &mut out,
+        |a, b, out| {
+            if a.definition != b.definition
+                || a.materialized != b.materialized
+                || a.indexes != b.indexes
+                || a.comment != b.comment
+            {
+                out.push(Change::DropView(a.clone()));
+                out.push(Change::CreateView(b.clone()));
+            }
+        },
+        Change::CreateView,
+        Change::DropView,
+    );
+    keyed(
+        &from.routines,
+        &to.routines,
+        &mut out,
+        |a, b, out| {
+            if a != b {
+                out.push(Change::ReplaceRoutine {
+                    from: a.clone(),
+                    to: b.clone(),
+                });
+            }
+        },
+        Change::CreateRoutine,
+        Change::DropRoutine,
+    );
+    keyed(
+        &from.triggers,
+        &to.triggers,
+        &mut out,
+        |a, b, out| {
+            if a != b {
+                out.push(Change::DropTrigger(a.clone()));
+                out.push(Change::CreateTrigger(b.clone()));
+            }
+        },
+        Change::CreateTrigger,
+        Change::DropTrigger,
+    );
+    keyed(
+        &from.events,
+        &to.events,
+        &mut out,
+        |a, b, out| {
+            if a != b {
+                out.push(Change::DropEvent(a.clone()));
+                out.push(Change::CreateEvent(b.clone()));
+            }
+        },
+        Change::CreateEvent,
+        Change::DropEvent,
+    );
+    out
+}
+
+/// Objects matched by key: created, dropped, or compared by `both`.
+fn keyed<K: Ord, V: Clone>(
+    from: &BTreeMap<K, V>,
+    to: &BTreeMap<K, V>,
+    out: &mut Vec<Change>,
+    both: impl Fn(&V, &V, &mut Vec<Change>),
+    create: impl Fn(V) -> Change,
+    drop: impl Fn(V) -> Change,
+) {
+    for (k, a) in from {
+        match to.get(k) {
+            Some(b) => both(a, b, out),
+            None => out.push(drop(a.clone())),
+        }
+    }
+    for (k, b) in to {
+        if !from.contains_key(k) {
+            out.push(create(b.clone()));
+        }
+    }
+}
+
+fn enum_changes(a: &EnumType, b: &EnumType, out: &mut Vec<Change>) {
+    if a.labels == b.labels {
+        if a.comment != b.comment {
+            out.push(Change::RecreateEnum {
+                from: a.clone(),
+                to: b.clone(),
+            });
+        }
+        return;
+    }
+    // Only additions, the old labels in the same order: ADD VALUE each.
+    let kept: Vec<&String> = b.labels.iter().filter(|l| a.labels.contains(l)).collect();
+    let only_added =
+        kept.len() == a.labels.len() && kept.iter().zip(&a.labels).all(|(x, y)| *x == y);
+    if only_added && a.comment == b.comment {
+        for (i, label) in b.labels.iter().enumerate() {
+            if a.labels.contains(label) {
+                continue;
+            }
+            let before = b.labels[i + 1..]
+                .iter()
+                .find(|l| a.labels.contains(l))
+                .cloned();
+            out.push(Change::AddEnumLabel {
+                name: b.name.clone(),
+                label: label.clone(),
+                before,
+            });
+        }
+    } else {
+        out.push(Change::RecreateEnum {
+            from: a.clone(),
+            to: b.clone(),
+        });
+    }
+}
+
+fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &mut Vec<Change>) {
+    // Renames first: a hint whose old name no longer exists is ignored.
+    let mut renamed_from: BTreeMap<&QName, &QName> = BTreeMap::new();
+    for (new, old) in &renames.tables {
+        if to.tables.contains_key(new)
+            && !from.tables.contains_key(new)
+            && from.tables.contains_key(old)
+            && !to.tables.contains_key(old)
+        {
+            renamed_from.insert(new, old);
+        }
+    }
+    let taken: BTreeSet<&QName> = renamed_from.values().copied().collect();
+    for (name, a) in &from.tables {
+        if !to.tables.contains_key(name) && !taken.contains(name) {
+            out.push(Change::DropTable(a.clone()));
+        }
+    }
+    for (name, b) in &to.tables {
+        let old_name = renamed_from.get(name).copied();
+        match old_name.or(from.tables.contains_key(name).then_some(name)) {
+            None => out.push(Change::CreateTable(b.clone())),
+            Some(old) => {
+                let a = &from.tables[old];
+                if old != name {
+                    out.push(Change::RenameTable {
+                        from: old.clone(),
+                        to: name.clone(),
+                    });
+                }
+                table_changes(a, b, name, renames, ddl, out);
+            }
+        }
+    }
+}
+
+/// The changes to one table that exists on both sides (`a` maybe under its old name).
+fn table_changes(
+    a: &Table,
+    b: &Table,
+    name: &QName,
+    renames: &Renames,
+    ddl: &dyn Ddl,
+    out: &mut Vec<Change>,
+) {
+    let alter = ddl.alter_support();
+    let mut changes = Vec::new();
+    // Columns renamed by hint, when the old one exists and the new one does not.
+    let mut old_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for ((table, new), old) in &renames.columns {
+        if table == name
+            && b.column(new).is_some()
+            && a.column(new).is_none()
+            && a.column(old).is_some()
+            && b.column(old).is_none()
+        {
+            old_of.insert(new.as_str(), old.as_str());
+        }
+    }
+    let renamed_old: BTreeSet<&str> = old_of.values().copied().collect();
+    fn old_name<'t>(old_of: &BTreeMap<&'t str, &'t str>, c: &'t Column) -> &'t str {
+        old_of
+            .get(c.name.as_str())
+            .copied()
+            .unwrap_or(c.name.as_str())
+    }
+    for c in &a.columns {
+        if b.column(&c.name).is_none() && !renamed_old.contains(c.name.as_str()) {
+            changes.push(Change::DropColumn {
+                table: name.clone(),
+                column: c.clone(),
+            });
+        }
+    }
+    // Where columns can be placed (MySQL), the kept ones move when their order
+    // changed: each placed after the one before it in the new order, in that
+    // order, which builds the new order one column at a time.
+    let kept_then: Vec<&str> = a
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|n| b.columns.iter().any(|c| old_name(&old_of, c) == *n))
+        .collect();
+    let kept_now: Vec<&str> = b
+        .columns
+        .iter()
+        .map(|c| old_name(&old_of, c))
+        .filter(|n| a.column(n).is_some())
+        .collect();
+    let reordered = alter.column_position && kept_then != kept_now;
+    for (i, c) in b.columns.iter().enumerate() {
+        let position = if !alter.column_position {
+            Position::Last
+        } else if i == 0 {
+            Position::First
+        } else {
+            Position::After(b.columns[i - 1].name.clone())
+        };
+        let old = old_name(&old_of, c);
+        match a.column(old) {
+            None => {
+                changes.push(Change::AddColumn {
+                    table: name.clone(),
+                    column: c.clone(),
+                    position,
+                });
+            }
+            Some(ac) => {
+                if old != c.name {
+                    changes.push(Change::RenameColumn {
+                        table: name.clone(),
+                        from: old.to_string(),
+                        to: c.name.clone(),
+                    });
+                }
+                let mut renamed = ac.clone();
+                renamed.name = c.name.clone();
+                if !same_column(&renamed, c) || reordered {
+                    changes.push(Change::AlterColumn {
+                        table: name.clone(),
+                        from: renamed,
+                        to: c.clone(),
+                        position: reordered.then_some(position),
+                    });
+                }
+            }
+        }
+    }
+    let keys = |k: &Option<Key>| k.clone();
+    if keys(&a.primary_key) != keys(&b.primary_key) {
+        if let Some(k) = &a.primary_key {
+            changes.push(Change::DropPrimaryKey {
+                table: name.clone(),
+                key: k.clone(),
+            });
+        }
+        if let Some(k) = &b.primary_key {
+            changes.push(Change::AddPrimaryKey {
+                table: name.clone(),
+                key: k.clone(),
+            });
+        }
+    }
+    let (gone, new) = matched(
+        &a.uniques,
+        &b.uniques,
+        |k| k.name.clone(),
+        |k| k.definition.clone(),
+    );
+    for k in gone {
+        changes.push(Change::DropUnique {
+            table: name.clone(),
+            key: k.clone(),
+        });
+    }
+    for k in new {
+        changes.push(Change::AddUnique {
+            table: name.clone(),
+            key: k.clone(),
+        });
+    }
+    let (gone, new) = matched(
+        &a.checks,
+        &b.checks,
+        |c| c.name.clone(),
+        |c| c.definition.clone(),
+    );
+    for c in gone {
+        changes.push(Change::DropCheck {
+            table: name.clone(),
+            check: c.clone(),
+        });
+    }
+    for c in new {
+        changes.push(Change::AddCheck {
+            table: name.clone(),
+            check: c.clone(),
+        });
+    }
+    let (gone, new) = matched(&a.foreign_keys, &b.foreign_keys, |f| f.name.clone(), fk_key);
+    for f in gone {
+        changes.push(Change::DropForeignKey {
+            table: name.clone(),
+            fk: f.clone(),
+        });
+    }
+    for f in new {
+        changes.push(Change::AddForeignKey {
+            table: name.clone(),
+            fk: f.clone(),
+        });
+    }
+    let (gone, new) = matched(
+        &a.indexes,
+        &b.indexes,
+        |i| Some(i.name.clone()),
+        |i| i.definition.clone(),
+    );
+    for i in gone {
+        changes.push(Change::DropIndex {
+            table: name.clone(),
+            index: i.clone(),
+        });
+    }
+    for i in new {
+        changes.push(Change::CreateIndex {
+            table: name.clone(),
+            index: i.clone(),
+        });
+    }
+    if !same_options(&a.options, &b.options) {
+        changes.push(Change::AlterTableOptions {
+            table: name.clone(),
+            from: a.options.clone(),
+            to: b.options.clone(),
+        });
+    }
+    if a.comment != b.comment {
+        changes.push(Change::SetTableComment {
+            table: name.clone(),
+            comment: b.comment.clone(),
+        });
+    }
+    if changes.iter().any(|c| !ddl.in_place(c)) {
+        let mut from = a.clone();
+        from.name = name.clone();
+        out.push(Change::RebuildTable {
+            from,
+            to: b.clone(),
+        });
+    } else {
+        out.extend(changes);
+    }
+}
+
+/// Two columns the same in everything compared (not `definition`, which is
+/// how the server writes it, nor the name).
+pub fn same_column(a: &Column, b: &Column) -> bool {
+    a.data_type == b.data_type
+        && a.nullable == b.nullable
+        && a.default == b.default
+        && a.identity == b.identity
+        && a.auto_increment == b.auto_increment
+        && a.generated == b.generated
+        && a.collation == b.collation
+        && a.comment == b.comment
+}
+
+/// Table options compared (not `create_sql`).
+fn same_options(a: &TableOptions, b: &TableOptions) -> bool {
+    a.engine == b.engine
+        && a.charset == b.charset
+        && a.collation == b.collation
+        && a.strict == b.strict
+        && a.without_rowid == b.without_rowid
+        && a.partition_by == b.partition_by
+        && a.partition_of == b.partition_of
+}
+
+fn fk_key(f: &ForeignKey) -> String {
+    format!(
+        "{:?}|{}|{:?}|{}|{}|{}",
+        f.columns, f.ref_table, f.ref_columns, f.on_delete, f.on_update, f.definition
+    )
+}
+
+/// Items of `a` with no equal in `b` (to drop) and of `b` with no equal in
+/// `a` (to add). Equal: same name (where both have one) and same
+/// definition; where names are missing, the definition alone.
+fn matched<'a, T>(
+    a: &'a [T],
+    b: &'a [T],
+    name: impl Fn(&T) -> Option<String>,
+    def: impl Fn(&T) -> String,
+) -> (Vec<&'a T>, Vec<&'a T>) {
+    let same = |x: &T, y: &T| {
+        def(x) == def(y)
+            && match (name(x), name(y)) {
+                (Some(p), Some(q)) => p == q,
+                _ => true,
+            }
+    };
+    let mut used = vec![false; b.len()];
+    let mut gone = Vec::new();
+    for x in a {
+        match b.iter().enumerate().find(|(j, y)| !used[*j] && same(x, y)) {
+            Some((j, _)) => used[j] = true,
+            None => gone.push(x),
+        }
+    }
+    let new = b
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !used[*j])
+        .map(|(_, y)| y)
+        .collect();
+    (gone, new)
+}

@@ -1,0 +1,269 @@
+//! The order in which changes run, and what in them can lose data or fail on
+//! existing rows. Pure: changes in, ordered changes and warnings out.
+//!
+//! The order, written once for every database:
+//! 1. what depends on what changes goes first: triggers and views that are
+//!    dropped or changed, views that read a table whose columns change (they
+//!    are created again at the end), foreign keys that are dropped or changed;
+//! 2. what tables need: schemas, extensions, enum types (new labels too),
+//!    sequences, routines;
+//! 3. the tables: renamed, created, altered (per table: indexes and
+//!    constraints dropped, columns renamed, dropped, added and altered,
+//!    constraints and indexes added), rebuilt;
+//! 4. what is gone: tables, sequences, types, routines, extensions, schemas;
+//! 5. what depends on the tables: views (each after the views it reads),
+//!    triggers, foreign keys, events, sequence ownership.
+
+use super::diff::Change;
+use super::model::{Catalog, QName, View};
+use std::collections::BTreeSet;
+
+/// A change that can lose data or fail on existing rows, in words.
+pub fn hazard(change: &Change) -> Option<String> {
+    Some(match change {
+        Change::DropTable(t) => format!("drops table {} and all its rows", t.name),
+        Change::DropColumn { table, column } => format!(
+            "drops column {}.{} and its data",
+            table, column.name
+        ),
+        Change::AlterColumn { table, from, to, .. } => {
+            if from.data_type != to.data_type && from.generated == to.generated {
+                format!(
+                    "changes the type of {}.{} from {} to {}: rows whose value does not fit fail or lose data",
+                    table, to.name, from.data_type, to.data_type
+                )
+            } else if from.nullable && !to.nullable && to.default.is_none() {
+                format!(
+                    "makes {}.{} NOT NULL without a default: fails if a row holds NULL there",
+                    table, to.name
+                )
+            } else {
+                return None;
+            }
+        }
+        Change::AddColumn { table, column, .. }
+            if !column.nullable
+                && column.default.is_none()
+                && column.generated.is_none()
+                && column.identity.is_none()
+                && !column.auto_increment =>
+        {
+            format!(
+                "adds NOT NULL column {}.{} without a default: fails if the table has rows",
+                table, column.name
+            )
+        }
+        Change::AddUnique { table, key } => format!(
+            "adds a unique constraint on {} ({}): fails if rows repeat a value",
+            table,
+            key.columns.join(", ")
+        ),
+        Change::AddPrimaryKey { table, key } => format!(
+            "adds a primary key on {} ({}): fails if rows repeat a value or hold NULL",
+            table,
+            key.columns.join(", ")
+        ),
+        Change::CreateIndex { table, index } if index.unique => format!(
+            "adds the unique index {} on {}: fails if rows repeat a value",
+            index.name, table
+        ),
+        Change::AddCheck { table, check } => format!(
+            "adds the check {} on {}: fails if a row does not pass it",
+            check.definition, table
+        ),
+        Change::RebuildTable { from, .. } => format!(
+            "rebuilds table {} (new table, rows copied, old one dropped): fails if a row does not fit the new definition",
+            from.name
+        ),
+        Change::RecreateEnum { from, to } => {
+            let gone: Vec<&str> = from
+                .labels
+                .iter()
+                .filter(|l| !to.labels.contains(l))
+                .map(String::as_str)
+                .collect();
+            if gone.is_empty() {
+                return None;
+            }
+            format!(
+                "removes the label(s) {} of type {}: fails if a row holds one",
+                gone.join(", "),
+                from.name
+            )
+        }
+        Change::DropSequence(s) => format!("drops sequence {} and where it stood", s.name),
+        _ => return None,
+    })
+}
+
+/// The phase a change runs in (see the module's documentation).
+fn phase(change: &Change) -> (u8, u8) {
+    use Change::*;
+    match change {
+        DropTrigger(_) => (1, 0),
+        DropView(_) => (1, 1),
+        DropForeignKey { .. } => (1, 2),
+        CreateSchema(_) => (2, 0),
+        CreateExtension(_) => (2, 1),
+        CreateEnum(_) | AddEnumLabel { .. } | RecreateEnum { .. } => (2, 2),
+        CreateSequence(_) | AlterSequence { .. } => (2, 3),
+        CreateRoutine(_) | ReplaceRoutine { .. } => (2, 4),
+        RenameTable { .. } => (3, 0),
+        CreateTable(_) => (3, 1),
+        DropIndex { .. } | DropUnique { .. } | DropCheck { .. } | DropPrimaryKey { .. } => (3, 2),
+        RenameColumn { .. } => (3, 3),
+        DropColumn { .. } => (3, 4),
+        AddColumn { .. } | AlterColumn { .. } => (3, 5),
+        AddPrimaryKey { .. } | AddUnique { .. } | AddCheck { .. } => (3, 6),
+        CreateIndex { .. } => (3, 7),
+        AlterTableOptions { .. } | SetTableComment { .. } => (3, 8),
+        RebuildTable { .. } => (3, 9),
+        DropTable(_) => (4, 0),
+        DropSequence(_) => (4, 1),
+        DropEnum(_) => (4, 2),
+        DropRoutine(_) => (4, 3),
+        DropEvent(_) => (4, 4),
+        DropExtension(_) => (4, 5),
+        DropSchema(_) => (4, 6),
+        CreateView(_) => (5, 0),
+        CreateTrigger(_) => (5, 1),
+        AddForeignKey { .. } => (5, 2),
+        CreateEvent(_) => (5, 3),
+    }
+}
+
+/// The table whose columns a change alters (so the views reading it must be
+/// dropped before and created after).
+fn reshaped_table(change: &Change) -> Option<&QName> {
+    match change {
+        Change::AlterColumn { table, .. }
+        | Change::DropColumn { table, .. }
+        | Change::RenameColumn { table, .. } => Some(table),
+        Change::RebuildTable { from, .. } => Some(&from.name),
+        Change::RenameTable { from, .. } => Some(from),
+        Change::DropTable(t) => Some(&t.name),
+        _ => None,
+    }
+}
+
+/// The changes in the order they run: phases, and within a phase the order
+/// the diff gave (per table, the order of its columns). Views that read a
+/// table whose columns change are dropped first and created again after,
+/// and created views come after the views they read.
+pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Change> {
+    // Views to take down and put up again around a table's change.
+    let reshaped: BTreeSet<QName> = changes.iter().filter_map(reshaped_table).cloned().collect();
+    let mut affected: BTreeSet<QName> = BTreeSet::new();
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for v in from.views.values() {
+            if affected.contains(&v.name) {
+                continue;
+            }
+            if v.depends_on
+                .iter()
+                .any(|d| reshaped.contains(d) || affected.contains(d))
+            {
+                affected.insert(v.name.clone());
+                grew = true;
+            }
+        }
+    }
+    let already_dropped: BTreeSet<QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView(v) => Some(v.name.clone()),
+            _ => None,
+        })
+        .collect();
+    for name in &affected {
+        if already_dropped.contains(name) {
+            continue;
+        }
+        if let Some(v) = from.views.get(name) {
+            changes.push(Change::DropView(v.clone()));
+        }
+        if let Some(v) = to.views.get(name) {
+            changes.push(Change::CreateView(v.clone()));
+        }
+    }
+    // A sequence owned by a dropped table goes with it.
+    let dropped_tables: BTreeSet<QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable(t) => Some(t.name.clone()),
+            _ => None,
+        })
+        .collect();
+    changes.retain(|c| match c {
+        Change::DropSequence(s) => !s
+            .owned_by
+            .as_ref()
+            .is_some_and(|(t, _)| dropped_tables.contains(t)),
+        _ => true,
+    });
+    changes.sort_by_key(phase);
+    // Views: dropped readers first, created after what they read.
+    let views_created: Vec<View> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateView(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    let views_dropped: Vec<View> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    let created = in_dependency_order(views_created);
+    let mut dropped = in_dependency_order(views_dropped);
+    dropped.reverse();
+    let mut created = created.into_iter();
+    let mut dropped = dropped.into_iter();
+    for c in &mut changes {
+        match c {
+            Change::CreateView(v) => {
+                if let Some(next) = created.next() {
+                    *v = next;
+                }
+            }
+            Change::DropView(v) => {
+                if let Some(next) = dropped.next() {
+                    *v = next;
+                }
+            }
+            _ => {}
+        }
+    }
+    changes
+}
+
+/// Views in an order where each comes after the views it reads (a cycle,
+/// which no server allows, keeps the given order).
+fn in_dependency_order(views: Vec<View>) -> Vec<View> {
+    let names: BTreeSet<QName> = views.iter().map(|v| v.name.clone()).collect();
+    let mut done: BTreeSet<QName> = BTreeSet::new();
+    let mut out = Vec::with_capacity(views.len());
+    let mut left = views;
+    while !left.is_empty() {
+        let before = left.len();
+        let (ready, rest): (Vec<View>, Vec<View>) = left.into_iter().partition(|v| {
+            v.depends_on
+                .iter()
+                .all(|d| !names.contains(d) || done.contains(d) || *d == v.name)
+        });
+        for v in &ready {
+            done.insert(v.name.clone());
+        }
+        out.extend(ready);
+        left = rest;
+        if left.len() == before {
+            out.append(&mut left);
+        }
+    }
+    out
+}

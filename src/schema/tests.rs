@@ -1,0 +1,452 @@
+//! Table tests of the diff and the plan: catalogs in, changes out.
+
+use super::diff::{diff, AlterSupport, Change, Position, Renames};
+use super::model::*;
+use super::plan::{hazard, order};
+use super::{migration, Ddl, Unsupported};
+
+fn col(name: &str, ty: &str, nullable: bool) -> Column {
+    Column {
+        name: name.into(),
+        data_type: ty.into(),
+        nullable,
+        ..Default::default()
+    }
+}
+
+fn table(name: &str, cols: &[Column]) -> Table {
+    Table {
+        name: QName::bare(name),
+        columns: cols.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn catalog(tables: &[Table]) -> Catalog {
+    let mut c = Catalog::default();
+    for t in tables {
+        c.tables.insert(t.name.clone(), t.clone());
+    }
+    c
+}
+
+/// A database that writes nothing, with the given `ALTER TABLE` support.
+struct Alter(AlterSupport);
+
+impl Ddl for Alter {
+    fn alter_support(&self) -> AlterSupport {
+        self.0
+    }
+    fn render(&self, _: &Change, _: &Catalog, _: &Catalog) -> Result<Vec<String>, Unsupported> {
+        Ok(Vec::new())
+    }
+}
+
+const SQLITE: &Alter = &Alter(AlterSupport {
+    alter_column: false,
+    drop_column: false,
+    rename_column: true,
+    constraints: false,
+    column_position: false,
+});
+
+const MYSQL: &Alter = &Alter(AlterSupport {
+    column_position: true,
+    ..AlterSupport::FULL
+});
+
+const FULL: &Alter = &Alter(AlterSupport::FULL);
+
+/// A one-word summary of each change, for the table tests.
+fn names(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .map(|c| match c {
+            Change::CreateTable(t) => format!("create table {}", t.name),
+            Change::DropTable(t) => format!("drop table {}", t.name),
+            Change::RenameTable { from, to } => format!("rename table {from} to {to}"),
+            Change::RebuildTable { from, .. } => format!("rebuild {}", from.name),
+            Change::AddColumn {
+                table,
+                column,
+                position,
+            } => format!("add {table}.{} {position:?}", column.name),
+            Change::DropColumn { table, column } => format!("drop {table}.{}", column.name),
+            Change::RenameColumn { table, from, to } => format!("rename {table}.{from} to {to}"),
+            Change::AlterColumn {
+                table,
+                to,
+                position,
+                ..
+            } => format!("alter {table}.{} {position:?}", to.name),
+            Change::CreateView(v) => format!("create view {}", v.name),
+            Change::DropView(v) => format!("drop view {}", v.name),
+            Change::AddForeignKey { table, .. } => format!("add fk on {table}"),
+            Change::DropForeignKey { table, .. } => format!("drop fk on {table}"),
+            Change::CreateIndex { index, .. } => format!("create index {}", index.name),
+            Change::DropIndex { index, .. } => format!("drop index {}", index.name),
+            Change::AddEnumLabel { label, before, .. } => {
+                format!("add label {label} before {before:?}")
+            }
+            Change::RecreateEnum { to, .. } => format!("recreate enum {}", to.name),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn nothing_differs_nothing_changes() {
+    let c = catalog(&[table("t", &[col("id", "integer", false)])]);
+    assert!(diff(&c, &c, &Renames::default(), FULL).is_empty());
+    // What the server writes for information only does not count.
+    let mut d = c.clone();
+    d.tables.get_mut(&QName::bare("t")).unwrap().columns[0].definition = Some("`id` int".into());
+    d.tables
+        .get_mut(&QName::bare("t"))
+        .unwrap()
+        .options
+        .create_sql = Some("CREATE TABLE t".into());
+    assert!(diff(&c, &d, &Renames::default(), FULL).is_empty());
+}
+
+#[test]
+fn new_columns_go_where_the_database_can_put_them() {
+    let a = catalog(&[table(
+        "t",
+        &[col("id", "int", false), col("b", "int", true)],
+    )]);
+    let b = catalog(&[table(
+        "t",
+        &[
+            col("id", "int", false),
+            col("a", "int", true),
+            col("b", "int", true),
+            col("z", "int", true),
+        ],
+    )]);
+    let r = Renames::default();
+    assert_eq!(
+        names(&diff(&a, &b, &r, MYSQL)),
+        ["add t.a After(\"id\")", "add t.z After(\"b\")"]
+    );
+    // PostgreSQL adds at the end only: a column in the middle stays at the end.
+    assert_eq!(
+        names(&diff(&a, &b, &r, FULL)),
+        ["add t.a Last", "add t.z Last"]
+    );
+    // SQLite likewise: column order counts only where a column can be placed.
+    assert_eq!(
+        names(&diff(&a, &b, &r, SQLITE)),
+        ["add t.a Last", "add t.z Last"]
+    );
+}
+
+#[test]
+fn mysql_keeps_column_order_by_moving_columns() {
+    let a = catalog(&[table(
+        "t",
+        &[
+            col("a", "int", true),
+            col("b", "int", true),
+            col("c", "int", true),
+        ],
+    )]);
+    let b = catalog(&[table(
+        "t",
+        &[
+            col("a", "int", true),
+            col("c", "int", true),
+            col("b", "int", true),
+        ],
+    )]);
+    assert_eq!(
+        names(&diff(&a, &b, &Renames::default(), MYSQL)),
+        [
+            "alter t.a Some(First)",
+            "alter t.c Some(After(\"a\"))",
+            "alter t.b Some(After(\"c\"))"
+        ]
+    );
+    assert!(diff(&a, &b, &Renames::default(), SQLITE).is_empty());
+}
+
+#[test]
+fn renames_from_hints_and_hints_that_no_longer_apply() {
+    let a = catalog(&[table(
+        "accounts",
+        &[col("id", "int", false), col("mail", "text", true)],
+    )]);
+    let b = catalog(&[table(
+        "users",
+        &[col("id", "int", false), col("email", "text", true)],
+    )]);
+    let mut r = Renames::default();
+    r.tables
+        .insert(QName::bare("users"), QName::bare("accounts"));
+    r.columns
+        .insert((QName::bare("users"), "email".into()), "mail".into());
+    assert_eq!(
+        names(&diff(&a, &b, &r, FULL)),
+        [
+            "rename table accounts to users",
+            "rename users.mail to email"
+        ]
+    );
+    // The way back renames back.
+    assert_eq!(
+        names(&diff(&b, &a, &r.reversed(), FULL)),
+        [
+            "rename table users to accounts",
+            "rename accounts.email to mail"
+        ]
+    );
+    // Once applied, the hint has nothing to do.
+    assert!(diff(&b, &b, &r, FULL).is_empty());
+    // Without the hint: drop and create.
+    assert_eq!(
+        names(&diff(&a, &b, &Renames::default(), FULL)),
+        ["drop table accounts", "create table users"]
+    );
+}
+
+#[test]
+fn enum_labels_are_added_in_place_or_the_type_made_again() {
+    let e = |labels: &[&str]| {
+        let mut c = Catalog::default();
+        let name = QName::new(Some("public"), "mood");
+        c.enums.insert(
+            name.clone(),
+            EnumType {
+                name,
+                labels: labels.iter().map(|s| s.to_string()).collect(),
+                comment: None,
+            },
+        );
+        c
+    };
+    let r = Renames::default();
+    assert_eq!(
+        names(&diff(
+            &e(&["sad", "happy"]),
+            &e(&["sad", "ok", "happy", "great"]),
+            &r,
+            FULL
+        )),
+        [
+            "add label ok before Some(\"happy\")",
+            "add label great before None"
+        ]
+    );
+    assert_eq!(
+        names(&diff(
+            &e(&["sad", "happy"]),
+            &e(&["happy", "sad"]),
+            &r,
+            FULL
+        )),
+        ["recreate enum public.mood"]
+    );
+    assert_eq!(
+        names(&diff(&e(&["sad", "happy"]), &e(&["sad"]), &r, FULL)),
+        ["recreate enum public.mood"]
+    );
+}
+
+#[test]
+fn constraints_and_indexes_match_by_name_and_definition() {
+    let mut a = table("t", &[col("id", "int", false)]);
+    a.indexes.push(Index {
+        name: "t_id".into(),
+        unique: false,
+        definition: "CREATE INDEX t_id ON t (id)".into(),
+        comment: None,
+    });
+    let mut b = a.clone();
+    b.indexes[0].definition = "CREATE INDEX t_id ON t USING hash (id)".into();
+    assert_eq!(
+        names(&diff(
+            &catalog(&[a.clone()]),
+            &catalog(&[b]),
+            &Renames::default(),
+            FULL
+        )),
+        ["drop index t_id", "create index t_id"]
+    );
+    // Unnamed checks (SQLite) match by definition alone.
+    let mut c = a.clone();
+    c.checks.push(Check {
+        name: None,
+        definition: "CHECK (id > 0)".into(),
+    });
+    let mut d = c.clone();
+    d.checks[0].name = Some("t_check".into());
+    assert!(diff(
+        &catalog(&[c.clone()]),
+        &catalog(&[d]),
+        &Renames::default(),
+        FULL
+    )
+    .is_empty());
+}
+
+fn view(name: &str, reads: &[&str]) -> View {
+    View {
+        name: QName::bare(name),
+        definition: format!("SELECT * FROM {}", reads.join(", ")),
+        depends_on: reads.iter().map(|r| QName::bare(r)).collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn views_reading_a_changed_table_are_dropped_first_and_created_after() {
+    let t = table("t", &[col("id", "int", false), col("v", "int", true)]);
+    let mut a = catalog(std::slice::from_ref(&t));
+    a.views.insert(QName::bare("v1"), view("v1", &["t"]));
+    a.views.insert(QName::bare("v2"), view("v2", &["v1"]));
+    let mut b = a.clone();
+    b.tables.get_mut(&QName::bare("t")).unwrap().columns[1].data_type = "bigint".into();
+    let changes = order(diff(&a, &b, &Renames::default(), FULL), &a, &b);
+    assert_eq!(
+        names(&changes),
+        [
+            "drop view v2",
+            "drop view v1",
+            "alter t.v None",
+            "create view v1",
+            "create view v2"
+        ]
+    );
+}
+
+#[test]
+fn the_plan_drops_dependents_first_and_creates_them_last() {
+    let mut parent = table("parent", &[col("id", "int", false)]);
+    parent.primary_key = Some(Key {
+        name: Some("parent_pkey".into()),
+        columns: vec!["id".into()],
+        definition: "PRIMARY KEY (id)".into(),
+    });
+    let mut child = table(
+        "child",
+        &[col("id", "int", false), col("parent_id", "int", true)],
+    );
+    child.foreign_keys.push(ForeignKey {
+        name: Some("child_parent".into()),
+        columns: vec!["parent_id".into()],
+        ref_table: QName::bare("parent"),
+        ref_columns: vec!["id".into()],
+        on_delete: "CASCADE".into(),
+        on_update: "NO ACTION".into(),
+        definition: String::new(),
+    });
+    let before = catalog(&[]);
+    let after = catalog(&[parent.clone(), child.clone()]);
+    let r = Renames::default();
+    // Up: tables, then the foreign key.
+    assert_eq!(
+        names(&order(diff(&before, &after, &r, FULL), &before, &after)),
+        ["create table child", "create table parent"]
+    );
+    // Down: the tables only (their keys go with them).
+    assert_eq!(
+        names(&order(diff(&after, &before, &r, FULL), &after, &before)),
+        ["drop table child", "drop table parent"]
+    );
+    // Dropping the parent alone: the child's key is dropped first.
+    let mut orphan = child.clone();
+    orphan.foreign_keys.clear();
+    let less = catalog(&[orphan]);
+    assert_eq!(
+        names(&order(diff(&after, &less, &r, FULL), &after, &less)),
+        ["drop fk on child", "drop table parent"]
+    );
+}
+
+#[test]
+fn hazards_name_what_can_be_lost_or_fail() {
+    let t = QName::bare("t");
+    let nullable = col("c", "integer", true);
+    let mut not_null = nullable.clone();
+    not_null.nullable = false;
+    let mut narrower = nullable.clone();
+    narrower.data_type = "smallint".into();
+    let cases: Vec<(Change, Option<&str>)> = vec![
+        (Change::DropTable(table("t", &[])), Some("drops table t and all its rows")),
+        (
+            Change::DropColumn { table: t.clone(), column: nullable.clone() },
+            Some("drops column t.c and its data"),
+        ),
+        (
+            Change::AlterColumn { table: t.clone(), from: nullable.clone(), to: not_null.clone(), position: None },
+            Some("makes t.c NOT NULL without a default: fails if a row holds NULL there"),
+        ),
+        (
+            Change::AlterColumn { table: t.clone(), from: nullable.clone(), to: narrower, position: None },
+            Some("changes the type of t.c from integer to smallint: rows whose value does not fit fail or lose data"),
+        ),
+        (
+            Change::AddColumn { table: t.clone(), column: not_null.clone(), position: Position::Last },
+            Some("adds NOT NULL column t.c without a default: fails if the table has rows"),
+        ),
+        (
+            Change::AddColumn { table: t.clone(), column: nullable.clone(), position: Position::Last },
+            None,
+        ),
+        (
+            Change::AddUnique {
+                table: t.clone(),
+                key: Key { name: None, columns: vec!["c".into()], definition: "UNIQUE (c)".into() },
+            },
+            Some("adds a unique constraint on t (c): fails if rows repeat a value"),
+        ),
+        (Change::CreateTable(table("t", &[])), None),
+    ];
+    for (change, expected) in cases {
+        assert_eq!(hazard(&change).as_deref(), expected, "{change:?}");
+    }
+}
+
+/// Writes each change as its debug text: enough to see `migration` put
+/// warnings and statements together.
+struct Words;
+
+impl Ddl for Words {
+    fn alter_support(&self) -> AlterSupport {
+        AlterSupport::FULL
+    }
+    fn render(
+        &self,
+        change: &Change,
+        _: &Catalog,
+        _: &Catalog,
+    ) -> Result<Vec<String>, Unsupported> {
+        match change {
+            Change::AlterTableOptions { table, .. } => Err(Unsupported {
+                what: format!("change the options of table {table}"),
+                why: "test".into(),
+            }),
+            other => Ok(names(std::slice::from_ref(other))),
+        }
+    }
+}
+
+#[test]
+fn a_migration_is_the_ordered_statements_and_their_warnings() {
+    let a = catalog(&[table("old", &[col("id", "int", false)])]);
+    let b = catalog(&[table("new", &[col("id", "int", false)])]);
+    let m = migration(&a, &b, &Renames::default(), &Words).unwrap();
+    assert_eq!(m.statements, ["create table new", "drop table old"]);
+    assert_eq!(m.warnings, ["drops table old and all its rows"]);
+    let mut c = b.clone();
+    c.tables
+        .get_mut(&QName::bare("new"))
+        .unwrap()
+        .options
+        .engine = Some("MyISAM".into());
+    let e = migration(&b, &c, &Renames::default(), &Words).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot change the options of table new: test"
+    );
+}
