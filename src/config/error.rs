@@ -199,14 +199,9 @@ pub enum ConfigError {
     },
 }
 
-impl std::error::Error for ConfigError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ConfigError::Read { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+// No `source()`: each message already says its cause (a `Read` error ends
+// with the I/O error), and a chain printed with `{:#}` would say it twice.
+impl std::error::Error for ConfigError {}
 
 /// The likely fix for a value of the wrong type.
 #[derive(Clone, Debug, PartialEq, Eq)]
