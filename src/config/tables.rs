@@ -346,16 +346,15 @@ mod tests {
         }
     }
 
-    #[test]
-    fn example_file_loads_and_documents_every_key() {
-        let text = include_str!("../../migrate.toml.example");
+    /// Checks that `text` names every key (set or commented out) and loads,
+    /// as it is and with every commented-out key switched on, with `url`.
+    fn documents_every_key_and_loads(what: &str, text: &str, url: &str) {
         for key in KNOWN_KEYS {
             assert!(
                 text.contains(&format!("\n{key} = ")) || text.contains(&format!("\n# {key} = ")),
-                "{key} missing"
+                "{what}: {key} missing"
             );
         }
-        // With every commented-out key switched on, it still loads.
         let all_on: String = text
             .lines()
             .map(|l| match l.strip_prefix("# ") {
@@ -370,12 +369,27 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        for (toml, url) in [
-            (text, "sqlite:///app.db"),
-            (all_on.as_str(), "sqlite:///app.db"),
-        ] {
+        assert_ne!(all_on, text.trim_end(), "{what}: nothing commented out");
+        for toml in [text, all_on.as_str()] {
             let c = read_ok(toml);
-            assert_eq!(c.url.as_deref(), Some(url));
+            assert_eq!(c.url.as_deref(), Some(url), "{what}");
+        }
+    }
+
+    #[test]
+    fn example_file_loads_and_documents_every_key() {
+        let text = include_str!("../../migrate.toml.example");
+        documents_every_key_and_loads("migrate.toml.example", text, "sqlite:///app.db");
+    }
+
+    #[test]
+    fn init_templates_load_and_document_every_key() {
+        for name in ["generic", "postgresql", "mysql"] {
+            let Some(t) = crate::template::find(name) else {
+                panic!("no template {name}");
+            };
+            let text = t.render_config("migrations");
+            documents_every_key_and_loads(name, &text, t.default_url);
         }
     }
 
