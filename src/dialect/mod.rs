@@ -24,6 +24,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::schema::model::QName;
+use crate::schema::{Catalog, Ddl};
 use crate::url::DbUrl;
 pub use crate::Kind;
 pub use bookkeeping::{AuditTable, Query, VersionOp};
@@ -153,6 +155,9 @@ pub trait Dialect: Sync {
     /// What names the database for the lock (a file for SQLite; host and
     /// database for a server): replicas of one project on one database share it.
     fn lock_identity(&self, url: &DbUrl, cwd: &Path) -> String;
+
+    /// How this database writes schema changes (`revision --autogenerate`, `diff`).
+    fn ddl(&self) -> &'static dyn Ddl;
 }
 
 /// The primitives each database provides. One method, one SQL action.
@@ -241,6 +246,52 @@ pub trait Database {
     fn canceller(&self) -> Option<Canceller> {
         None
     }
+
+    /// The schema of the database connected to, from the server's own
+    /// catalog, leaving out `own` (`migrate`'s tables, see [`own_tables`]).
+    fn read_catalog(&mut self, own: &[QName]) -> Result<Catalog, DbError> {
+        let _ = own;
+        Err(not_here(self.kind(), "reading the schema"))
+    }
+
+    /// Creates database `name` on the server (a scratch database).
+    fn create_database(&mut self, name: &str) -> Result<(), DbError> {
+        let _ = name;
+        Err(not_here(self.kind(), "creating a database"))
+    }
+
+    /// Drops database `name` from the server, with whatever still uses it.
+    fn drop_database(&mut self, name: &str) -> Result<(), DbError> {
+        let _ = name;
+        Err(not_here(self.kind(), "dropping a database"))
+    }
+
+    /// Drops everything in the database connected to (a `dev_url` database,
+    /// which `migrate` may empty and fill).
+    fn empty_database(&mut self) -> Result<(), DbError> {
+        Err(not_here(self.kind(), "emptying a database"))
+    }
+}
+
+fn not_here(kind: Kind, what: &str) -> DbError {
+    DbError::msg(format!("{what} is not supported here ({})", kind.name()))
+}
+
+/// `migrate`'s own tables beside the version table, which a schema never
+/// includes: the version table and the audit log.
+pub fn own_tables(version_table: &VersionTable, log_table: &str, kind: Kind) -> Vec<QName> {
+    let schema = match (&version_table.schema, kind) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Kind::Postgres) => Some("public".to_string()),
+        (None, _) => None,
+    };
+    [version_table.name.as_str(), log_table]
+        .iter()
+        .map(|name| QName {
+            schema: schema.clone(),
+            name: (*name).to_string(),
+        })
+        .collect()
 }
 
 /// Name of the version table, and where it lives.

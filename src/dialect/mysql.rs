@@ -117,6 +117,10 @@ impl Dialect for MySqlDialect {
             url.database.as_deref().unwrap_or("")
         )
     }
+
+    fn ddl(&self) -> &'static dyn crate::schema::Ddl {
+        &ddl::MYSQL_DDL
+    }
 }
 
 fn db_error(e: mysql::Error) -> DbError {
@@ -489,5 +493,32 @@ impl Database for MySql {
             .flatten()
             .unwrap_or_default();
         (user, super::sqlite::local_host())
+    }
+}
+
+/// How MySql writes schema changes.
+mod ddl {
+    use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
+
+    pub struct MySqlDdl;
+
+    pub static MYSQL_DDL: MySqlDdl = MySqlDdl;
+
+    impl Ddl for MySqlDdl {
+        fn alter_support(&self) -> AlterSupport {
+            AlterSupport::FULL
+        }
+
+        fn render(
+            &self,
+            change: &Change,
+            _: &Catalog,
+            _: &Catalog,
+        ) -> Result<Vec<String>, Unsupported> {
+            Err(Unsupported {
+                what: format!("{change:?}"),
+                why: "not written yet".into(),
+            })
+        }
     }
 }

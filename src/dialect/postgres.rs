@@ -96,6 +96,10 @@ impl Dialect for PostgresDialect {
             url.database.as_deref().unwrap_or("")
         )
     }
+
+    fn ddl(&self) -> &'static dyn crate::schema::Ddl {
+        &ddl::POSTGRES_DDL
+    }
 }
 
 /// Text PostgreSQL can store: a NUL byte, which no text value may hold, as
@@ -602,5 +606,32 @@ impl Database for Postgres {
             .map(|r| r.get::<_, String>(0))
             .unwrap_or_default();
         (user, super::sqlite::local_host())
+    }
+}
+
+/// How Postgres writes schema changes.
+mod ddl {
+    use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
+
+    pub struct PostgresDdl;
+
+    pub static POSTGRES_DDL: PostgresDdl = PostgresDdl;
+
+    impl Ddl for PostgresDdl {
+        fn alter_support(&self) -> AlterSupport {
+            AlterSupport::FULL
+        }
+
+        fn render(
+            &self,
+            change: &Change,
+            _: &Catalog,
+            _: &Catalog,
+        ) -> Result<Vec<String>, Unsupported> {
+            Err(Unsupported {
+                what: format!("{change:?}"),
+                why: "not written yet".into(),
+            })
+        }
     }
 }

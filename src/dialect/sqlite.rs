@@ -62,6 +62,10 @@ impl Dialect for SqliteDialect {
             .map(|p| cwd.join(p).display().to_string())
             .unwrap_or_default()
     }
+
+    fn ddl(&self) -> &'static dyn crate::schema::Ddl {
+        &ddl::SQLITE_DDL
+    }
 }
 
 pub struct Sqlite {
@@ -293,5 +297,32 @@ mod tests {
             .query_row("PRAGMA cache_size", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, -2000);
+    }
+}
+
+/// How Sqlite writes schema changes.
+mod ddl {
+    use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
+
+    pub struct SqliteDdl;
+
+    pub static SQLITE_DDL: SqliteDdl = SqliteDdl;
+
+    impl Ddl for SqliteDdl {
+        fn alter_support(&self) -> AlterSupport {
+            AlterSupport::FULL
+        }
+
+        fn render(
+            &self,
+            change: &Change,
+            _: &Catalog,
+            _: &Catalog,
+        ) -> Result<Vec<String>, Unsupported> {
+            Err(Unsupported {
+                what: format!("{change:?}"),
+                why: "not written yet".into(),
+            })
+        }
     }
 }

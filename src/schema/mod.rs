@@ -9,6 +9,7 @@
 pub mod diff;
 pub mod model;
 pub mod plan;
+pub mod renames;
 #[cfg(test)]
 mod tests;
 

@@ -13,5 +13,6 @@ mod offline;
 mod perf_guard;
 mod revision;
 mod safety;
+mod schema_support;
 mod support;
 mod tls;
