@@ -156,14 +156,16 @@ fn strict_and_without_rowid_are_compared_and_made_by_a_rebuild() {
 #[test]
 fn a_renamed_table_is_renamed_in_place_with_its_rows_indexes_and_triggers() {
     let r = keeps_rows(
-        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, mail TEXT);\n\
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, mail TEXT UNIQUE);\n\
          CREATE INDEX accounts_mail ON accounts (mail);\n\
          CREATE TABLE log (what TEXT);\n\
-         CREATE TRIGGER accounts_log AFTER INSERT ON accounts BEGIN INSERT INTO log VALUES (NEW.mail); END;",
-        "CREATE TABLE users ( -- migrate:renamed-from accounts\n  id INTEGER PRIMARY KEY, mail TEXT);\n\
+         CREATE TRIGGER accounts_log AFTER INSERT ON accounts BEGIN INSERT INTO log VALUES (NEW.mail); END;\n\
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, account INTEGER REFERENCES accounts (id));",
+        "CREATE TABLE users ( -- migrate:renamed-from accounts\n  id INTEGER PRIMARY KEY, mail TEXT UNIQUE);\n\
          CREATE INDEX accounts_mail ON users (mail);\n\
          CREATE TABLE log (what TEXT);\n\
-         CREATE TRIGGER accounts_log AFTER INSERT ON users BEGIN INSERT INTO log VALUES (NEW.mail); END;",
+         CREATE TRIGGER accounts_log AFTER INSERT ON users BEGIN INSERT INTO log VALUES (NEW.mail); END;\n\
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, account INTEGER REFERENCES users (id));",
         Rows {
             fill: "INSERT INTO accounts VALUES (1, 'a@x');",
             query: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('accounts', 'users')",
@@ -171,8 +173,9 @@ fn a_renamed_table_is_renamed_in_place_with_its_rows_indexes_and_triggers() {
             after_down: &[&["accounts"]],
         },
     );
-    // The index and the trigger follow the table: SQLite rewrote them
-    // (`ON "users"`), which compares equal to the schema's `ON users`.
+    // The index, the trigger and the key referencing it follow the table:
+    // SQLite rewrote them (`ON "users"`), which compares equal to the
+    // schema's `ON users`.
     assert_eq!(r.up.statements, ["ALTER TABLE accounts RENAME TO users"]);
     assert_eq!(r.down.statements, ["ALTER TABLE users RENAME TO accounts"]);
     assert!(r.up.warnings.is_empty(), "{:?}", r.up.warnings);
@@ -305,11 +308,14 @@ fn a_not_null_column_without_default_warns() {
 
 #[test]
 fn a_renamed_column_is_renamed_in_place_with_its_data() {
+    // Its check, unique constraint and index and the key referencing it follow.
     let r = keeps_rows(
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, mail TEXT CHECK (mail LIKE '%@%'));\n\
-         CREATE INDEX t_mail ON t (mail);",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY,\n  email TEXT CHECK (email LIKE '%@%') -- migrate:renamed-from mail\n);\n\
-         CREATE INDEX t_mail ON t (email);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, mail TEXT UNIQUE CHECK (mail LIKE '%@%'));\n\
+         CREATE INDEX t_mail ON t (lower(mail));\n\
+         CREATE TABLE c (m TEXT REFERENCES t (mail));",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY,\n  email TEXT UNIQUE CHECK (email LIKE '%@%') -- migrate:renamed-from mail\n);\n\
+         CREATE INDEX t_mail ON t (lower(email));\n\
+         CREATE TABLE c (m TEXT REFERENCES t (email));",
         Rows {
             fill: "INSERT INTO t VALUES (1, 'a@x');",
             query: "SELECT * FROM t",
@@ -387,6 +393,14 @@ fn type_nullability_default_and_collation_changes_rebuild_the_table() {
         );
         assert!(rebuilds(&r.up.statements, "t"), "{from} -> {to}");
     }
+    // Collation names ignore case.
+    let column = |sql: &str| catalog_of(sql).tables.into_values().next().unwrap().columns;
+    assert_eq!(
+        column("CREATE TABLE t (v TEXT COLLATE nocase);")[0]
+            .collation
+            .as_deref(),
+        Some("NOCASE")
+    );
 }
 
 #[test]
@@ -484,17 +498,17 @@ fn unique_and_check_constraints_are_added_with_a_warning_and_dropped() {
         "CREATE TABLE t (a INTEGER CHECK (a >= 0));",
     );
     assert!(rebuilds(&r.up.statements, "t"));
-    // The same check written with other spacing and quoting is the same.
+    // The same check written with other spacing, comments and quoting is the same.
+    let checks = |sql: &str| catalog_of(sql).tables.into_values().next().unwrap().checks;
     assert_eq!(
-        catalog_of("CREATE TABLE t (a INTEGER CHECK (a>0 AND \"a\" <  10));"),
-        {
-            let mut c = catalog_of("CREATE TABLE t (a INTEGER CHECK (a>0 AND a <  10));");
-            let t = c.tables.values_mut().next().unwrap();
-            t.options.create_sql =
-                Some("CREATE TABLE t (a INTEGER CHECK (a>0 AND \"a\" <  10))".into());
-            t.columns[0].definition = Some("a INTEGER CHECK (a>0 AND \"a\" <  10)".into());
-            c
-        }
+        checks("CREATE TABLE t (a INTEGER CHECK (a>0 AND \"a\" <  10));"),
+        checks("CREATE TABLE t (a INTEGER CHECK (a>0 /* low */ AND [a]\n <  10));"),
+    );
+    assert_eq!(
+        checks("CREATE TABLE t (a INTEGER CONSTRAINT small CHECK (a < 10));")[0]
+            .name
+            .as_deref(),
+        Some("small")
     );
 }
 

@@ -171,7 +171,8 @@ fn columns(
             default: r.get(4)?,
             auto_increment: written.is_some_and(|c| c.autoincrement),
             generated,
-            collation: written.and_then(|c| c.collation.clone()),
+            // Collation names ignore case (`nocase` is `NOCASE`).
+            collation: written.and_then(|c| c.collation.as_deref().map(str::to_uppercase)),
             definition: written.map(|c| c.definition.clone()),
             ..Column::default()
         });

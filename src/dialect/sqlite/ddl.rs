@@ -18,7 +18,9 @@ pub struct SqliteDdl;
 
 pub static SQLITE_DDL: SqliteDdl = SqliteDdl;
 
-/// What SQLite's `ALTER TABLE` does in place (adding a column: see `addable`).
+/// What SQLite's `ALTER TABLE` does in place (adding a column: see
+/// `addable`). Its `DROP COLUMN` works only where nothing refers to the
+/// column and no other change comes with it: a rebuild works every time.
 const ALTER: AlterSupport = AlterSupport {
     alter_column: false,
     drop_column: false,
@@ -35,10 +37,8 @@ impl Ddl for SqliteDdl {
     fn in_place(&self, change: &Change) -> bool {
         match change {
             Change::AddColumn { column, .. } => addable(column),
-            // SQLite drops a column in place only where nothing refers to
-            // it, changes no column, and adds no constraint: a rebuild is
-            // the one way that works every time.
-            Change::AlterTableOptions { .. } | Change::SetTableComment { .. } => false,
+            // STRICT, WITHOUT ROWID, a virtual table's module.
+            Change::AlterTableOptions { .. } => false,
             other => ALTER.in_place(other),
         }
     }
@@ -156,12 +156,41 @@ fn internal(change: &Change) -> Unsupported {
 
 /// A change in a few words, for messages.
 fn describe(change: &Change) -> String {
-    let text = format!("{change:?}");
-    let head: String = text.chars().take(120).collect();
-    if head.len() < text.len() {
-        format!("{head}…")
-    } else {
-        head
+    use Change::*;
+    match change {
+        CreateSchema(n) => format!("create schema {}", n.name),
+        DropSchema(n) => format!("drop schema {}", n.name),
+        CreateExtension(e) => format!("create extension {}", e.name),
+        DropExtension(e) => format!("drop extension {}", e.name),
+        CreateEnum(e) => format!("create enum type {}", e.name),
+        DropEnum(e) => format!("drop enum type {}", e.name),
+        AddEnumLabel { name, .. } => format!("add a label to enum type {name}"),
+        RecreateEnum { to, .. } => format!("change enum type {}", to.name),
+        CreateSequence(q) => format!("create sequence {}", q.name),
+        DropSequence(q) => format!("drop sequence {}", q.name),
+        AlterSequence { to, .. } => format!("change sequence {}", to.name),
+        CreateRoutine(r) => format!("create routine {}", r.id.name),
+        DropRoutine(r) => format!("drop routine {}", r.id.name),
+        ReplaceRoutine { to, .. } => format!("change routine {}", to.id.name),
+        CreateEvent(e) => format!("create event {}", e.name),
+        DropEvent(e) => format!("drop event {}", e.name),
+        AddColumn { table, column, .. } => format!("add column {table}.{}", column.name),
+        DropColumn { table, column } => format!("drop column {table}.{}", column.name),
+        AlterColumn { table, to, .. } => format!("change column {table}.{}", to.name),
+        AddPrimaryKey { table, .. } | DropPrimaryKey { table, .. } => {
+            format!("change the primary key of table {table}")
+        }
+        AddUnique { table, .. } | DropUnique { table, .. } => {
+            format!("change a unique constraint of table {table}")
+        }
+        AddCheck { table, .. } | DropCheck { table, .. } => {
+            format!("change a check constraint of table {table}")
+        }
+        AddForeignKey { table, .. } | DropForeignKey { table, .. } => {
+            format!("change a foreign key of table {table}")
+        }
+        AlterTableOptions { table, .. } => format!("change the options of table {table}"),
+        other => format!("{other:?}"),
     }
 }
 
@@ -467,6 +496,34 @@ mod tests {
         let mut unknown = column("c TEXT", None, true);
         unknown.definition = None;
         assert!(!addable(&unknown));
+    }
+
+    #[test]
+    fn what_sqlite_has_not_is_unsupported_with_the_way_out() {
+        use crate::schema::model::{Namespace, Sequence};
+        let c = Catalog::default();
+        let say = |change: Change| SQLITE_DDL.render(&change, &c, &c).unwrap_err().to_string();
+        assert_eq!(
+            say(Change::CreateSchema(Namespace {
+                name: "audit".into(),
+                comment: None
+            })),
+            "cannot create schema audit: SQLite has no schemas (each database is one file; ATTACH another)"
+        );
+        assert_eq!(
+            say(Change::CreateSequence(Sequence {
+                name: QName::bare("ids"),
+                ..Sequence::default()
+            })),
+            "cannot create sequence ids: SQLite has no sequences (use INTEGER PRIMARY KEY AUTOINCREMENT)"
+        );
+        assert_eq!(
+            say(Change::SetTableComment {
+                table: QName::bare("t"),
+                comment: Some("x".into())
+            }),
+            "cannot set the comment of table t: SQLite has no comments on tables or columns; keep them as -- comments in the schema file"
+        );
     }
 
     #[test]

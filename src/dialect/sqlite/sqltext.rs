@@ -225,11 +225,14 @@ impl Token<'_> {
     pub fn name(&self) -> String {
         match self.kind {
             Kind::Quoted | Kind::Str => {
-                let inner = &self.text[1..self.text.len().saturating_sub(1).max(1)];
-                match self.text.as_bytes()[0] {
-                    b'"' => inner.replace("\"\"", "\""),
-                    b'`' => inner.replace("``", "`"),
-                    b'\'' => inner.replace("''", "'"),
+                let open = self.text.chars().next().unwrap_or('"');
+                let close = if open == '[' { ']' } else { open };
+                let inner = &self.text[open.len_utf8()..];
+                let inner = inner.strip_suffix(close).unwrap_or(inner);
+                match open {
+                    '"' => inner.replace("\"\"", "\""),
+                    '`' => inner.replace("``", "`"),
+                    '\'' => inner.replace("''", "'"),
                     _ => inner.to_string(),
                 }
             }
@@ -617,6 +620,9 @@ mod tests {
         );
         // Tokens that touch stay together.
         assert_eq!(normalize("a<=b"), "a<=b");
+        // An unterminated quote (never in the catalog) ends the text.
+        assert_eq!(normalize("x \"é"), "x \"é\"");
+        assert_eq!(normalize("x [é"), "x \"é\"");
     }
 
     #[test]
