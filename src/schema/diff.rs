@@ -273,7 +273,8 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::CreateSequence,
         Change::DropSequence,
     );
-    tables(from, to, renames, ddl, &mut out);
+    let applied = Applied::new(from, to, renames);
+    tables(from, to, &applied, ddl, &mut out);
     keyed(
         &from.views,
         &to.views,
@@ -306,19 +307,7 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::CreateRoutine,
         Change::DropRoutine,
     );
-    keyed(
-        &from.triggers,
-        &to.triggers,
-        &mut out,
-        |a, b, out| {
-            if a != b {
-                out.push(Change::DropTrigger(a.clone()));
-                out.push(Change::CreateTrigger(b.clone()));
-            }
-        },
-        Change::CreateTrigger,
-        Change::DropTrigger,
-    );
+    triggers(from, to, &applied, ddl, &mut out);
     keyed(
         &from.events,
         &to.events,
@@ -333,6 +322,37 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::DropEvent,
     );
     out
+}
+
+/// Triggers matched by table and name, a renamed table's by its new name
+/// and their text as the renames rewrite it; a trigger that changes is
+/// dropped as it is and created as it must be.
+fn triggers(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &mut Vec<Change>) {
+    let mut matched: BTreeSet<(QName, String)> = BTreeSet::new();
+    for (key, a) in &from.triggers {
+        let table = applied.table(&key.0).clone();
+        let definition = if applied.is_empty() {
+            a.definition.clone()
+        } else {
+            ddl.rename_in(&a.definition, &applied.pairs(&[&table]))
+        };
+        let now = (table, key.1.clone());
+        match to.triggers.get(&now) {
+            Some(b) => {
+                if definition != b.definition {
+                    out.push(Change::DropTrigger(a.clone()));
+                    out.push(Change::CreateTrigger(b.clone()));
+                }
+                matched.insert(now);
+            }
+            None => out.push(Change::DropTrigger(a.clone())),
+        }
+    }
+    for (key, b) in &to.triggers {
+        if !matched.contains(key) {
+            out.push(Change::CreateTrigger(b.clone()));
+        }
+    }
 }
 
 /// Objects matched by key: created, dropped, or compared by `both`.
@@ -394,24 +414,135 @@ fn enum_changes(a: &EnumType, b: &EnumType, out: &mut Vec<Change>) {
     }
 }
 
-fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &mut Vec<Change>) {
-    // Renames first: a hint whose old name no longer exists is ignored.
-    let mut renamed_from: BTreeMap<&QName, &QName> = BTreeMap::new();
-    for (new, old) in &renames.tables {
-        if to.tables.contains_key(new)
-            && !from.tables.contains_key(new)
-            && from.tables.contains_key(old)
-            && !to.tables.contains_key(old)
-        {
-            renamed_from.insert(new, old);
+/// The renames that apply (a hint whose old name no longer exists, or whose
+/// new name already did, is ignored): tables old → new, and per table (by
+/// its new name) columns new → old.
+#[derive(Default)]
+struct Applied {
+    tables: BTreeMap<QName, QName>,
+    columns: BTreeMap<QName, BTreeMap<String, String>>,
+}
+
+impl Applied {
+    fn new(from: &Catalog, to: &Catalog, renames: &Renames) -> Applied {
+        let mut out = Applied::default();
+        for (new, old) in &renames.tables {
+            if to.tables.contains_key(new)
+                && !from.tables.contains_key(new)
+                && from.tables.contains_key(old)
+                && !to.tables.contains_key(old)
+            {
+                out.tables.insert(old.clone(), new.clone());
+            }
+        }
+        for ((table, new), old) in &renames.columns {
+            let old_table = out
+                .tables
+                .iter()
+                .find(|(_, n)| *n == table)
+                .map_or(table, |(o, _)| o);
+            let (Some(a), Some(b)) = (from.tables.get(old_table), to.tables.get(table)) else {
+                continue;
+            };
+            if b.column(new).is_some()
+                && a.column(new).is_none()
+                && a.column(old).is_some()
+                && b.column(old).is_none()
+            {
+                out.columns
+                    .entry(table.clone())
+                    .or_default()
+                    .insert(new.clone(), old.clone());
+            }
+        }
+        out
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+
+    fn table<'a>(&'a self, name: &'a QName) -> &'a QName {
+        self.tables.get(name).unwrap_or(name)
+    }
+
+    /// Column `column` of table `table` (by its new name), as it is named now.
+    fn column(&self, table: &QName, column: &str) -> String {
+        self.columns
+            .get(table)
+            .and_then(|m| m.iter().find(|(_, old)| *old == column))
+            .map_or_else(|| column.to_string(), |(new, _)| new.clone())
+    }
+
+    /// Old and new names, for `Ddl::rename_in`: every table's, and the
+    /// columns of `tables`.
+    fn pairs(&self, tables: &[&QName]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .tables
+            .iter()
+            .map(|(o, n)| (o.name.clone(), n.name.clone()))
+            .collect();
+        for t in tables {
+            if let Some(m) = self.columns.get(*t) {
+                out.extend(m.iter().map(|(new, old)| (old.clone(), new.clone())));
+            }
+        }
+        out
+    }
+}
+
+/// `a` as it reads once the renames are made in place: its name, its
+/// columns, its keys, the tables and columns its foreign keys reference,
+/// and its definitions as the server rewrites them (`Ddl::rename_in`). So
+/// only what the renames do not make counts as a change.
+fn as_renamed(a: &Table, applied: &Applied, ddl: &dyn Ddl) -> Table {
+    let mut t = a.clone();
+    if applied.is_empty() {
+        return t;
+    }
+    t.name = applied.table(&a.name).clone();
+    let name = t.name.clone();
+    let pairs = applied.pairs(&[&name]);
+    let text = |s: &str| ddl.rename_in(s, &pairs);
+    let col = |c: &str| applied.column(&name, c);
+    for c in &mut t.columns {
+        c.name = col(&c.name);
+        if let Some(g) = &mut c.generated {
+            g.expression = text(&g.expression);
         }
     }
-    let taken: BTreeSet<&QName> = renamed_from.values().copied().collect();
+    for k in t.primary_key.iter_mut().chain(t.uniques.iter_mut()) {
+        k.columns = k.columns.iter().map(|c| col(c)).collect();
+        k.definition = text(&k.definition);
+    }
+    for c in &mut t.checks {
+        c.definition = text(&c.definition);
+    }
+    for f in &mut t.foreign_keys {
+        f.columns = f.columns.iter().map(|c| col(c)).collect();
+        f.ref_table = applied.table(&f.ref_table).clone();
+        f.ref_columns = f
+            .ref_columns
+            .iter()
+            .map(|c| applied.column(&f.ref_table, c))
+            .collect();
+        f.definition = ddl.rename_in(&f.definition, &applied.pairs(&[&name, &f.ref_table]));
+    }
+    for i in &mut t.indexes {
+        i.definition = text(&i.definition);
+    }
+    t
+}
+
+fn tables(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &mut Vec<Change>) {
+    let renamed_from: BTreeMap<&QName, &QName> =
+        applied.tables.iter().map(|(o, n)| (n, o)).collect();
     for (name, a) in &from.tables {
-        if !to.tables.contains_key(name) && !taken.contains(name) {
+        if !to.tables.contains_key(name) && !applied.tables.contains_key(name) {
             out.push(Change::DropTable(a.clone()));
         }
     }
+    let no_renames = BTreeMap::new();
     for (name, b) in &to.tables {
         let old_name = renamed_from.get(name).copied();
         match old_name.or(from.tables.contains_key(name).then_some(name)) {
@@ -424,44 +555,27 @@ fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &
                         to: name.clone(),
                     });
                 }
-                table_changes(a, b, name, renames, ddl, out);
+                let old_of = applied.columns.get(name).unwrap_or(&no_renames);
+                table_changes(&as_renamed(a, applied, ddl), b, old_of, ddl, out);
             }
         }
     }
 }
 
-/// The changes to one table that exists on both sides (`a` maybe under its old name).
+/// The changes to one table that exists on both sides, `a` as the renames
+/// left it (`as_renamed`); `old_of` maps its renamed columns to their old names.
 fn table_changes(
     a: &Table,
     b: &Table,
-    name: &QName,
-    renames: &Renames,
+    old_of: &BTreeMap<String, String>,
     ddl: &dyn Ddl,
     out: &mut Vec<Change>,
 ) {
+    let name = &b.name;
     let alter = ddl.alter_support();
     let mut changes = Vec::new();
-    // Columns renamed by hint, when the old one exists and the new one does not.
-    let mut old_of: BTreeMap<&str, &str> = BTreeMap::new();
-    for ((table, new), old) in &renames.columns {
-        if table == name
-            && b.column(new).is_some()
-            && a.column(new).is_none()
-            && a.column(old).is_some()
-            && b.column(old).is_none()
-        {
-            old_of.insert(new.as_str(), old.as_str());
-        }
-    }
-    let renamed_old: BTreeSet<&str> = old_of.values().copied().collect();
-    fn old_name<'t>(old_of: &BTreeMap<&'t str, &'t str>, c: &'t Column) -> &'t str {
-        old_of
-            .get(c.name.as_str())
-            .copied()
-            .unwrap_or(c.name.as_str())
-    }
     for c in &a.columns {
-        if b.column(&c.name).is_none() && !renamed_old.contains(c.name.as_str()) {
+        if b.column(&c.name).is_none() {
             changes.push(Change::DropColumn {
                 table: name.clone(),
                 column: c.clone(),
@@ -475,12 +589,12 @@ fn table_changes(
         .columns
         .iter()
         .map(|c| c.name.as_str())
-        .filter(|n| b.columns.iter().any(|c| old_name(&old_of, c) == *n))
+        .filter(|n| b.column(n).is_some())
         .collect();
     let kept_now: Vec<&str> = b
         .columns
         .iter()
-        .map(|c| old_name(&old_of, c))
+        .map(|c| c.name.as_str())
         .filter(|n| a.column(n).is_some())
         .collect();
     let reordered = alter.column_position && kept_then != kept_now;
@@ -492,8 +606,7 @@ fn table_changes(
         } else {
             Position::After(b.columns[i - 1].name.clone())
         };
-        let old = old_name(&old_of, c);
-        match a.column(old) {
+        match a.column(&c.name) {
             None => {
                 changes.push(Change::AddColumn {
                     table: name.clone(),
@@ -502,19 +615,17 @@ fn table_changes(
                 });
             }
             Some(ac) => {
-                if old != c.name {
+                if let Some(old) = old_of.get(&c.name) {
                     changes.push(Change::RenameColumn {
                         table: name.clone(),
-                        from: old.to_string(),
+                        from: old.clone(),
                         to: c.name.clone(),
                     });
                 }
-                let mut renamed = ac.clone();
-                renamed.name = c.name.clone();
-                if !same_column(&renamed, c) || reordered {
+                if !same_column(ac, c) || reordered {
                     changes.push(Change::AlterColumn {
                         table: name.clone(),
-                        from: renamed,
+                        from: ac.clone(),
                         to: c.clone(),
                         position: reordered.then_some(position),
                     });
@@ -618,8 +729,22 @@ fn table_changes(
         });
     }
     if changes.iter().any(|c| !ddl.in_place(c)) {
+        // Columns are renamed in place first where the database can (SQLite):
+        // the rebuild then copies each column to its own name, and the
+        // server has already renamed it in what refers to it.
         let mut from = a.clone();
-        from.name = name.clone();
+        for c in &changes {
+            if let Change::RenameColumn {
+                from: old, to: new, ..
+            } = c
+            {
+                if ddl.in_place(c) {
+                    out.push(c.clone());
+                } else if let Some(col) = from.columns.iter_mut().find(|x| x.name == *new) {
+                    col.name = old.clone();
+                }
+            }
+        }
         out.push(Change::RebuildTable {
             from,
             to: b.clone(),
@@ -649,6 +774,7 @@ fn same_options(a: &TableOptions, b: &TableOptions) -> bool {
         && a.collation == b.collation
         && a.strict == b.strict
         && a.without_rowid == b.without_rowid
+        && a.using == b.using
         && a.partition_by == b.partition_by
         && a.partition_of == b.partition_of
 }

@@ -44,6 +44,16 @@ pub trait Ddl {
     fn in_place(&self, change: &Change) -> bool {
         self.alter_support().in_place(change)
     }
+    /// `text`, a definition read from the catalog (an index, a constraint, a
+    /// generated expression, a trigger), with the names `renamed` (old, new)
+    /// replaced as the server's own `RENAME` rewrites what refers to a
+    /// renamed table or column: the diff compares that with the desired
+    /// definition, so a rename alone changes nothing else. By default
+    /// nothing is replaced, and what names a renamed table or column is made again.
+    fn rename_in(&self, text: &str, renamed: &[(String, String)]) -> String {
+        let _ = renamed;
+        text.to_string()
+    }
     /// The statements of one change; `from` and `to` are the whole schemas
     /// before and after (for what a change needs to know of the others).
     fn render(

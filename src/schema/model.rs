@@ -156,6 +156,8 @@ pub struct TableOptions {
     /// SQLite: `STRICT` and `WITHOUT ROWID`.
     pub strict: bool,
     pub without_rowid: bool,
+    /// SQLite: a virtual table's module and its arguments (`fts5(title, body)`).
+    pub using: Option<String>,
     /// PostgreSQL: `PARTITION BY …` of a partitioned table.
     pub partition_by: Option<String>,
     /// PostgreSQL: the parent and bound of a partition (`FOR VALUES …`).
@@ -233,9 +235,13 @@ pub struct Index {
     pub name: String,
     pub unique: bool,
     /// The server's whole `CREATE [UNIQUE] INDEX …` (method, expressions,
-    /// prefix lengths, partial predicate included): compared, and run to create it.
+    /// prefix lengths, partial predicate included): compared, and run to
+    /// create it unless `create_sql` is given.
     pub definition: String,
     pub comment: Option<String>,
+    /// The `CREATE INDEX` to run where `definition` is a normalized form of
+    /// it made to be compared (SQLite). Not compared.
+    pub create_sql: Option<String>,
 }
 
 /// A view or materialized view.
@@ -282,6 +288,9 @@ pub struct Trigger {
     pub name: String,
     /// The server's whole `CREATE TRIGGER …` (without a MySQL `DEFINER`).
     pub definition: String,
+    /// The `CREATE TRIGGER` to run where `definition` is a normalized form of
+    /// it made to be compared (SQLite). Not compared.
+    pub create_sql: Option<String>,
 }
 
 /// A MySQL event.

@@ -259,7 +259,7 @@ fn constraints_and_indexes_match_by_name_and_definition() {
         name: "t_id".into(),
         unique: false,
         definition: "CREATE INDEX t_id ON t (id)".into(),
-        comment: None,
+        ..Default::default()
     });
     let mut b = a.clone();
     b.indexes[0].definition = "CREATE INDEX t_id ON t USING hash (id)".into();
@@ -448,5 +448,276 @@ fn a_migration_is_the_ordered_statements_and_their_warnings() {
     assert_eq!(
         e.to_string(),
         "cannot change the options of table new: test"
+    );
+}
+
+#[test]
+fn a_rebuilt_table_has_its_columns_renamed_in_place_first() {
+    let a = catalog(&[table(
+        "t",
+        &[col("id", "int", false), col("mail", "text", true)],
+    )]);
+    let b = catalog(&[table(
+        "t",
+        &[col("id", "int", false), col("email", "varchar(99)", true)],
+    )]);
+    let mut r = Renames::default();
+    r.columns
+        .insert((QName::bare("t"), "email".into()), "mail".into());
+    let changes = diff(&a, &b, &r, SQLITE);
+    assert_eq!(names(&changes), ["rename t.mail to email", "rebuild t"]);
+    // The rebuild starts from the table as the rename left it: each column
+    // is copied to its own name.
+    let Change::RebuildTable { from, .. } = &changes[1] else {
+        panic!("{changes:?}")
+    };
+    let cols: Vec<&str> = from.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(cols, ["id", "email"]);
+    // In plan order too, and back the other way.
+    let ordered = order(changes, &a, &b);
+    assert_eq!(names(&ordered), ["rename t.mail to email", "rebuild t"]);
+    assert_eq!(
+        names(&diff(&b, &a, &r.reversed(), SQLITE)),
+        ["rename t.email to mail", "rebuild t"]
+    );
+}
+
+#[test]
+fn tables_are_rebuilt_after_the_tables_they_reference() {
+    let parent = |ty: &str| table("z_parent", &[col("id", ty, false)]);
+    let child = |ty: &str| {
+        let mut t = table("a_child", &[col("id", ty, false), col("p", "int", true)]);
+        t.foreign_keys.push(ForeignKey {
+            columns: vec!["p".into()],
+            ref_table: QName::bare("z_parent"),
+            ref_columns: vec!["id".into()],
+            ..Default::default()
+        });
+        t
+    };
+    let a = catalog(&[parent("int"), child("int")]);
+    let b = catalog(&[parent("bigint"), child("bigint")]);
+    let changes = order(diff(&a, &b, &Renames::default(), SQLITE), &a, &b);
+    assert_eq!(names(&changes), ["rebuild z_parent", "rebuild a_child"]);
+}
+
+#[test]
+fn a_rebuild_names_the_data_it_can_lose() {
+    let from = table(
+        "t",
+        &[
+            col("id", "int", false),
+            col("gone", "text", true),
+            col("n", "int", true),
+        ],
+    );
+    let mut to = table(
+        "t",
+        &[
+            col("id", "int", false),
+            col("n", "int", false),
+            col("added", "int", false),
+        ],
+    );
+    to.uniques.push(Key {
+        name: None,
+        columns: vec!["id".into()],
+        definition: "UNIQUE (id)".into(),
+    });
+    let h = hazard(&Change::RebuildTable { from, to }).unwrap();
+    assert_eq!(
+        h,
+        "rebuilds table t (new table, rows copied, old one dropped): fails if a row does not fit the new definition; \
+         drops column t.gone and its data; \
+         makes t.n NOT NULL without a default: fails if a row holds NULL there; \
+         adds NOT NULL column t.added without a default: fails if the table has rows; \
+         adds a unique constraint on t (id): fails if rows repeat a value"
+    );
+}
+
+#[test]
+fn text_kept_only_to_be_run_is_not_compared() {
+    let mut t = table("t", &[col("id", "int", false)]);
+    t.indexes.push(Index {
+        name: "i".into(),
+        definition: "CREATE INDEX i ON t(id)".into(),
+        create_sql: Some("CREATE INDEX \"i\" ON t(id) -- why".into()),
+        ..Default::default()
+    });
+    let mut a = catalog(&[t]);
+    let key = (QName::bare("t"), "tr".to_string());
+    a.triggers.insert(
+        key.clone(),
+        Trigger {
+            table: QName::bare("t"),
+            name: "tr".into(),
+            definition: "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END".into(),
+            ..Default::default()
+        },
+    );
+    let mut b = a.clone();
+    b.tables.get_mut(&QName::bare("t")).unwrap().indexes[0].create_sql = None;
+    b.triggers.get_mut(&key).unwrap().create_sql = Some("CREATE TRIGGER tr …".into());
+    assert!(diff(&a, &b, &Renames::default(), SQLITE).is_empty());
+    // A virtual table's module is.
+    b.tables.get_mut(&QName::bare("t")).unwrap().options.using = Some("fts5(id)".into());
+    assert!(matches!(
+        diff(&a, &b, &Renames::default(), SQLITE).as_slice(),
+        [Change::AlterTableOptions { .. }]
+    ));
+}
+
+/// SQLite's `ALTER TABLE`, and names replaced in definitions word by word,
+/// as a server's `RENAME` rewrites what refers to the name.
+struct Renaming;
+
+impl Ddl for Renaming {
+    fn alter_support(&self) -> AlterSupport {
+        SQLITE.0
+    }
+    fn rename_in(&self, text: &str, renamed: &[(String, String)]) -> String {
+        let mut out = String::new();
+        let mut word = String::new();
+        for ch in text.chars().chain(['\0']) {
+            if ch.is_alphanumeric() || ch == '_' {
+                word.push(ch);
+                continue;
+            }
+            let new = renamed.iter().find(|(old, _)| *old == word);
+            out.push_str(new.map_or(word.as_str(), |(_, n)| n.as_str()));
+            word.clear();
+            if ch != '\0' {
+                out.push(ch);
+            }
+        }
+        out
+    }
+    fn render(&self, _: &Change, _: &Catalog, _: &Catalog) -> Result<Vec<String>, Unsupported> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn a_rename_alone_changes_nothing_that_refers_to_the_name() {
+    let accounts = |t: &str, c: &str| {
+        let mut a = table(t, &[col("id", "int", false), col(c, "text", true)]);
+        a.uniques.push(Key {
+            name: None,
+            columns: vec![c.into()],
+            definition: format!("UNIQUE ({c})"),
+        });
+        a.checks.push(Check {
+            name: None,
+            definition: format!("CHECK ({c} LIKE '%@%')"),
+        });
+        a.indexes.push(Index {
+            name: "by_mail".into(),
+            definition: format!("CREATE INDEX by_mail ON {t} (lower({c}))"),
+            ..Default::default()
+        });
+        a
+    };
+    let orders = |t: &str, c: &str| {
+        let mut o = table("orders", &[col("mail", "text", true)]);
+        o.foreign_keys.push(ForeignKey {
+            columns: vec!["mail".into()],
+            ref_table: QName::bare(t),
+            ref_columns: vec![c.into()],
+            ..Default::default()
+        });
+        o
+    };
+    let with_trigger = |mut c: Catalog, t: &str, col: &str| {
+        c.triggers.insert(
+            (QName::bare(t), "log".into()),
+            Trigger {
+                table: QName::bare(t),
+                name: "log".into(),
+                definition: format!(
+                    "CREATE TRIGGER log AFTER INSERT ON {t} BEGIN SELECT NEW.{col}; END"
+                ),
+                ..Default::default()
+            },
+        );
+        c
+    };
+    let a = with_trigger(
+        catalog(&[accounts("accounts", "mail"), orders("accounts", "mail")]),
+        "accounts",
+        "mail",
+    );
+    let b = with_trigger(
+        catalog(&[accounts("users", "email"), orders("users", "email")]),
+        "users",
+        "email",
+    );
+    let mut r = Renames::default();
+    r.tables
+        .insert(QName::bare("users"), QName::bare("accounts"));
+    r.columns
+        .insert((QName::bare("users"), "email".into()), "mail".into());
+    assert_eq!(
+        names(&diff(&a, &b, &r, &Renaming)),
+        [
+            "rename table accounts to users",
+            "rename users.mail to email"
+        ]
+    );
+    assert_eq!(
+        names(&diff(&b, &a, &r.reversed(), &Renaming)),
+        [
+            "rename table users to accounts",
+            "rename accounts.email to mail"
+        ]
+    );
+    // Where the database does not say how it rewrites names, what refers to
+    // them is made again (here by a rebuild).
+    assert_eq!(
+        names(&diff(&a, &b, &r, SQLITE)),
+        [
+            "rename table accounts to users",
+            "rename users.mail to email",
+            "rebuild users",
+            "DropTrigger(Trigger { table: QName { schema: None, name: \"accounts\" }, name: \"log\", definition: \"CREATE TRIGGER log AFTER INSERT ON accounts BEGIN SELECT NEW.mail; END\", create_sql: None })",
+            "CreateTrigger(Trigger { table: QName { schema: None, name: \"users\" }, name: \"log\", definition: \"CREATE TRIGGER log AFTER INSERT ON users BEGIN SELECT NEW.email; END\", create_sql: None })"
+        ]
+    );
+}
+
+#[test]
+fn triggers_of_a_rebuilt_table_or_a_view_made_again_are_dropped_first_and_created_last() {
+    let t = table("t", &[col("id", "int", false), col("v", "int", true)]);
+    let mut a = catalog(std::slice::from_ref(&t));
+    a.views.insert(QName::bare("v1"), view("v1", &["t"]));
+    for on in ["t", "v1"] {
+        a.triggers.insert(
+            (QName::bare(on), format!("{on}_trg")),
+            Trigger {
+                table: QName::bare(on),
+                name: format!("{on}_trg"),
+                definition: format!("CREATE TRIGGER {on}_trg …"),
+                ..Default::default()
+            },
+        );
+    }
+    let mut b = a.clone();
+    b.tables.get_mut(&QName::bare("t")).unwrap().columns[1].data_type = "bigint".into();
+    let short = |c: &Change| match c {
+        Change::DropTrigger(t) => format!("drop trigger {}", t.name),
+        Change::CreateTrigger(t) => format!("create trigger {}", t.name),
+        other => names(std::slice::from_ref(other)).remove(0),
+    };
+    let changes = order(diff(&a, &b, &Renames::default(), SQLITE), &a, &b);
+    assert_eq!(
+        changes.iter().map(short).collect::<Vec<_>>(),
+        [
+            "drop trigger t_trg",
+            "drop trigger v1_trg",
+            "drop view v1",
+            "rebuild t",
+            "create view v1",
+            "create trigger t_trg",
+            "create trigger v1_trg"
+        ]
     );
 }
