@@ -255,6 +255,25 @@ fn is_client_command(line: &str, kind: Kind) -> bool {
     kind == Kind::Postgres && line.trim_start().starts_with('\\')
 }
 
+/// True for a statement a dump holds that creates an internal table of the
+/// server (`sqlite3 .schema` prints `CREATE TABLE sqlite_sequence(...)`,
+/// which SQLite makes by itself and refuses to be given).
+fn is_internal(sql: &str, kind: Kind) -> bool {
+    kind == Kind::Sqlite && {
+        let words: Vec<String> = sql
+            .split_whitespace()
+            .take(3)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        words.len() == 3
+            && words[0] == "create"
+            && words[1] == "table"
+            && words[2]
+                .trim_matches(['"', '`', '[', ']'])
+                .starts_with("sqlite_")
+    }
+}
+
 /// True for a statement about ownership or privileges (a dump's `OWNER TO`,
 /// `GRANT`, `REVOKE`), which are not compared.
 fn is_ownership(sql: &str) -> bool {
@@ -280,6 +299,9 @@ fn apply_schema_file(ctx: &Ctx<'_>, db: &mut dyn Database, path: &Path, text: &s
     for s in statements {
         if crate::interrupt::interrupted() {
             bail!("interrupted (Ctrl-C) while applying {}", path.display());
+        }
+        if is_internal(&s.text, kind) {
+            continue;
         }
         let result = if s.compound {
             db.execute_compound(&s.text)
