@@ -303,12 +303,19 @@ fn apply_schema_file(ctx: &Ctx<'_>, db: &mut dyn Database, path: &Path, text: &s
         if is_internal(&s.text, kind) {
             continue;
         }
-        let result = if s.compound {
-            db.execute_compound(&s.text)
-        } else {
-            db.execute(&s.text)
-        };
+        // A scratch database is disposable: Ctrl-C stops any statement at once.
+        let cancel = db.canceller();
+        let result = crate::interrupt::cancellable(cancel, || {
+            if s.compound {
+                db.execute_compound(&s.text)
+            } else {
+                db.execute(&s.text)
+            }
+        });
         if let Err(e) = result {
+            if crate::interrupt::interrupted() {
+                bail!("interrupted (Ctrl-C) while applying {}", path.display());
+            }
             if is_ownership(&s.text) {
                 ctx.say(&format!(
                     "{}:{}: skipped `{}`: {e} (ownership and privileges are not compared)",
