@@ -283,6 +283,7 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
                 || a.materialized != b.materialized
                 || a.indexes != b.indexes
                 || a.comment != b.comment
+                || a.options != b.options
             {
                 out.push(Change::DropView(a.clone()));
                 out.push(Change::CreateView(b.clone()));
@@ -575,8 +576,9 @@ fn table_changes(
     }
     let (gone, new) = matched(&a.foreign_keys, &b.foreign_keys, |f| f.name.clone(), fk_key);
     for f in gone {
+        // Foreign keys are dropped before tables are renamed (plan): by the old name.
         changes.push(Change::DropForeignKey {
-            table: name.clone(),
+            table: a.name.clone(),
             fk: f.clone(),
         });
     }
@@ -640,6 +642,8 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
         && a.generated == b.generated
         && a.collation == b.collation
         && a.comment == b.comment
+        && a.on_update == b.on_update
+        && a.invisible == b.invisible
 }
 
 /// Table options compared (not `create_sql`).

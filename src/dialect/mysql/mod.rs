@@ -13,11 +13,18 @@ use super::{
     endpoint, Capabilities, ConnectError, ConnectOptions, Database, DbError, Dialect, Kind,
     LockKey, Query, Row,
 };
+use crate::schema::model::QName;
+use crate::schema::Catalog;
 use crate::url::DbUrl;
 use mysql::prelude::Queryable;
 use mysql::{ClientIdentity, Conn, OptsBuilder, SslOpts, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod catalog;
+mod clauses;
+mod ddl;
+mod scratch;
 
 /// How long connecting may take when the URL sets no `connect_timeout`.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -494,31 +501,32 @@ impl Database for MySql {
             .unwrap_or_default();
         (user, super::sqlite::local_host())
     }
+
+    fn read_catalog(&mut self, own: &[QName]) -> Result<Catalog, DbError> {
+        catalog::read(&mut |sql: &str| self.rows(sql), own)
+    }
+
+    fn create_database(&mut self, name: &str) -> Result<(), DbError> {
+        scratch::create_database(self, name)
+    }
+
+    fn drop_database(&mut self, name: &str) -> Result<(), DbError> {
+        scratch::drop_database(self, name)
+    }
+
+    fn empty_database(&mut self) -> Result<(), DbError> {
+        scratch::empty_database(self)
+    }
 }
 
-/// How MySql writes schema changes.
-mod ddl {
-    use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
-
-    pub struct MySqlDdl;
-
-    pub static MYSQL_DDL: MySqlDdl = MySqlDdl;
-
-    impl Ddl for MySqlDdl {
-        fn alter_support(&self) -> AlterSupport {
-            AlterSupport::FULL
-        }
-
-        fn render(
-            &self,
-            change: &Change,
-            _: &Catalog,
-            _: &Catalog,
-        ) -> Result<Vec<String>, Unsupported> {
-            Err(Unsupported {
-                what: format!("{change:?}"),
-                why: "not written yet".into(),
-            })
-        }
+impl MySql {
+    /// Every row of a query sent as text (one round trip; `SHOW` included),
+    /// every column as text.
+    fn rows(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
+        let rows: Vec<mysql::Row> = self.conn.query(sql).map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.unwrap().into_iter().map(text).collect())
+            .collect())
     }
 }
