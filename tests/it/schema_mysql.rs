@@ -507,3 +507,376 @@ fn a_parent_table_dropped_with_its_child_goes_in_any_order() {
     );
     assert_eq!(r.up.warnings.len(), 2, "{}", show(&r.up));
 }
+
+// ---- views ----
+
+#[test]
+fn views_are_created_changed_and_dropped_in_dependency_order() {
+    let r = roundtrip(
+        MY,
+        "CREATE TABLE t (a INT, b INT);
+         CREATE VIEW v AS SELECT a FROM t;
+         CREATE VIEW gone AS SELECT 1 AS one;",
+        "CREATE TABLE t (a INT, b INT);
+         CREATE VIEW v AS SELECT a, b FROM t WHERE a > 0;
+         CREATE VIEW a_top AS SELECT a FROM v;",
+    );
+    assert!(has(&r.up, "DROP VIEW `v`"), "{}", show(&r.up));
+    let v =
+        r.up.statements
+            .iter()
+            .position(|s| s.contains("VIEW `v` AS"));
+    let top =
+        r.up.statements
+            .iter()
+            .position(|s| s.contains("VIEW `a_top` AS"));
+    assert!(v.is_some() && v < top, "{}", show(&r.up));
+    // The definition is the server's, without the database's name.
+    assert!(
+        has(
+            &r.up,
+            "AS select `t`.`a` AS `a`,`t`.`b` AS `b` from `t` where `t`.`a` > 0"
+        ),
+        "{}",
+        show(&r.up)
+    );
+}
+
+#[test]
+fn view_security_algorithm_and_check_option_are_compared() {
+    let r = roundtrip(
+        MY,
+        "CREATE TABLE t (a INT);
+         CREATE VIEW v AS SELECT a FROM t;",
+        "CREATE TABLE t (a INT);
+         CREATE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW v AS SELECT a FROM t WHERE a > 0 WITH CASCADED CHECK OPTION;",
+    );
+    assert!(
+        has(
+            &r.up,
+            "CREATE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW `v` AS"
+        ),
+        "{}",
+        show(&r.up)
+    );
+    assert!(has(&r.up, "WITH CASCADED CHECK OPTION"), "{}", show(&r.up));
+}
+
+#[test]
+fn views_reading_a_table_whose_columns_change_are_made_again_around_it() {
+    let r = roundtrip_with(
+        MY,
+        "CREATE TABLE t (id INT, name VARCHAR(10));
+         CREATE VIEW names AS SELECT name FROM t;
+         CREATE VIEW upper_names AS SELECT UPPER(name) AS n FROM names;",
+        "CREATE TABLE t (
+            id INT,
+            full_name VARCHAR(20) -- migrate:renamed-from name
+         );
+         CREATE VIEW names AS SELECT full_name FROM t;
+         CREATE VIEW upper_names AS SELECT UPPER(full_name) AS n FROM names;",
+        "INSERT INTO t VALUES (1, 'ann');",
+    );
+    let at = |text: &str| {
+        r.up.statements
+            .iter()
+            .position(|s| s.contains(text))
+            .unwrap_or_else(|| panic!("{text}\n{}", show(&r.up)))
+    };
+    assert!(at("DROP VIEW `upper_names`") < at("DROP VIEW `names`"));
+    assert!(at("DROP VIEW `names`") < at("RENAME COLUMN `name` TO `full_name`"));
+    assert!(at("RENAME COLUMN") < at("VIEW `names` AS"));
+    assert!(at("VIEW `names` AS") < at("VIEW `upper_names` AS"));
+}
+
+#[test]
+fn a_view_over_a_renamed_table_is_made_again() {
+    roundtrip(
+        MY,
+        "CREATE TABLE a (id INT); CREATE VIEW v AS SELECT id FROM a;",
+        "CREATE TABLE b (id INT); -- migrate:renamed-from a
+         CREATE VIEW v AS SELECT id FROM b;",
+    );
+}
+
+// ---- routines ----
+
+#[test]
+fn functions_and_procedures_are_created_replaced_and_dropped() {
+    let r = roundtrip(
+        MY,
+        "CREATE FUNCTION add_one(x INT) RETURNS INT DETERMINISTIC RETURN x + 1;
+         CREATE PROCEDURE gone() SELECT 1;
+         CREATE FUNCTION same_name() RETURNS INT RETURN 1;",
+        "CREATE FUNCTION add_one(x INT) RETURNS INT DETERMINISTIC COMMENT 'adds' RETURN x + 2;
+         CREATE PROCEDURE fill(IN n INT, OUT total INT)
+         SQL SECURITY INVOKER
+         BEGIN
+           DECLARE i INT DEFAULT 0;
+           SET total = 0;
+           WHILE i < n DO
+             SET i = i + 1;
+             SET total = total + i;
+           END WHILE;
+         END;
+         CREATE FUNCTION same_name() RETURNS INT RETURN 1;
+         CREATE PROCEDURE same_name() SELECT 2;",
+    );
+    assert!(has(&r.up, "DROP FUNCTION `add_one`"), "{}", show(&r.up));
+    assert!(has(&r.up, "DROP PROCEDURE `gone`"), "{}", show(&r.up));
+    assert!(
+        has(&r.up, "CREATE PROCEDURE `same_name`()"),
+        "{}",
+        show(&r.up)
+    );
+    // No DEFINER: it is not compared, and the user may not exist elsewhere.
+    assert!(!has(&r.up, "DEFINER"), "{}", show(&r.up));
+}
+
+// ---- triggers ----
+
+#[test]
+fn triggers_are_created_changed_and_dropped() {
+    let r = roundtrip(
+        MY,
+        "CREATE TABLE t (a INT, b INT);
+         CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.b = NEW.a;
+         CREATE TRIGGER gone AFTER DELETE ON t FOR EACH ROW SET @x = 1;",
+        "CREATE TABLE t (a INT, b INT);
+         CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW
+         BEGIN
+           IF NEW.a IS NULL THEN
+             SET NEW.a = 0;
+           END IF;
+           SET NEW.b = NEW.a * 2;
+         END;
+         CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW SET NEW.b = NEW.a;",
+    );
+    assert!(has(&r.up, "DROP TRIGGER `t_bi`"), "{}", show(&r.up));
+    assert!(
+        has(
+            &r.up,
+            "CREATE TRIGGER `t_bi` BEFORE INSERT ON `t` FOR EACH ROW BEGIN"
+        ),
+        "{}",
+        show(&r.up)
+    );
+    assert!(!has(&r.up, "DEFINER"), "{}", show(&r.up));
+}
+
+#[test]
+fn a_trigger_follows_its_renamed_table() {
+    roundtrip(
+        MY,
+        "CREATE TABLE a (x INT); CREATE TRIGGER trg BEFORE INSERT ON a FOR EACH ROW SET NEW.x = 1;",
+        "CREATE TABLE b (x INT); -- migrate:renamed-from a
+         CREATE TRIGGER trg BEFORE INSERT ON b FOR EACH ROW SET NEW.x = 1;",
+    );
+}
+
+// ---- events ----
+
+#[test]
+fn events_are_created_changed_and_dropped() {
+    let r = roundtrip(
+        MY,
+        "CREATE TABLE t (a INT);
+         CREATE EVENT cleanup ON SCHEDULE EVERY 1 HOUR DO DELETE FROM t WHERE a < 0;
+         CREATE EVENT gone ON SCHEDULE AT '2035-01-01 00:00:00' DO DELETE FROM t;",
+        "CREATE TABLE t (a INT);
+         CREATE EVENT cleanup ON SCHEDULE EVERY '1:30' HOUR_MINUTE STARTS '2030-01-01 00:00:00'
+           ON COMPLETION PRESERVE DISABLE COMMENT 'tidy'
+           DO BEGIN DELETE FROM t WHERE a < 0; DELETE FROM t WHERE a > 100; END;
+         CREATE EVENT later ON SCHEDULE AT '2035-06-01 00:00:00' ON COMPLETION PRESERVE DO DELETE FROM t;",
+    );
+    assert!(has(&r.up, "DROP EVENT `cleanup`"), "{}", show(&r.up));
+    assert!(
+        has(&r.up, "CREATE EVENT `cleanup` ON SCHEDULE EVERY '1:30' HOUR_MINUTE STARTS '2030-01-01 00:00:00' ON COMPLETION PRESERVE DISABLE COMMENT 'tidy' DO BEGIN"),
+        "{}",
+        show(&r.up)
+    );
+}
+
+#[test]
+fn an_event_without_starts_is_the_same_event_created_later() {
+    // Its STARTS is the instant it was created: no part of the schema.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (TestDb::new(MY, dir.path()), TestDb::new(MY, dir.path()));
+    let sql = "CREATE EVENT tick ON SCHEDULE EVERY 1 DAY DO SET @x = 1;";
+    apply(&a, sql);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    apply(&b, sql);
+    let (ca, cb) = (catalog(&a), catalog(&b));
+    assert_eq!(ca, cb);
+    assert_eq!(ca.events.len(), 1);
+}
+
+// ---- sequences (MariaDB) ----
+
+#[test]
+fn sequences_are_created_altered_and_dropped() {
+    let r = roundtrip(
+        MY,
+        "CREATE SEQUENCE s START WITH 10 INCREMENT BY 5;
+         CREATE SEQUENCE gone;",
+        "CREATE SEQUENCE s START WITH 100 INCREMENT BY 1 MINVALUE 1 MAXVALUE 1000000 CACHE 10 CYCLE;
+         CREATE SEQUENCE ids;
+         CREATE TABLE t (id BIGINT NOT NULL DEFAULT nextval(ids) PRIMARY KEY);",
+    );
+    assert!(has(&r.up, "ALTER SEQUENCE `s`"), "{}", show(&r.up));
+    let seq =
+        r.up.statements
+            .iter()
+            .position(|s| s.contains("CREATE SEQUENCE `ids`"));
+    let table =
+        r.up.statements
+            .iter()
+            .position(|s| s.contains("CREATE TABLE `t`"));
+    assert!(seq.is_some() && seq < table, "{}", show(&r.up));
+    // The default names the sequence without the database.
+    assert!(has(&r.up, "DEFAULT nextval(`ids`)"), "{}", show(&r.up));
+    assert!(warns(&r.up, "drops sequence gone"), "{}", show(&r.up));
+}
+
+// ---- scratch databases ----
+
+fn objects_of_every_kind() -> &'static str {
+    "CREATE TABLE parent (id INT PRIMARY KEY, child_id INT);
+     CREATE TABLE child (id INT PRIMARY KEY, parent_id INT, CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id));
+     ALTER TABLE parent ADD CONSTRAINT parent_child FOREIGN KEY (child_id) REFERENCES child (id);
+     CREATE VIEW parents AS SELECT id FROM parent;
+     CREATE VIEW parents_too AS SELECT id FROM parents;
+     CREATE SEQUENCE seq;
+     CREATE FUNCTION f() RETURNS INT RETURN 1;
+     CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END;
+     CREATE TRIGGER trg BEFORE INSERT ON child FOR EACH ROW SET NEW.parent_id = NEW.parent_id;
+     CREATE EVENT ev ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 03:00:00' DO DELETE FROM child;"
+}
+
+#[test]
+fn a_scratch_database_takes_the_character_set_of_the_database_connected_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = TestDb::new(MY, dir.path());
+    home.exec(&format!(
+        "ALTER DATABASE `{}` CHARACTER SET latin1 COLLATE latin1_bin",
+        home.name
+    ));
+    let scratch = format!("{}_scratch", home.name);
+    let mut conn = connect(&home);
+    conn.create_database(&scratch).unwrap();
+    let rows = home.query(&format!(
+        "SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{scratch}'"
+    ));
+    conn.drop_database(&scratch).unwrap();
+    assert_eq!(rows, [["latin1_bin"]]);
+    // Dropping what is gone already is no error (a second clean-up).
+    conn.drop_database(&scratch).unwrap();
+}
+
+#[test]
+fn a_scratch_database_is_dropped_while_another_connection_holds_it() {
+    use mysql::prelude::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let home = TestDb::new(MY, dir.path());
+    let scratch = format!("{}_held", home.name);
+    let mut conn = connect(&home);
+    conn.create_database(&scratch).unwrap();
+    let url = home.url.replace(&home.name, &scratch);
+    let mut other = mysql::Conn::new(mysql::Opts::from_url(&url).unwrap()).unwrap();
+    // An open transaction on one of its tables: DROP DATABASE would wait for it.
+    other
+        .query_drop("CREATE TABLE t (a INT); START TRANSACTION; INSERT INTO t VALUES (1)")
+        .unwrap();
+    conn.execute("SET SESSION lock_wait_timeout = 10").unwrap();
+    let started = std::time::Instant::now();
+    conn.drop_database(&scratch).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let left = home.query(&format!(
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{scratch}'"
+    ));
+    assert_eq!(left, [["0"]]);
+    assert!(other.query_drop("SELECT 1").is_err());
+}
+
+#[test]
+fn emptying_a_database_drops_every_object_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = TestDb::new(MY, dir.path());
+    apply(&dev, objects_of_every_kind());
+    apply(
+        &dev,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);",
+    );
+    let before = catalog(&dev);
+    assert_eq!(
+        (
+            before.tables.len(),
+            before.views.len(),
+            before.sequences.len(),
+            before.routines.len(),
+            before.triggers.len(),
+            before.events.len()
+        ),
+        (2, 2, 1, 2, 1, 1)
+    );
+    let mut conn = connect(&dev);
+    conn.empty_database().unwrap();
+    assert!(catalog(&dev).is_empty(), "{:?}", catalog(&dev));
+    assert!(dev.tables().is_empty(), "{:?}", dev.tables());
+    // The session checks foreign keys again.
+    let checks = conn.query_rows("SELECT @@FOREIGN_KEY_CHECKS", &[]).unwrap();
+    assert_eq!(checks, [[Some("1".to_string())]]);
+    // And it can be filled again.
+    apply(&dev, objects_of_every_kind());
+}
+
+// ---- what a dump creates ----
+
+#[test]
+fn a_mariadb_dump_loads_through_the_splitter_into_the_same_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = TestDb::new(MY, dir.path());
+    let copy = TestDb::new(MY, dir.path());
+    apply(&source, objects_of_every_kind());
+    apply(
+        &source,
+        "CREATE TABLE typed (
+            id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            code VARCHAR(20) CHARACTER SET latin1 NOT NULL DEFAULT 'x' COMMENT 'c',
+            doc JSON,
+            ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+            g VARCHAR(30) AS (CONCAT(code, 1)) STORED,
+            CHECK (code <> 'bad'),
+            KEY code_prefix (code(5)),
+            FULLTEXT KEY words (code)
+         ) ENGINE=InnoDB COMMENT='typed';
+         CREATE TRIGGER typed_bu BEFORE UPDATE ON typed FOR EACH ROW
+         BEGIN
+           IF NEW.code = '' THEN SET NEW.code = 'x'; END IF;
+         END;",
+    );
+    let url = migrate::url::parse(&source.url).unwrap();
+    let mut cmd = std::process::Command::new("mariadb-dump");
+    cmd.args(["--no-data", "--routines", "--triggers", "--events"])
+        .arg(format!(
+            "--host={}",
+            url.host.as_deref().unwrap_or("127.0.0.1")
+        ))
+        .arg(format!("--port={}", url.port.unwrap_or(3306)))
+        .arg(format!("--user={}", url.user.as_deref().unwrap_or("root")));
+    if let Some(p) = &url.password {
+        cmd.arg(format!("--password={p}"));
+    }
+    let out = cmd.arg(&source.name).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dump = String::from_utf8(out.stdout).unwrap();
+    apply(&copy, &dump);
+    let (a, b) = (catalog(&source), catalog(&copy));
+    let m = migration(MY, &a, &b, &Default::default());
+    assert!(m.is_empty(), "{}\n--- dump\n{dump}", script(&m));
+    assert_eq!(a, b);
+}
