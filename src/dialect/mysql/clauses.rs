@@ -171,6 +171,65 @@ pub fn index(
     s
 }
 
+/// The columns of an index as `index` writes it (expressions left out).
+pub fn index_columns(definition: &str) -> Vec<String> {
+    let Some(open) = definition.find(" (") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut at_part_start = false;
+    let mut chars = definition[open + 1..].chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => {
+                depth += 1;
+                at_part_start = depth == 1;
+                continue;
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            ',' if depth == 1 => {
+                at_part_start = true;
+                continue;
+            }
+            ' ' if at_part_start => continue,
+            '`' if at_part_start && depth == 1 => {
+                let mut name = String::new();
+                while let Some(d) = chars.next() {
+                    if d == '`' {
+                        if chars.peek() == Some(&'`') {
+                            chars.next();
+                            name.push('`');
+                            continue;
+                        }
+                        break;
+                    }
+                    name.push(d);
+                }
+                out.push(name);
+            }
+            '\'' => {
+                // A string in an expression: skipped whole.
+                while let Some(d) = chars.next() {
+                    if d == '\\' {
+                        chars.next();
+                    } else if d == '\'' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        at_part_start = false;
+    }
+    out
+}
+
 /// A foreign key's clause after its name: `FOREIGN KEY (`a`) REFERENCES `p`
 /// (`id`) ON DELETE CASCADE ON UPDATE RESTRICT`.
 pub fn foreign_key(
@@ -319,10 +378,18 @@ mod tests {
                 ..Default::default()
             },
         ];
+        let def = index("UNIQUE", "u", &parts, Some("HASH"), Some("c"), None);
         assert_eq!(
-            index("UNIQUE", "u", &parts, Some("HASH"), Some("c"), None),
+            def,
             "UNIQUE KEY `u` (`a`(10), `b` DESC) USING HASH COMMENT 'c'"
         );
+        assert_eq!(index_columns(&def), ["a", "b"]);
+        let expr = KeyPart {
+            expression: Some("lower(`c`), ')'".into()),
+            ..Default::default()
+        };
+        let def = index("", "e", &[expr, parts[1].clone()], None, None, None);
+        assert_eq!(index_columns(&def), ["b"]);
         let e = EventParts {
             name: "e".into(),
             body: "DELETE FROM t".into(),

@@ -255,10 +255,38 @@ fn render(change: &Change, from: &Catalog, to: &Catalog) -> Result<Vec<String>, 
             None => return Err(unnamed("foreign key", table)),
         },
         CreateIndex { table, index } => {
-            vec![alter(table, &format!("ADD {}", index.definition))]
+            if redefined_in_place(table, &index.name, from, to) {
+                vec![alter(
+                    table,
+                    &format!(
+                        "DROP INDEX {}, ADD {}",
+                        ident(&index.name),
+                        index.definition
+                    ),
+                )]
+            } else if let Some((old, _)) = index_renames(table, from, to)
+                .into_iter()
+                .find(|(_, new)| *new == index.name)
+            {
+                vec![alter(
+                    table,
+                    &format!("RENAME INDEX {} TO {}", ident(&old), ident(&index.name)),
+                )]
+            } else {
+                vec![alter(table, &format!("ADD {}", index.definition))]
+            }
         }
         DropIndex { table, index } => {
-            vec![alter(table, &format!("DROP INDEX {}", ident(&index.name)))]
+            // Dropped where it is created again or renamed (see CreateIndex).
+            if redefined_in_place(table, &index.name, from, to)
+                || index_renames(table, from, to)
+                    .iter()
+                    .any(|(old, _)| *old == index.name)
+            {
+                Vec::new()
+            } else {
+                vec![alter(table, &format!("DROP INDEX {}", ident(&index.name)))]
+            }
         }
         AlterTableOptions {
             table,
@@ -474,6 +502,57 @@ fn new_pk(table: &QName, to: &Catalog) -> String {
         .unwrap_or_default()
 }
 
+/// True when index `name` of `table` changes its definition and its columns
+/// stay as they are: dropped and created in one statement, when it is
+/// created, so that a foreign key that needs it never lacks an index.
+fn redefined_in_place(table: &QName, name: &str, from: &Catalog, to: &Catalog) -> bool {
+    let (Some(was), Some(now)) = (from.tables.get(table), to.tables.get(table)) else {
+        return false;
+    };
+    let (Some(a), Some(b)) = (
+        was.indexes.iter().find(|i| i.name == name),
+        now.indexes.iter().find(|i| i.name == name),
+    ) else {
+        return false;
+    };
+    a != b
+        && clauses::index_columns(&a.definition)
+            .iter()
+            .all(|c| was.column(c).is_some() && now.column(c).is_some())
+}
+
+/// Indexes of `table` that only change their name (old, new): renamed in
+/// place (`RENAME INDEX`) instead of dropped and made again. Each dropped
+/// index pairs with the first created one of the same definition.
+fn index_renames(table: &QName, from: &Catalog, to: &Catalog) -> Vec<(String, String)> {
+    let (Some(was), Some(now)) = (from.tables.get(table), to.tables.get(table)) else {
+        return Vec::new();
+    };
+    let unnamed = |i: &crate::schema::model::Index| {
+        (
+            i.unique,
+            i.comment.clone(),
+            i.definition.replacen(&ident(&i.name), "", 1),
+        )
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for a in was
+        .indexes
+        .iter()
+        .filter(|a| !now.indexes.iter().any(|b| b.name == a.name))
+    {
+        let pair = now.indexes.iter().find(|b| {
+            !was.indexes.iter().any(|a| a.name == b.name)
+                && !out.iter().any(|(_, new)| *new == b.name)
+                && unnamed(a) == unnamed(b)
+        });
+        if let Some(b) = pair {
+            out.push((a.name.clone(), b.name.clone()));
+        }
+    }
+    out
+}
+
 /// The check MariaDB keeps on column `column` of `table` that stays as it
 /// is (`to` has it too): a `MODIFY` of the column must repeat it.
 fn kept_column_check(table: &QName, column: &str, from: &Catalog, to: &Catalog) -> Option<String> {
@@ -553,4 +632,99 @@ fn regenerate(
     parts.push(format!("ADD COLUMN {}{place}", clauses::column(now, None)));
     parts.extend(kept.iter().map(|i| format!("ADD {}", i.definition)));
     alter(table, &parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::model::{EnumType, Extension, Namespace, View};
+
+    fn rendered(change: Change) -> Result<Vec<String>, Unsupported> {
+        render(&change, &Catalog::default(), &Catalog::default())
+    }
+
+    #[test]
+    fn what_mysql_has_no_word_for_is_unsupported_with_the_reason() {
+        let cases = [
+            (
+                Change::CreateSchema(Namespace {
+                    name: "app".into(),
+                    comment: None,
+                }),
+                "cannot create or drop schema app: MySQL and MariaDB have no schemas inside a database (a MySQL schema is a database); a MySQL schema never holds one",
+            ),
+            (
+                Change::CreateExtension(Extension {
+                    name: "citext".into(),
+                    schema: "public".into(),
+                }),
+                "cannot create or drop extension citext: MySQL and MariaDB have no extensions; a MySQL schema never holds one",
+            ),
+            (
+                Change::CreateEnum(EnumType {
+                    name: QName::bare("mood"),
+                    ..Default::default()
+                }),
+                "cannot create or drop type mood: MySQL and MariaDB have no enum types (an ENUM is a column type); a MySQL schema never holds one",
+            ),
+            (
+                Change::CreateView(View {
+                    name: QName::bare("totals"),
+                    materialized: true,
+                    ..Default::default()
+                }),
+                "cannot create materialized view totals: MySQL and MariaDB have no materialized views; use a table filled by an event or triggers",
+            ),
+            (
+                Change::RebuildTable {
+                    from: Table {
+                        name: QName::bare("t"),
+                        ..Default::default()
+                    },
+                    to: Table::default(),
+                },
+                "cannot rebuild table t: MySQL's ALTER TABLE makes every change in place; a rebuild is never planned for it",
+            ),
+        ];
+        for (change, message) in cases {
+            assert_eq!(rendered(change).unwrap_err().to_string(), message);
+        }
+    }
+
+    #[test]
+    fn sequences_and_routines_are_written_whole() {
+        let s = Sequence {
+            name: QName::bare("s"),
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min: 1,
+            max: 100,
+            cache: 0,
+            cycle: true,
+            owned_by: None,
+        };
+        assert_eq!(
+            rendered(Change::CreateSequence(s)).unwrap(),
+            ["CREATE SEQUENCE `s` START WITH 1 MINVALUE 1 MAXVALUE 100 INCREMENT BY 1 NOCACHE CYCLE"]
+        );
+        let f = crate::schema::model::Routine {
+            id: crate::schema::model::RoutineId {
+                name: QName::bare("f"),
+                arguments: "function".into(),
+            },
+            procedure: false,
+            definition: "CREATE FUNCTION `f`() RETURNS int(11)\nRETURN 2".into(),
+            comment: None,
+        };
+        let mut was = f.clone();
+        was.definition = "CREATE FUNCTION `f`() RETURNS int(11)\nRETURN 1".into();
+        assert_eq!(
+            rendered(Change::ReplaceRoutine { from: was, to: f }).unwrap(),
+            [
+                "DROP FUNCTION `f`",
+                "CREATE FUNCTION `f`() RETURNS int(11)\nRETURN 2"
+            ]
+        );
+    }
 }
