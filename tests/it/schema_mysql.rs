@@ -508,6 +508,15 @@ fn a_parent_table_dropped_with_its_child_goes_in_any_order() {
         "",
     );
     assert_eq!(r.up.warnings.len(), 2, "{}", show(&r.up));
+    assert_eq!(
+        r.up.statements,
+        [
+            "SET FOREIGN_KEY_CHECKS = 0",
+            "DROP TABLE `a_parent`",
+            "SET FOREIGN_KEY_CHECKS = 1",
+            "DROP TABLE `b_child`"
+        ]
+    );
 }
 
 // ---- views ----
@@ -911,5 +920,58 @@ fn an_index_renamed_keeps_its_definition() {
     assert_eq!(
         r.up.statements,
         ["ALTER TABLE `c` RENAME INDEX `old_name` TO `new_name`"]
+    );
+}
+
+#[test]
+fn a_renamed_column_keeps_its_rows_index_and_foreign_key() {
+    let before = "CREATE TABLE p (id INT PRIMARY KEY);
+                  CREATE TABLE c (
+                    id INT PRIMARY KEY,
+                    pid INT,
+                    UNIQUE KEY c_pid (pid),
+                    CONSTRAINT c_p FOREIGN KEY (pid) REFERENCES p (id)
+                  );";
+    let after = "CREATE TABLE p (id INT PRIMARY KEY);
+                 CREATE TABLE c (
+                    id INT PRIMARY KEY,
+                    parent_id INT, -- migrate:renamed-from pid
+                    UNIQUE KEY c_pid (parent_id),
+                    CONSTRAINT c_p FOREIGN KEY (parent_id) REFERENCES p (id)
+                 );";
+    let rows = "INSERT INTO p VALUES (1); INSERT INTO c VALUES (10, 1);";
+    let r = roundtrip_with(MY, before, after, rows);
+    assert!(
+        has(&r.up, "RENAME COLUMN `pid` TO `parent_id`"),
+        "{}",
+        show(&r.up)
+    );
+    assert!(!has(&r.up, "DROP COLUMN"), "{}", show(&r.up));
+    assert_eq!(
+        rows_after_upgrade(before, after, rows, "SELECT id, parent_id FROM c"),
+        [["10", "1"]]
+    );
+}
+
+#[test]
+fn the_type_of_columns_a_foreign_key_joins_changes_on_both_sides() {
+    let r = roundtrip_with(
+        MY,
+        "CREATE TABLE p (id INT NOT NULL PRIMARY KEY);
+         CREATE TABLE c (id INT PRIMARY KEY, pid INT, CONSTRAINT c_p FOREIGN KEY (pid) REFERENCES p (id));",
+        "CREATE TABLE p (id BIGINT NOT NULL PRIMARY KEY);
+         CREATE TABLE c (id INT PRIMARY KEY, pid BIGINT, CONSTRAINT c_p FOREIGN KEY (pid) REFERENCES p (id));",
+        "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1);",
+    );
+    assert!(warns(&r.up, "changes the type of p.id"), "{}", show(&r.up));
+    // Neither server changes a column's type under a foreign key.
+    assert_eq!(
+        r.up.statements,
+        [
+            "ALTER TABLE `c` DROP FOREIGN KEY `c_p`",
+            "ALTER TABLE `c` MODIFY COLUMN `pid` bigint(20) NULL",
+            "ALTER TABLE `p` MODIFY COLUMN `id` bigint(20) NOT NULL",
+            "ALTER TABLE `c` ADD CONSTRAINT `c_p` FOREIGN KEY (`pid`) REFERENCES `p` (`id`) ON DELETE RESTRICT ON UPDATE RESTRICT"
+        ]
     );
 }

@@ -21,6 +21,9 @@
 //! half-way; nothing here can change that.
 
 use super::clauses::{self, ident, literal, qname};
+use super::steps::{
+    fk_group, index_renames, kept_column_check, new_pk, pk_at, redefined_in_place, PkAt,
+};
 use crate::schema::model::{Catalog, Check, Column, QName, Sequence, Table, TableOptions};
 use crate::schema::{AlterSupport, Change, Ddl, Position, Unsupported};
 
@@ -173,21 +176,47 @@ fn render(change: &Change, from: &Catalog, to: &Catalog) -> Result<Vec<String>, 
                     return Ok(vec![regenerate(table, now, position, from, to)]);
                 }
             }
-            let check = kept_column_check(table, &was.name, from, to);
-            let mut s = alter(
-                table,
-                &format!(
-                    "MODIFY COLUMN {}{}",
-                    clauses::column(now, check.as_deref()),
-                    position.as_ref().map(place).unwrap_or_default()
-                ),
-            );
-            if let PkAt::Column(c) = pk_at(table, from, to) {
-                if c == now.name && now.auto_increment && !was.auto_increment {
-                    s.push_str(&new_pk(table, to));
+            match fk_group(table, &now.name, from, to) {
+                None => vec![modify(table, was, now, position.as_ref(), from, to)],
+                Some(g) => {
+                    if g.leader() != Some(&(table.clone(), now.name.clone())) {
+                        // The leader changed its type; a move is left.
+                        return Ok(position
+                            .iter()
+                            .map(|p| modify(table, now, now, Some(p), from, to))
+                            .collect());
+                    }
+                    let mut out: Vec<String> = g
+                        .fks
+                        .iter()
+                        .filter_map(|(t, fk)| {
+                            let n = fk.name.as_deref()?;
+                            Some(alter(t, &format!("DROP FOREIGN KEY {}", ident(n))))
+                        })
+                        .collect();
+                    for (t, c) in &g.members {
+                        let (Some(w), Some(n)) = (
+                            from.tables.get(t).and_then(|x| x.column(c)),
+                            to.tables.get(t).and_then(|x| x.column(c)),
+                        ) else {
+                            continue;
+                        };
+                        let p = if t == table && *c == now.name {
+                            position.as_ref()
+                        } else {
+                            None
+                        };
+                        out.push(modify(t, w, n, p, from, to));
+                    }
+                    out.extend(g.fks.iter().map(|(t, fk)| {
+                        alter(
+                            t,
+                            &format!("ADD {}{}", constraint_name(&fk.name), fk.definition),
+                        )
+                    }));
+                    out
                 }
             }
-            vec![s]
         }
         AddPrimaryKey { table, key } => match pk_at(table, from, to) {
             PkAt::Alone => vec![alter(table, &format!("ADD {}", key.definition))],
@@ -458,114 +487,32 @@ fn drop_routine(r: &crate::schema::model::Routine) -> String {
     )
 }
 
-/// Where a changed primary key is added, so that an `AUTO_INCREMENT` column
-/// is a key at every step.
-#[derive(Debug, PartialEq, Eq)]
-enum PkAt {
-    /// By itself (`AddPrimaryKey`).
-    Alone,
-    /// In the statement that drops the old one: its columns exist already.
-    Drop,
-    /// With the column that becomes `AUTO_INCREMENT` (added or modified).
-    Column(String),
-}
-
-fn pk_at(table: &QName, from: &Catalog, to: &Catalog) -> PkAt {
-    let (Some(was), Some(now)) = (from.tables.get(table), to.tables.get(table)) else {
-        return PkAt::Alone;
-    };
-    let Some(pk) = &now.primary_key else {
-        return PkAt::Alone;
-    };
-    if was.primary_key.as_ref() == Some(pk) {
-        return PkAt::Alone;
-    }
-    if was.primary_key.is_some() && pk.columns.iter().all(|c| was.column(c).is_some()) {
-        return PkAt::Drop;
-    }
-    for c in &pk.columns {
-        let gains_auto = now.column(c).is_some_and(|n| n.auto_increment)
-            && was.column(c).is_none_or(|w| !w.auto_increment);
-        if gains_auto {
-            return PkAt::Column(c.clone());
+/// `MODIFY COLUMN` of one column: its whole new definition, with the check
+/// MariaDB keeps on it, its new place, and the primary key it needs if it
+/// becomes `AUTO_INCREMENT`.
+fn modify(
+    table: &QName,
+    was: &Column,
+    now: &Column,
+    position: Option<&Position>,
+    from: &Catalog,
+    to: &Catalog,
+) -> String {
+    let check = kept_column_check(table, &was.name, from, to);
+    let mut s = alter(
+        table,
+        &format!(
+            "MODIFY COLUMN {}{}",
+            clauses::column(now, check.as_deref()),
+            position.map(place).unwrap_or_default()
+        ),
+    );
+    if let PkAt::Column(c) = pk_at(table, from, to) {
+        if c == now.name && now.auto_increment && !was.auto_increment {
+            s.push_str(&new_pk(table, to));
         }
     }
-    PkAt::Alone
-}
-
-/// `, ADD PRIMARY KEY (…)` of the table in `to`.
-fn new_pk(table: &QName, to: &Catalog) -> String {
-    to.tables
-        .get(table)
-        .and_then(|t| t.primary_key.as_ref())
-        .map(|k| format!(", ADD {}", k.definition))
-        .unwrap_or_default()
-}
-
-/// True when index `name` of `table` changes its definition and its columns
-/// stay as they are: dropped and created in one statement, when it is
-/// created, so that a foreign key that needs it never lacks an index.
-fn redefined_in_place(table: &QName, name: &str, from: &Catalog, to: &Catalog) -> bool {
-    let (Some(was), Some(now)) = (from.tables.get(table), to.tables.get(table)) else {
-        return false;
-    };
-    let (Some(a), Some(b)) = (
-        was.indexes.iter().find(|i| i.name == name),
-        now.indexes.iter().find(|i| i.name == name),
-    ) else {
-        return false;
-    };
-    a != b
-        && clauses::index_columns(&a.definition)
-            .iter()
-            .all(|c| was.column(c).is_some() && now.column(c).is_some())
-}
-
-/// Indexes of `table` that only change their name (old, new): renamed in
-/// place (`RENAME INDEX`) instead of dropped and made again. Each dropped
-/// index pairs with the first created one of the same definition.
-fn index_renames(table: &QName, from: &Catalog, to: &Catalog) -> Vec<(String, String)> {
-    let (Some(was), Some(now)) = (from.tables.get(table), to.tables.get(table)) else {
-        return Vec::new();
-    };
-    let unnamed = |i: &crate::schema::model::Index| {
-        (
-            i.unique,
-            i.comment.clone(),
-            i.definition.replacen(&ident(&i.name), "", 1),
-        )
-    };
-    let mut out: Vec<(String, String)> = Vec::new();
-    for a in was
-        .indexes
-        .iter()
-        .filter(|a| !now.indexes.iter().any(|b| b.name == a.name))
-    {
-        let pair = now.indexes.iter().find(|b| {
-            !was.indexes.iter().any(|a| a.name == b.name)
-                && !out.iter().any(|(_, new)| *new == b.name)
-                && unnamed(a) == unnamed(b)
-        });
-        if let Some(b) = pair {
-            out.push((a.name.clone(), b.name.clone()));
-        }
-    }
-    out
-}
-
-/// The check MariaDB keeps on column `column` of `table` that stays as it
-/// is (`to` has it too): a `MODIFY` of the column must repeat it.
-fn kept_column_check(table: &QName, column: &str, from: &Catalog, to: &Catalog) -> Option<String> {
-    let was = from.tables.get(table)?;
-    let now = to.tables.get(table)?;
-    let check = was
-        .checks
-        .iter()
-        .find(|c| c.column.as_deref() == Some(column))?;
-    now.checks
-        .iter()
-        .any(|c| c.name == check.name && c.definition == check.definition)
-        .then(|| check.definition.clone())
+    s
 }
 
 fn drop_check(table: &QName, check: &Check, from: &Catalog) -> Result<Vec<String>, Unsupported> {

@@ -25,6 +25,7 @@ mod catalog;
 mod clauses;
 mod ddl;
 mod scratch;
+mod steps;
 
 /// How long connecting may take when the URL sets no `connect_timeout`.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
