@@ -975,3 +975,78 @@ fn the_type_of_columns_a_foreign_key_joins_changes_on_both_sides() {
         ]
     );
 }
+
+#[test]
+fn a_column_with_its_own_check_is_renamed() {
+    let before = "CREATE TABLE t (
+        id INT,
+        a INT CHECK (a > 0)
+    );";
+    let after = "CREATE TABLE t (
+        id INT,
+        b INT CHECK (b > 0) -- migrate:renamed-from a
+    );";
+    let rows = "INSERT INTO t VALUES (1, 5);";
+    roundtrip_with(MY, before, after, rows);
+    assert_eq!(
+        rows_after_upgrade(before, after, rows, "SELECT id, b FROM t"),
+        [["1", "5"]]
+    );
+}
+
+#[test]
+fn tables_renamed_with_their_unnamed_foreign_keys() {
+    let r = roundtrip_with(
+        MY,
+        "CREATE TABLE parent (id INT PRIMARY KEY);
+         CREATE TABLE child (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES parent (id));",
+        "CREATE TABLE mother (id INT PRIMARY KEY); -- migrate:renamed-from parent
+         CREATE TABLE kid (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) REFERENCES mother (id)); -- migrate:renamed-from child",
+        "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1);",
+    );
+    assert!(
+        has(&r.up, "RENAME TABLE `child` TO `kid`"),
+        "{}",
+        show(&r.up)
+    );
+    assert!(
+        has(&r.up, "RENAME TABLE `parent` TO `mother`"),
+        "{}",
+        show(&r.up)
+    );
+    assert!(r.up.warnings.is_empty(), "{}", show(&r.up));
+}
+
+#[test]
+fn a_not_null_column_added_without_a_default_is_a_warning() {
+    let r = roundtrip(
+        MY,
+        "CREATE TABLE t (a INT);",
+        "CREATE TABLE t (a INT, b INT NOT NULL);",
+    );
+    assert!(
+        warns(&r.up, "adds NOT NULL column t.b without a default"),
+        "{}",
+        show(&r.up)
+    );
+}
+
+#[test]
+fn an_unnamed_foreign_key_changed_keeps_the_index_the_server_made_for_it() {
+    // Added again, the key would take the place of the index MariaDB made
+    // for it before, under the key's name: the index is made again with it.
+    let r = roundtrip(
+        MY,
+        "CREATE TABLE p (id INT PRIMARY KEY);
+         CREATE TABLE c (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id));",
+        "CREATE TABLE p (id INT PRIMARY KEY);
+         CREATE TABLE c (id INT PRIMARY KEY, pid INT, FOREIGN KEY (pid) REFERENCES p (id) ON DELETE CASCADE);",
+    );
+    assert_eq!(
+        r.up.statements,
+        [
+            "ALTER TABLE `c` DROP FOREIGN KEY `c_ibfk_1`",
+            "ALTER TABLE `c` DROP INDEX `pid`, ADD KEY `pid` (`pid`), ADD CONSTRAINT `c_ibfk_1` FOREIGN KEY (`pid`) REFERENCES `p` (`id`) ON DELETE CASCADE ON UPDATE RESTRICT"
+        ]
+    );
+}

@@ -22,9 +22,12 @@
 
 use super::clauses::{self, ident, literal, qname};
 use super::steps::{
-    fk_group, index_renames, kept_column_check, new_pk, pk_at, redefined_in_place, PkAt,
+    fk_group, fk_index_to_keep, index_renames, kept_column_check, new_pk, pk_at,
+    redefined_in_place, PkAt,
 };
-use crate::schema::model::{Catalog, Check, Column, QName, Sequence, Table, TableOptions};
+use crate::schema::model::{
+    Catalog, Check, Column, ForeignKey, QName, Sequence, Table, TableOptions,
+};
 use crate::schema::{AlterSupport, Change, Ddl, Position, Unsupported};
 
 pub struct MySqlDdl;
@@ -208,12 +211,7 @@ fn render(change: &Change, from: &Catalog, to: &Catalog) -> Result<Vec<String>, 
                         };
                         out.push(modify(t, w, n, p, from, to));
                     }
-                    out.extend(g.fks.iter().map(|(t, fk)| {
-                        alter(
-                            t,
-                            &format!("ADD {}{}", constraint_name(&fk.name), fk.definition),
-                        )
-                    }));
+                    out.extend(g.fks.iter().map(|(t, fk)| add_foreign_key(t, fk, from, to)));
                     out
                 }
             }
@@ -270,15 +268,29 @@ fn render(change: &Change, from: &Catalog, to: &Catalog) -> Result<Vec<String>, 
             Some(n) => vec![alter(table, &format!("DROP INDEX {}", ident(n)))],
             None => return Err(unnamed("unique key", table)),
         },
-        AddCheck { table, check } => vec![alter(
-            table,
-            &format!("ADD {}{}", constraint_name(&check.name), check.definition),
-        )],
+        AddCheck { table, check } => {
+            // A column's check in MariaDB is declared on the column again, so
+            // that it stays with the column as in the schema it comes from.
+            let column = check
+                .column
+                .as_ref()
+                .and_then(|c| to.tables.get(table)?.column(c));
+            match column {
+                Some(c) => vec![alter(
+                    table,
+                    &format!(
+                        "MODIFY COLUMN {}",
+                        clauses::column(c, Some(&check.definition))
+                    ),
+                )],
+                None => vec![alter(
+                    table,
+                    &format!("ADD {}{}", constraint_name(&check.name), check.definition),
+                )],
+            }
+        }
         DropCheck { table, check } => drop_check(table, check, from)?,
-        AddForeignKey { table, fk } => vec![alter(
-            table,
-            &format!("ADD {}{}", constraint_name(&fk.name), fk.definition),
-        )],
+        AddForeignKey { table, fk } => vec![add_foreign_key(table, fk, from, to)],
         DropForeignKey { table, fk } => match &fk.name {
             Some(n) => vec![alter(table, &format!("DROP FOREIGN KEY {}", ident(n)))],
             None => return Err(unnamed("foreign key", table)),
@@ -387,7 +399,18 @@ fn without_fk_checks(off: bool, stmt: String) -> Vec<String> {
 }
 
 fn create_table(t: &Table) -> String {
-    let mut lines: Vec<String> = t.columns.iter().map(|c| clauses::column(c, None)).collect();
+    // MariaDB's column checks are declared on their columns, table checks after.
+    let column_check = |c: &Column| {
+        t.checks
+            .iter()
+            .find(|k| k.column.as_deref() == Some(c.name.as_str()))
+            .map(|k| k.definition.as_str())
+    };
+    let mut lines: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| clauses::column(c, column_check(c)))
+        .collect();
     if let Some(pk) = &t.primary_key {
         lines.push(pk.definition.clone());
     }
@@ -399,7 +422,11 @@ fn create_table(t: &Table) -> String {
         ));
     }
     lines.extend(t.indexes.iter().map(|i| i.definition.clone()));
-    for c in &t.checks {
+    for c in t
+        .checks
+        .iter()
+        .filter(|k| k.column.as_ref().is_none_or(|c| t.column(c).is_none()))
+    {
         lines.push(format!("{}{}", constraint_name(&c.name), c.definition));
     }
     for fk in &t.foreign_keys {
@@ -485,6 +512,19 @@ fn drop_routine(r: &crate::schema::model::Routine) -> String {
         if r.procedure { "PROCEDURE" } else { "FUNCTION" },
         qname(&r.id.name)
     )
+}
+
+/// `ADD CONSTRAINT … FOREIGN KEY`, with the index that serves it made
+/// again in the same statement where MariaDB could replace it.
+fn add_foreign_key(table: &QName, fk: &ForeignKey, from: &Catalog, to: &Catalog) -> String {
+    let add = format!("ADD {}{}", constraint_name(&fk.name), fk.definition);
+    match fk_index_to_keep(table, fk, from, to) {
+        Some(i) => alter(
+            table,
+            &format!("DROP INDEX {}, ADD {}, {add}", ident(&i.name), i.definition),
+        ),
+        None => alter(table, &add),
+    }
 }
 
 /// `MODIFY COLUMN` of one column: its whole new definition, with the check

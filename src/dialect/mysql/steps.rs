@@ -216,3 +216,42 @@ pub(super) fn fk_group(
     members.sort_by(|a, b| (&a.0, position(&a.0, &a.1)).cmp(&(&b.0, position(&b.0, &b.1))));
     Some(FkGroup { members, fks })
 }
+
+/// The index that serves foreign key `fk` of `table` when it is added, if
+/// it must be made again in the same statement: MariaDB replaces an index
+/// it made itself for an earlier foreign key by one named after the new
+/// key, and the catalog does not tell such an index from one a user made.
+/// Made again together with the key, it stays the user's, with its name.
+pub(super) fn fk_index_to_keep<'c>(
+    table: &QName,
+    fk: &ForeignKey,
+    from: &Catalog,
+    to: &'c Catalog,
+) -> Option<&'c Index> {
+    let now = to.tables.get(table)?;
+    let serves = |columns: &[String]| columns.starts_with(&fk.columns);
+    if now
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| serves(&pk.columns))
+    {
+        return None;
+    }
+    let index = now.indexes.iter().find(|i| {
+        !i.definition.starts_with("FULLTEXT")
+            && !i.definition.starts_with("SPATIAL")
+            && serves(&clauses::index_columns(&i.definition))
+    })?;
+    if fk.name.as_deref() == Some(index.name.as_str()) {
+        return None;
+    }
+    // Made by this migration (an index the user asked for): nothing to fear.
+    if from
+        .tables
+        .get(table)
+        .is_some_and(|was| !was.indexes.contains(index))
+    {
+        return None;
+    }
+    Some(index)
+}
