@@ -1050,3 +1050,34 @@ fn an_unnamed_foreign_key_changed_keeps_the_index_the_server_made_for_it() {
         ]
     );
 }
+
+#[test]
+fn quotes_and_backslashes_survive_in_every_kind_of_text() {
+    roundtrip(
+        MY,
+        "",
+        r"CREATE TABLE `we``ird` (
+            `a b` VARCHAR(20) DEFAULT 'it''s \\ here' COMMENT 'the ''a'' \\ column',
+            s VARCHAR(20) AS (CONCAT(`a b`, '\'')) VIRTUAL,
+            CONSTRAINT `no 'quotes'` CHECK (`a b` <> 'don''t'),
+            KEY `k``1` (`a b`) COMMENT 'key''s \\'
+         ) COMMENT 'table''s \\ comment';
+         CREATE VIEW `v'1` AS SELECT `a b` AS `x'y` FROM `we``ird` WHERE `a b` <> 'it''s';
+         CREATE TRIGGER `t'r` BEFORE INSERT ON `we``ird` FOR EACH ROW SET NEW.`a b` = REPLACE(NEW.`a b`, '\\', '/');
+         CREATE EVENT `e'v` ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' COMMENT 'ev''s \\' DO DELETE FROM `we``ird` WHERE `a b` = 'x''y\\z';",
+    );
+}
+
+#[test]
+fn a_comment_removed_from_a_table_and_a_column() {
+    let r = roundtrip(
+        MY,
+        "CREATE TABLE t (a INT COMMENT 'the a') COMMENT 'the t';",
+        "CREATE TABLE t (a INT);",
+    );
+    assert!(
+        has(&r.up, "ALTER TABLE `t` COMMENT = ''"),
+        "{}",
+        show(&r.up)
+    );
+}

@@ -551,14 +551,30 @@ impl Reader<'_, '_> {
                 continue;
             }
             let t = QName::bare(&table);
-            let definition = format!(
-                "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
-                clauses::ident(&name),
-                cell(&r, 2),
-                cell(&r, 3),
-                clauses::ident(&table),
-                cell(&r, 4)
-            );
+            let body = cell(&r, 4);
+            let definition = if body.contains('\\') {
+                // information_schema gives the body with its strings' escapes
+                // resolved (`'\\'` as `'\'`), which does not run again: the
+                // statement as it was written, from SHOW CREATE TRIGGER.
+                let show = format!(
+                    "SHOW CREATE TRIGGER {}.{}",
+                    clauses::ident(self.db),
+                    clauses::ident(&name)
+                );
+                let rows = self.query(&show)?;
+                match rows.first().and_then(|r| non_empty(r, 2)) {
+                    Some(text) => without_definer(&text),
+                    None => return Err(hidden("trigger", &name)),
+                }
+            } else {
+                format!(
+                    "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {body}",
+                    clauses::ident(&name),
+                    cell(&r, 2),
+                    cell(&r, 3),
+                    clauses::ident(&table),
+                )
+            };
             out.insert(
                 (t.clone(), name.clone()),
                 Trigger {
@@ -584,9 +600,24 @@ impl Reader<'_, '_> {
             // An event created without STARTS starts when it was created:
             // that instant is no part of the schema.
             let starts = non_empty(&r, 6).filter(|s| Some(s) != non_empty(&r, 11).as_ref());
+            let mut body = cell(&r, 1);
+            if body.contains('\\') {
+                // As for triggers: the body as written, from SHOW CREATE EVENT.
+                let show = format!(
+                    "SHOW CREATE EVENT {}.{}",
+                    clauses::ident(self.db),
+                    clauses::ident(&cell(&r, 0))
+                );
+                let rows = self.query(&show)?;
+                let text = rows.first().and_then(|r| non_empty(r, 3));
+                match text.and_then(|t| event_body(&t, non_empty(&r, 10).is_some())) {
+                    Some(b) => body = b,
+                    None => return Err(hidden("event", &cell(&r, 0))),
+                }
+            }
             let parts = EventParts {
                 name: cell(&r, 0),
-                body: cell(&r, 1),
+                body,
                 execute_at: (!recurring).then(|| cell(&r, 3)),
                 every: recurring.then(|| (cell(&r, 4), cell(&r, 5))),
                 starts,
@@ -625,10 +656,7 @@ impl Reader<'_, '_> {
             );
             let rows = self.query(&show)?;
             let Some(text) = rows.first().and_then(|r| non_empty(r, 2)) else {
-                return Err(DbError::msg(format!(
-                    "cannot read the definition of {} `{name}`: the server shows it only to its definer or to a user with the SHOW CREATE ROUTINE (MariaDB) or SHOW_ROUTINE (MySQL) privilege",
-                    kind.to_ascii_lowercase()
-                )));
+                return Err(hidden(&kind.to_ascii_lowercase(), &name));
             };
             let id = RoutineId {
                 name: QName::bare(&name),
@@ -692,6 +720,45 @@ impl Reader<'_, '_> {
         }
         Ok(out)
     }
+}
+
+/// The server would not show the definition of an object.
+fn hidden(kind: &str, name: &str) -> DbError {
+    DbError::msg(format!(
+        "cannot read the definition of {kind} `{name}`: the server shows it only to its definer or to a user with the privileges to see it (SHOW CREATE ROUTINE or SHOW_ROUTINE for routines, TRIGGER, EVENT)"
+    ))
+}
+
+/// The body of an event from its `SHOW CREATE EVENT`: what follows ` DO `
+/// after the schedule and, when it has one, the comment (a string that may
+/// hold ` DO ` itself).
+fn event_body(show: &str, commented: bool) -> Option<String> {
+    let from = if commented {
+        let at = show.find(" COMMENT '")? + " COMMENT '".len();
+        let mut chars = show[at..].char_indices().peekable();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '\'' if matches!(chars.peek(), Some((_, '\''))) => {
+                    chars.next();
+                }
+                '\'' => {
+                    end = Some(at + i + 1);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        end?
+    } else {
+        show.find(" ON COMPLETION ")?
+    };
+    let rest = &show[from..];
+    let at = rest.find(" DO ")?;
+    Some(rest[at + " DO ".len()..].to_string())
 }
 
 fn row_opt(row: &Row, i: usize) -> Option<String> {
@@ -824,6 +891,17 @@ mod tests {
     fn a_view_reads_the_names_qualified_with_its_database() {
         let def = "select `d`.`t`.`id` AS `id`,`x`.`n` AS `n` from (`d`.`t` join `d`.`v``q` `x`) where `other`.`u`.`a` = 1";
         assert_eq!(referenced(def, "d"), ["t", "v`q"]);
+    }
+
+    #[test]
+    fn an_event_body_is_what_follows_do_after_the_comment() {
+        let show = r"CREATE EVENT `e` ON SCHEDULE EVERY 1 DAY ON COMPLETION NOT PRESERVE ENABLE COMMENT 'a DO b''s \\' DO DELETE FROM t WHERE a = 'x\\y'";
+        assert_eq!(
+            event_body(show, true).as_deref(),
+            Some(r"DELETE FROM t WHERE a = 'x\\y'")
+        );
+        let show = "CREATE EVENT `e` ON SCHEDULE AT '2035-01-01 00:00:00' ON COMPLETION PRESERVE DISABLE DO SET @a = ' DO '";
+        assert_eq!(event_body(show, false).as_deref(), Some("SET @a = ' DO '"));
     }
 
     #[test]
