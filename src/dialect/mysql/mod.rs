@@ -7,6 +7,11 @@
 //! PostgreSQL: the TCP connection, and every read and write of the
 //! handshake, TLS and authentication. Once connected the socket has no time
 //! limit again, so a long statement is never cut short.
+//!
+//! Schemas (`revision --autogenerate`, `diff`): `catalog` reads one from
+//! `information_schema`, `ddl` writes changes (with `steps` for what keeps
+//! a table valid between statements), both through `clauses`, how MySQL
+//! writes each piece; `scratch` creates, drops and empties databases.
 
 use super::tls::{self, MySslMode};
 use super::{
