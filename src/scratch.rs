@@ -115,9 +115,11 @@ impl Scratch {
             scratch.empty()?;
             return Ok(scratch);
         }
+        // The process id names whose it is, should a killed run leave it behind.
         let name = format!(
-            "migrate_scratch_{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..12]
+            "migrate_scratch_{}_{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
         if url.kind == Kind::Sqlite {
             let path = std::env::temp_dir().join(format!("{name}.db"));

@@ -112,6 +112,9 @@ impl<'c, 'a> Reader<'c, 'a> {
 
     /// Reads one side.
     pub fn read(&mut self, side: &Side, scripts: &ScriptDirectory) -> Result<Read> {
+        if crate::interrupt::interrupted() {
+            bail!("interrupted (Ctrl-C) before reading the {side} schema");
+        }
         let ctx = self.ctx;
         let kind = self.kind()?;
         let own = self.own()?;
@@ -296,6 +299,7 @@ fn apply_schema_file(ctx: &Ctx<'_>, db: &mut dyn Database, path: &Path, text: &s
         .join("\n");
     let statements = crate::sql::split(&cleaned, kind)
         .map_err(|e| anyhow!("{}: cannot split the schema: {e}", path.display()))?;
+    let stop = || crate::interrupt::interrupted();
     for s in statements {
         if crate::interrupt::interrupted() {
             bail!("interrupted (Ctrl-C) while applying {}", path.display());
@@ -333,6 +337,9 @@ fn apply_schema_file(ctx: &Ctx<'_>, db: &mut dyn Database, path: &Path, text: &s
                 crate::runtime::error::excerpt(&s.text)
             );
         }
+    }
+    if stop() {
+        bail!("interrupted (Ctrl-C) while applying {}", path.display());
     }
     Ok(())
 }

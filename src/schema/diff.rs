@@ -284,6 +284,7 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
                 || a.materialized != b.materialized
                 || a.indexes != b.indexes
                 || a.comment != b.comment
+                || a.options != b.options
             {
                 out.push(Change::DropView(a.clone()));
                 out.push(Change::CreateView(b.clone()));
@@ -556,7 +557,7 @@ fn tables(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &
                     });
                 }
                 let old_of = applied.columns.get(name).unwrap_or(&no_renames);
-                table_changes(&as_renamed(a, applied, ddl), b, old_of, ddl, out);
+                table_changes(&as_renamed(a, applied, ddl), b, old, old_of, ddl, out);
             }
         }
     }
@@ -567,6 +568,7 @@ fn tables(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &
 fn table_changes(
     a: &Table,
     b: &Table,
+    old_name: &QName,
     old_of: &BTreeMap<String, String>,
     ddl: &dyn Ddl,
     out: &mut Vec<Change>,
@@ -686,8 +688,9 @@ fn table_changes(
     }
     let (gone, new) = matched(&a.foreign_keys, &b.foreign_keys, |f| f.name.clone(), fk_key);
     for f in gone {
+        // Foreign keys are dropped before tables are renamed (plan): by the old name.
         changes.push(Change::DropForeignKey {
-            table: name.clone(),
+            table: old_name.clone(),
             fk: f.clone(),
         });
     }
@@ -765,6 +768,8 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
         && a.generated == b.generated
         && a.collation == b.collation
         && a.comment == b.comment
+        && a.on_update == b.on_update
+        && a.invisible == b.invisible
 }
 
 /// Table options compared (not `create_sql`).

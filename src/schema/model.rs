@@ -185,6 +185,10 @@ pub struct Column {
     pub generated: Option<Generated>,
     pub collation: Option<String>,
     pub comment: Option<String>,
+    /// MySQL: the `ON UPDATE` expression (`current_timestamp()`).
+    pub on_update: Option<String>,
+    /// MySQL/MariaDB: an `INVISIBLE` column (left out of `SELECT *`).
+    pub invisible: bool,
     /// The column's definition as the server writes it where it gives one
     /// (a MySQL `SHOW CREATE TABLE` line): how it is added or changed. Not compared.
     pub definition: Option<String>,
@@ -213,6 +217,9 @@ pub struct Check {
     pub name: Option<String>,
     /// The server's definition (`CHECK ((price > 0))`).
     pub definition: String,
+    /// MariaDB: the column a column-level check was declared on (such a
+    /// check goes only with a `MODIFY` of its column). Not compared.
+    pub column: Option<String>,
 }
 
 /// A foreign key.
@@ -255,6 +262,8 @@ pub struct View {
     /// Indexes of a materialized view.
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// MySQL: `ALGORITHM=… SQL SECURITY …`, as the server reports them.
+    pub options: Option<String>,
     /// The server's own `CREATE VIEW`, where it gives one. Not compared.
     pub create_sql: Option<String>,
     /// The tables and views it reads (from the server's dependency records,

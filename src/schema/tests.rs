@@ -277,6 +277,7 @@ fn constraints_and_indexes_match_by_name_and_definition() {
     c.checks.push(Check {
         name: None,
         definition: "CHECK (id > 0)".into(),
+        ..Default::default()
     });
     let mut d = c.clone();
     d.checks[0].name = Some("t_check".into());
@@ -609,6 +610,7 @@ fn a_rename_alone_changes_nothing_that_refers_to_the_name() {
         a.checks.push(Check {
             name: None,
             definition: format!("CHECK ({c} LIKE '%@%')"),
+            ..Check::default()
         });
         a.indexes.push(Index {
             name: "by_mail".into(),
@@ -719,5 +721,77 @@ fn triggers_of_a_rebuilt_table_or_a_view_made_again_are_dropped_first_and_create
             "create trigger t_trg",
             "create trigger v1_trg"
         ]
+    );
+}
+
+#[test]
+fn a_foreign_key_of_a_renamed_table_is_dropped_by_its_old_name() {
+    // Foreign keys are dropped first, before the table is renamed.
+    let mut a = table(
+        "orders",
+        &[col("id", "int", false), col("user_id", "int", true)],
+    );
+    a.foreign_keys.push(ForeignKey {
+        name: Some("orders_user".into()),
+        columns: vec!["user_id".into()],
+        ref_table: QName::bare("users"),
+        ref_columns: vec!["id".into()],
+        on_delete: "CASCADE".into(),
+        on_update: "RESTRICT".into(),
+        definition: String::new(),
+    });
+    let mut b = a.clone();
+    b.name = QName::bare("purchases");
+    b.foreign_keys[0].on_delete = "SET NULL".into();
+    let (from, to) = (catalog(&[a]), catalog(&[b]));
+    let mut r = Renames::default();
+    r.tables
+        .insert(QName::bare("purchases"), QName::bare("orders"));
+    let changes = order(diff(&from, &to, &r, MYSQL), &from, &to);
+    let tables: Vec<String> = changes
+        .iter()
+        .map(|c| match c {
+            Change::DropForeignKey { table, .. } => format!("drop fk on {table}"),
+            Change::AddForeignKey { table, .. } => format!("add fk on {table}"),
+            other => names(std::slice::from_ref(other))[0].clone(),
+        })
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "drop fk on orders",
+            "rename table orders to purchases",
+            "add fk on purchases"
+        ]
+    );
+}
+
+#[test]
+fn on_update_and_invisible_columns_are_compared() {
+    let a = catalog(&[table("t", &[col("ts", "timestamp", false)])]);
+    let mut b = a.clone();
+    b.tables.get_mut(&QName::bare("t")).unwrap().columns[0].on_update =
+        Some("current_timestamp()".into());
+    assert_eq!(
+        names(&diff(&a, &b, &Renames::default(), MYSQL)),
+        ["alter t.ts None"]
+    );
+    let mut c = a.clone();
+    c.tables.get_mut(&QName::bare("t")).unwrap().columns[0].invisible = true;
+    assert_eq!(
+        names(&diff(&a, &c, &Renames::default(), MYSQL)),
+        ["alter t.ts None"]
+    );
+}
+
+#[test]
+fn view_options_are_compared() {
+    let mut a = catalog(&[]);
+    a.views.insert(QName::bare("v"), view("v", &["t"]));
+    let mut b = a.clone();
+    b.views.get_mut(&QName::bare("v")).unwrap().options = Some("SQL SECURITY INVOKER".into());
+    assert_eq!(
+        names(&diff(&a, &b, &Renames::default(), MYSQL)),
+        ["drop view v", "create view v"]
     );
 }

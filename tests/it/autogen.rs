@@ -4,13 +4,13 @@
 //! scratch databases they use dropped on every exit path and the configured
 //! database never written by what only compares.
 
-use crate::safety::{Watched, LOG};
+use crate::safety::{finish, spawn_in, Watched};
 use crate::support::*;
 use std::process::Command;
 use std::time::Duration;
 
 /// The databases the loop runs on.
-const KINDS: [Db; 1] = [Db::Sqlite];
+const KINDS: [Db; 2] = [Db::Sqlite, Db::MySql];
 
 /// A table definition of each database's SQL.
 fn users(kind: Db, extra: &str) -> String {
@@ -77,22 +77,29 @@ fn fingerprint(db: &TestDb) -> Vec<u8> {
     }
 }
 
-/// Scratch databases left on the server.
-fn scratch_databases(kind: Db) -> usize {
+/// The scratch databases the `migrate` process `pid` made and left on the
+/// server (their names carry the process id).
+fn scratch_databases(kind: Db, pid: u32) -> usize {
+    let prefix = format!("migrate_scratch_{pid}_");
     let dir = tempfile::tempdir().unwrap();
     let probe = TestDb::new(kind, dir.path());
     let q = match kind {
-        Db::Postgres => "SELECT datname FROM pg_database WHERE datname LIKE 'migrate_scratch_%'",
-        Db::MySql => "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'migrate\\_scratch\\_%'",
-        Db::Sqlite => return std::fs::read_dir(std::env::temp_dir())
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.file_name().to_string_lossy().starts_with("migrate_scratch_"))
-            })
-            .count(),
+        Db::Postgres => format!("SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"),
+        Db::MySql => format!(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{}%'",
+            prefix.replace('_', "\\_")
+        ),
+        Db::Sqlite => {
+            return std::fs::read_dir(std::env::temp_dir())
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                })
+                .count()
+        }
     };
-    probe.query(q).len()
+    probe.query(&q).len()
 }
 
 #[test]
@@ -156,7 +163,6 @@ fn the_autogenerate_loop_on_every_database() {
                     vec![vec!["a@example.com".to_string()]],
                     "{kind:?}"
                 );
-                assert_eq!(scratch_databases(kind), 0, "{kind:?}");
             })
         })
         .collect();
@@ -357,7 +363,9 @@ fn a_bad_schema_file_names_its_line_and_leaves_no_scratch_database() {
             kind,
             &format!("{}\nCREATE TABLE broken (;\n", users(kind, "")),
         );
-        let r = p.run(&["revision", "--autogenerate", "-m", "x"]).fails();
+        let child = spawn_in(p.path(), &["revision", "--autogenerate", "-m", "x"]);
+        let pid = child.id();
+        let r = finish(child).fails();
         assert!(
             r.stderr.contains(
                 "schema.sql:6:1: the desired schema's statement failed on the scratch database: "
@@ -366,7 +374,7 @@ fn a_bad_schema_file_names_its_line_and_leaves_no_scratch_database() {
             r.stderr
         );
         assert_eq!(files(&p).len(), 0);
-        assert_eq!(scratch_databases(kind), 0, "{kind:?}");
+        assert_eq!(scratch_databases(kind, pid), 0, "{kind:?}");
     }
 }
 
@@ -381,11 +389,11 @@ fn ctrl_c_while_reading_a_schema_drops_the_scratch_database() {
             _ => "SELECT SLEEP(30);",
         };
         let p = project(kind, &format!("{}{sleep}\n", users(kind, "")));
-        let before = scratch_databases(kind);
         let w = Watched::start(p.path(), &["revision", "--autogenerate", "-m", "x"]);
+        let pid = w.pid();
         // Wait until the scratch database exists.
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while scratch_databases(kind) == before {
+        while scratch_databases(kind, pid) == 0 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "{kind:?}: no scratch database"
@@ -397,9 +405,20 @@ fn ctrl_c_while_reading_a_schema_drops_the_scratch_database() {
             .args(["-INT", &w.pid().to_string()])
             .status()
             .unwrap();
+        let started = std::time::Instant::now();
         let r = w.finish();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{kind:?}: {:?}",
+            started.elapsed()
+        );
         assert_eq!(r.code, 1, "{kind:?}: {}", r.stderr);
-        assert_eq!(scratch_databases(kind), before, "{kind:?}: {}", r.stderr);
-        let _ = LOG;
+        assert!(
+            r.stderr.contains("interrupted (Ctrl-C)"),
+            "{kind:?}: {}",
+            r.stderr
+        );
+        assert_eq!(scratch_databases(kind, pid), 0, "{kind:?}: {}", r.stderr);
+        assert_eq!(files(&p).len(), 0, "{kind:?}");
     }
 }

@@ -100,6 +100,7 @@ pub fn read(conn: &Connection, own: &[QName]) -> rusqlite::Result<Catalog> {
                 .map(|(name, expr)| Check {
                     name: name.clone(),
                     definition: format!("CHECK ({expr})"),
+                    ..Check::default()
                 })
                 .collect(),
             ..Table::default()
