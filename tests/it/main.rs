@@ -16,6 +16,7 @@ mod revision;
 mod safety;
 mod schema_mysql;
 mod schema_pg;
+mod schema_props;
 mod schema_sqlite;
 mod schema_support;
 mod support;
