@@ -530,14 +530,23 @@ fn removed(path: &Path) -> bool {
 /// the file cannot be read or is not a cache file.
 fn location_of(file: &Path) -> Option<PathBuf> {
     use std::io::Read;
-    // A header holds a version string and a path: a few kilobytes at most.
-    let mut head = Vec::new();
-    std::fs::File::open(file)
-        .ok()?
-        .take(8 * 1024)
-        .read_to_end(&mut head)
-        .ok()?;
-    let mut r = Reader { data: &head, at: 0 };
+    // A header holds a version string and a path: a few kilobytes at most,
+    // read in one call (read_to_end would probe in growing steps).
+    let mut head = [0u8; 8 * 1024];
+    let mut f = std::fs::File::open(file).ok()?;
+    let mut len = 0;
+    while len < head.len() {
+        match f.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    let mut r = Reader {
+        data: &head[..len],
+        at: 0,
+    };
     if r.bytes(MAGIC.len())? != MAGIC {
         return None;
     }
