@@ -274,6 +274,7 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::DropSequence,
     );
     tables(from, to, renames, ddl, &mut out);
+    renamed_sequences(&mut out);
     keyed(
         &from.views,
         &to.views,
@@ -333,6 +334,53 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::DropEvent,
     );
     out
+}
+
+/// A sequence owned by a column, and one owned by the same column after
+/// the column or its table is renamed (a serial column's sequence is named
+/// after them), are the same sequence under another name: renamed
+/// (`AlterSequence` between two names), keeping the value it stood at,
+/// rather than dropped and made again.
+fn renamed_sequences(out: &mut Vec<Change>) {
+    let mut tables: BTreeMap<QName, QName> = BTreeMap::new();
+    let mut columns: BTreeMap<(QName, String), String> = BTreeMap::new();
+    for c in out.iter() {
+        match c {
+            Change::RenameTable { from, to } => {
+                tables.insert(from.clone(), to.clone());
+            }
+            Change::RenameColumn { table, from, to } => {
+                columns.insert((table.clone(), from.clone()), to.clone());
+            }
+            _ => {}
+        }
+    }
+    let mut taken = vec![false; out.len()];
+    for i in 0..out.len() {
+        let a = match &out[i] {
+            Change::DropSequence(a) => a.clone(),
+            _ => continue,
+        };
+        let Some((t, c)) = &a.owned_by else { continue };
+        let t = tables.get(t).unwrap_or(t).clone();
+        let c = columns.get(&(t.clone(), c.clone())).unwrap_or(c).clone();
+        let owner = Some((t, c));
+        let found = out.iter().enumerate().position(|(j, x)| {
+            !taken[j] && matches!(x, Change::CreateSequence(b) if b.owned_by == owner)
+        });
+        if let Some(j) = found {
+            if let Change::CreateSequence(b) = &out[j] {
+                let b = b.clone();
+                taken[j] = true;
+                out[i] = Change::AlterSequence { from: a, to: b };
+            }
+        }
+    }
+    let mut j = 0;
+    out.retain(|_| {
+        j += 1;
+        !taken[j - 1]
+    });
 }
 
 /// Objects matched by key: created, dropped, or compared by `both`.
@@ -407,14 +455,39 @@ fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &
         }
     }
     let taken: BTreeSet<&QName> = renamed_from.values().copied().collect();
+    let apart = ddl.foreign_keys_after_tables();
+    let dropped = |name: &QName| {
+        from.tables.contains_key(name) && !to.tables.contains_key(name) && !taken.contains(name)
+    };
     for (name, a) in &from.tables {
-        if !to.tables.contains_key(name) && !taken.contains(name) {
+        if dropped(name) {
+            if apart {
+                for fk in &a.foreign_keys {
+                    if fk.ref_table != *name && dropped(&fk.ref_table) {
+                        out.push(Change::DropForeignKey {
+                            table: name.clone(),
+                            fk: fk.clone(),
+                        });
+                    }
+                }
+            }
             out.push(Change::DropTable(a.clone()));
         }
     }
     for (name, b) in &to.tables {
         let old_name = renamed_from.get(name).copied();
         match old_name.or(from.tables.contains_key(name).then_some(name)) {
+            None if apart => {
+                let mut t = b.clone();
+                let fks = std::mem::take(&mut t.foreign_keys);
+                out.push(Change::CreateTable(t));
+                for fk in fks {
+                    out.push(Change::AddForeignKey {
+                        table: name.clone(),
+                        fk,
+                    });
+                }
+            }
             None => out.push(Change::CreateTable(b.clone())),
             Some(old) => {
                 let a = &from.tables[old];
@@ -424,7 +497,9 @@ fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &
                         to: name.clone(),
                     });
                 }
-                table_changes(a, b, name, renames, ddl, out);
+                let moved: Vec<(&QName, &QName)> =
+                    renamed_from.iter().map(|(new, old)| (*old, *new)).collect();
+                table_changes(a, b, name, renames, &moved, ddl, out);
             }
         }
     }
@@ -436,6 +511,7 @@ fn table_changes(
     b: &Table,
     name: &QName,
     renames: &Renames,
+    moved: &[(&QName, &QName)],
     ddl: &dyn Ddl,
     out: &mut Vec<Change>,
 ) {
@@ -454,6 +530,16 @@ fn table_changes(
         }
     }
     let renamed_old: BTreeSet<&str> = old_of.values().copied().collect();
+    // Its keys, checks and indexes as the renames leave them, where the
+    // database carries them through (compared so, dropped by those names).
+    let carried;
+    let a_keys = if ddl.rename_keeps_dependents() {
+        let columns: Vec<(&str, &str)> = old_of.iter().map(|(new, old)| (*old, *new)).collect();
+        carried = carried_through(a, name, &columns, moved);
+        &carried
+    } else {
+        a
+    };
     fn old_name<'t>(old_of: &BTreeMap<&'t str, &'t str>, c: &'t Column) -> &'t str {
         old_of
             .get(c.name.as_str())
@@ -523,8 +609,8 @@ fn table_changes(
         }
     }
     let keys = |k: &Option<Key>| k.clone();
-    if keys(&a.primary_key) != keys(&b.primary_key) {
-        if let Some(k) = &a.primary_key {
+    if keys(&a_keys.primary_key) != keys(&b.primary_key) {
+        if let Some(k) = &a_keys.primary_key {
             changes.push(Change::DropPrimaryKey {
                 table: name.clone(),
                 key: k.clone(),
@@ -538,7 +624,7 @@ fn table_changes(
         }
     }
     let (gone, new) = matched(
-        &a.uniques,
+        &a_keys.uniques,
         &b.uniques,
         |k| k.name.clone(),
         |k| k.definition.clone(),
@@ -556,7 +642,7 @@ fn table_changes(
         });
     }
     let (gone, new) = matched(
-        &a.checks,
+        &a_keys.checks,
         &b.checks,
         |c| c.name.clone(),
         |c| c.definition.clone(),
@@ -573,10 +659,16 @@ fn table_changes(
             check: c.clone(),
         });
     }
-    let (gone, new) = matched(&a.foreign_keys, &b.foreign_keys, |f| f.name.clone(), fk_key);
+    let (gone, new) = matched(
+        &a_keys.foreign_keys,
+        &b.foreign_keys,
+        |f| f.name.clone(),
+        fk_key,
+    );
     for f in gone {
+        // Dropped before the tables are renamed: by the name it has then.
         changes.push(Change::DropForeignKey {
-            table: name.clone(),
+            table: a.name.clone(),
             fk: f.clone(),
         });
     }
@@ -587,7 +679,7 @@ fn table_changes(
         });
     }
     let (gone, new) = matched(
-        &a.indexes,
+        &a_keys.indexes,
         &b.indexes,
         |i| Some(i.name.clone()),
         |i| i.definition.clone(),
@@ -627,6 +719,85 @@ fn table_changes(
     } else {
         out.extend(changes);
     }
+}
+
+/// `text` with `old` (a table's or column's name) written `new` where it
+/// stands as a whole word, or (`prefix`) as a word's first part before an
+/// underscore (`accounts` in `public.accounts` and `accounts_pkey`, never in
+/// `myaccounts`).
+pub fn renamed_in(text: &str, old: &str, new: &str, prefix: bool) -> String {
+    if old.is_empty() || old == new {
+        return text.to_string();
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(old) {
+        let before = text[..i].chars().next_back();
+        let after = text[i + old.len()..].chars().next();
+        let ends = match after {
+            Some('_') => prefix,
+            Some(c) => !word(c),
+            None => true,
+        };
+        if !before.is_some_and(word) && ends {
+            out.push_str(&text[last..i]);
+            out.push_str(new);
+            last = i + old.len();
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// The name a key, check or index named after a table takes when the
+/// table is renamed (`accounts_pkey` → `users_pkey`), if it is.
+pub fn renamed_with_table(name: &str, old: &str, new: &str) -> Option<String> {
+    let rest = name.strip_prefix(old)?;
+    (old != new && rest.starts_with('_')).then(|| format!("{new}{rest}"))
+}
+
+/// Table `a` as renames leave it in a database that carries them through:
+/// named `name`; its keys, checks and indexes named after the table renamed
+/// with it; their definitions, and its foreign keys', naming the renamed
+/// table, columns and referenced tables by their new names.
+fn carried_through(
+    a: &Table,
+    name: &QName,
+    columns: &[(&str, &str)],
+    moved: &[(&QName, &QName)],
+) -> Table {
+    let def = |text: &str| {
+        let mut t = renamed_in(text, &a.name.name, &name.name, true);
+        for (old, new) in columns {
+            t = renamed_in(&t, old, new, false);
+        }
+        t
+    };
+    let rename = |n: &str| renamed_with_table(n, &a.name.name, &name.name).unwrap_or(n.to_string());
+    let mut t = a.clone();
+    for k in t.primary_key.iter_mut().chain(t.uniques.iter_mut()) {
+        k.name = k.name.as_deref().map(rename);
+        k.definition = def(&k.definition);
+    }
+    for c in &mut t.checks {
+        c.name = c.name.as_deref().map(rename);
+        c.definition = def(&c.definition);
+    }
+    for i in &mut t.indexes {
+        i.name = rename(&i.name);
+        i.definition = def(&i.definition);
+    }
+    for f in &mut t.foreign_keys {
+        f.definition = def(&f.definition);
+        for (old, new) in moved {
+            if f.ref_table == **old {
+                f.ref_table = (*new).clone();
+                f.definition = renamed_in(&f.definition, &old.name, &new.name, false);
+            }
+        }
+    }
+    t
 }
 
 /// Two columns the same in everything compared (not `definition`, which is

@@ -44,6 +44,23 @@ pub trait Ddl {
     fn in_place(&self, change: &Change) -> bool {
         self.alter_support().in_place(change)
     }
+    /// True when a new table's foreign keys are added after every table is
+    /// created (`ALTER TABLE … ADD`), and those between tables dropped
+    /// together are dropped before them: tables may then reference each
+    /// other in any order, in a cycle too. False: they stay in the table's
+    /// `CREATE TABLE`.
+    fn foreign_keys_after_tables(&self) -> bool {
+        false
+    }
+    /// True when a renamed table or column keeps what names it, as the
+    /// server carries renames through (definitions of indexes and
+    /// constraints, foreign keys that reference it), and `RenameTable`
+    /// also renames the keys, checks and indexes named after the table
+    /// (`diff::renamed_with_table`): the diff then compares them through
+    /// the renames, and changes none of them for a rename alone.
+    fn rename_keeps_dependents(&self) -> bool {
+        false
+    }
     /// The statements of one change; `from` and `to` are the whole schemas
     /// before and after (for what a change needs to know of the others).
     fn render(

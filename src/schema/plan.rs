@@ -15,7 +15,7 @@
 //!    triggers, foreign keys, events, sequence ownership.
 
 use super::diff::Change;
-use super::model::{Catalog, QName, View};
+use super::model::{Catalog, QName, Table, View};
 use std::collections::BTreeSet;
 
 /// A change that can lose data or fail on existing rows, in words.
@@ -151,8 +151,31 @@ fn reshaped_table(change: &Change) -> Option<&QName> {
 /// table whose columns change are dropped first and created again after,
 /// and created views come after the views they read.
 pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Change> {
-    // Views to take down and put up again around a table's change.
-    let reshaped: BTreeSet<QName> = changes.iter().filter_map(reshaped_table).cloned().collect();
+    // Views to take down and put up again around a table's change, or
+    // around a view they read that is made again.
+    let mut reshaped: BTreeSet<QName> =
+        changes.iter().filter_map(reshaped_table).cloned().collect();
+    for c in &changes {
+        match c {
+            Change::DropView(v) => {
+                reshaped.insert(v.name.clone());
+            }
+            // Its columns change type.
+            Change::RecreateEnum { from: e, .. } => {
+                let name = e.name.to_string();
+                let array = format!("{name}[]");
+                for t in from.tables.values() {
+                    if t.columns
+                        .iter()
+                        .any(|c| c.data_type == name || c.data_type == array)
+                    {
+                        reshaped.insert(t.name.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
     let mut affected: BTreeSet<QName> = BTreeSet::new();
     let mut grew = true;
     while grew {
@@ -196,14 +219,56 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
             _ => None,
         })
         .collect();
+    // And one owned by a dropped column.
+    let dropped_columns: BTreeSet<(QName, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropColumn { table, column } => Some((table.clone(), column.name.clone())),
+            _ => None,
+        })
+        .collect();
     changes.retain(|c| match c {
-        Change::DropSequence(s) => !s
-            .owned_by
-            .as_ref()
-            .is_some_and(|(t, _)| dropped_tables.contains(t)),
+        Change::DropSequence(s) => !s.owned_by.as_ref().is_some_and(|(t, col)| {
+            dropped_tables.contains(t) || dropped_columns.contains(&(t.clone(), col.clone()))
+        }),
         _ => true,
     });
     changes.sort_by_key(phase);
+    // Tables: created after the tables they are partitions of or reference,
+    // dropped before them.
+    let created: Vec<Table> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let dropped: Vec<Table> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut created = in_dependency_order(created, table_reads).into_iter();
+    let mut dropped = in_dependency_order(dropped, table_reads);
+    dropped.reverse();
+    let mut dropped = dropped.into_iter();
+    for c in &mut changes {
+        match c {
+            Change::CreateTable(t) => {
+                if let Some(next) = created.next() {
+                    *t = next;
+                }
+            }
+            Change::DropTable(t) => {
+                if let Some(next) = dropped.next() {
+                    *t = next;
+                }
+            }
+            _ => {}
+        }
+    }
     // Views: dropped readers first, created after what they read.
     let views_created: Vec<View> = changes
         .iter()
@@ -219,8 +284,8 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
             _ => None,
         })
         .collect();
-    let created = in_dependency_order(views_created);
-    let mut dropped = in_dependency_order(views_dropped);
+    let created = in_dependency_order(views_created, view_reads);
+    let mut dropped = in_dependency_order(views_dropped, view_reads);
     dropped.reverse();
     let mut created = created.into_iter();
     let mut dropped = dropped.into_iter();
@@ -242,22 +307,37 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
     changes
 }
 
-/// Views in an order where each comes after the views it reads (a cycle,
-/// which no server allows, keeps the given order).
-fn in_dependency_order(views: Vec<View>) -> Vec<View> {
-    let names: BTreeSet<QName> = views.iter().map(|v| v.name.clone()).collect();
+/// What a view reads.
+fn view_reads(v: &View) -> (&QName, Vec<&QName>) {
+    (&v.name, v.depends_on.iter().collect())
+}
+
+/// What a table needs to exist before it: the table it is a partition of,
+/// the tables its foreign keys reference.
+fn table_reads(t: &Table) -> (&QName, Vec<&QName>) {
+    let mut reads: Vec<&QName> = t.foreign_keys.iter().map(|f| &f.ref_table).collect();
+    if let Some((parent, _)) = &t.options.partition_of {
+        reads.push(parent);
+    }
+    (&t.name, reads)
+}
+
+/// Objects in an order where each comes after those of them it reads (a
+/// cycle, which foreign keys alone can make, keeps the given order).
+fn in_dependency_order<T>(items: Vec<T>, reads: fn(&T) -> (&QName, Vec<&QName>)) -> Vec<T> {
+    let names: BTreeSet<QName> = items.iter().map(|v| reads(v).0.clone()).collect();
     let mut done: BTreeSet<QName> = BTreeSet::new();
-    let mut out = Vec::with_capacity(views.len());
-    let mut left = views;
+    let mut out = Vec::with_capacity(items.len());
+    let mut left = items;
     while !left.is_empty() {
         let before = left.len();
-        let (ready, rest): (Vec<View>, Vec<View>) = left.into_iter().partition(|v| {
-            v.depends_on
-                .iter()
-                .all(|d| !names.contains(d) || done.contains(d) || *d == v.name)
+        let (ready, rest): (Vec<T>, Vec<T>) = left.into_iter().partition(|v| {
+            let (name, deps) = reads(v);
+            deps.iter()
+                .all(|d| !names.contains(*d) || done.contains(*d) || *d == name)
         });
         for v in &ready {
-            done.insert(v.name.clone());
+            done.insert(reads(v).0.clone());
         }
         out.extend(ready);
         left = rest;

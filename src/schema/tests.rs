@@ -343,10 +343,10 @@ fn the_plan_drops_dependents_first_and_creates_them_last() {
     let before = catalog(&[]);
     let after = catalog(&[parent.clone(), child.clone()]);
     let r = Renames::default();
-    // Up: tables, then the foreign key.
+    // Up: the referenced table first (the key is in the child's CREATE TABLE).
     assert_eq!(
         names(&order(diff(&before, &after, &r, FULL), &before, &after)),
-        ["create table child", "create table parent"]
+        ["create table parent", "create table child"]
     );
     // Down: the tables only (their keys go with them).
     assert_eq!(
