@@ -682,7 +682,8 @@ fn table_changes(
         &a_keys.indexes,
         &b.indexes,
         |i| Some(i.name.clone()),
-        |i| i.definition.clone(),
+        // Its comment too: no ALTER changes it everywhere.
+        |i| format!("{}\n{:?}", i.definition, i.comment),
     );
     for i in gone {
         changes.push(Change::DropIndex {

@@ -516,6 +516,17 @@ fn indexes_with_method_expressions_predicates_include_and_comments() {
 }
 
 #[test]
+fn index_comment_changes_alone() {
+    let r = roundtrip(
+        PG,
+        "CREATE TABLE t (id int); CREATE INDEX t_id ON t (id);",
+        "CREATE TABLE t (id int); CREATE INDEX t_id ON t (id); COMMENT ON INDEX t_id IS 'by id';",
+    );
+    assert_eq!(r.up.statements, ["COMMENT ON INDEX public.t_id IS 'by id'"]);
+    assert!(r.up.warnings.is_empty());
+}
+
+#[test]
 fn exclusion_constraint() {
     roundtrip(
         PG,
@@ -840,4 +851,345 @@ fn partitioned_table_and_partitions() {
         r.down.statements.last().unwrap(),
         "DROP TABLE public.events"
     );
+}
+
+const EVENTS: &str =
+    "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+    CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+
+#[test]
+fn a_partitioned_tables_column_changes_reach_its_partitions() {
+    let r = roundtrip_with(
+        PG,
+        EVENTS,
+        "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text DEFAULT 'click' NOT NULL, n integer) PARTITION BY RANGE (at);
+         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         COMMENT ON COLUMN events_2024.kind IS 'per partition';",
+        "INSERT INTO events VALUES (1, '2024-05-01');",
+    );
+    // Added once, to the partitioned table.
+    assert_eq!(
+        r.up.statements
+            .iter()
+            .filter(|s| s.contains("ADD COLUMN"))
+            .count(),
+        2,
+        "{:?}",
+        r.up.statements
+    );
+    assert_lacks(&r.up.statements, "ALTER TABLE public.events_2024 ADD");
+    assert_lacks(&r.down.statements, "ALTER TABLE public.events_2024 DROP");
+    roundtrip(
+        PG,
+        EVENTS,
+        "CREATE TABLE events (id integer, at date NOT NULL) PARTITION BY RANGE (at);
+         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+    );
+}
+
+#[test]
+fn partitions_added_attached_detached_and_dropped() {
+    let r = roundtrip(
+        PG,
+        EVENTS,
+        &format!(
+            "{EVENTS} CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+             CREATE INDEX events_2025_id ON events_2025 (id);"
+        ),
+    );
+    assert_has(&r.up.statements, "CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')");
+    assert_has(
+        &r.up.statements,
+        "CREATE INDEX events_2025_id ON public.events_2025",
+    );
+    // A table that becomes a partition, and back.
+    let r = roundtrip(
+        PG,
+        &format!("{EVENTS} CREATE TABLE old_events (id bigint NOT NULL, at date NOT NULL);"),
+        &format!("{EVENTS} CREATE TABLE old_events (id bigint NOT NULL, at date NOT NULL);
+                  ALTER TABLE events ATTACH PARTITION old_events FOR VALUES FROM ('2000-01-01') TO ('2024-01-01');"),
+    );
+    assert_eq!(
+        r.up.statements,
+        ["ALTER TABLE public.events ATTACH PARTITION public.old_events FOR VALUES FROM ('2000-01-01') TO ('2024-01-01')"]
+    );
+    assert_eq!(
+        r.down.statements,
+        ["ALTER TABLE public.events DETACH PARTITION public.old_events"]
+    );
+}
+
+#[test]
+fn sub_partitions_and_list_and_hash_partitioning() {
+    roundtrip(
+        PG,
+        "",
+        "CREATE TABLE m (id int NOT NULL, region text NOT NULL, at date NOT NULL) PARTITION BY LIST (region);
+         CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu', 'uk') PARTITION BY RANGE (at);
+         CREATE TABLE m_eu_2024 PARTITION OF m_eu FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+         CREATE TABLE h (id int NOT NULL) PARTITION BY HASH (id);
+         CREATE TABLE h0 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+         CREATE TABLE h1 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 1);",
+    );
+}
+
+#[test]
+fn triggers_and_keys_of_a_partitioned_table_are_not_its_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(PG, dir.path());
+    apply(
+        &db,
+        &format!(
+            "{EVENTS} ALTER TABLE events ADD PRIMARY KEY (id, at); CREATE INDEX events_at ON events (at);
+             ALTER TABLE events ADD CONSTRAINT positive CHECK (id > 0);
+             CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+             CREATE TRIGGER events_t BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION f();"
+        ),
+    );
+    let c = catalog(&db);
+    let part = &c.tables[&migrate::schema::model::QName::new(Some("public"), "events_2024")];
+    assert!(
+        part.primary_key.is_none() && part.indexes.is_empty() && part.checks.is_empty(),
+        "{part:?}"
+    );
+    assert_eq!(c.triggers.len(), 1);
+}
+
+#[test]
+fn changing_how_a_table_is_partitioned_is_refused_with_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (TestDb::new(PG, dir.path()), TestDb::new(PG, dir.path()));
+    apply(
+        &a,
+        "CREATE TABLE t (id int, at date) PARTITION BY RANGE (at);",
+    );
+    apply(
+        &b,
+        "CREATE TABLE t (id int, at date) PARTITION BY LIST (id);",
+    );
+    let ddl = migrate::dialect::dialect_of(migrate::Kind::Postgres).ddl();
+    let e = migrate::schema::migration(&catalog(&a), &catalog(&b), &Default::default(), ddl)
+        .unwrap_err();
+    assert!(
+        e.to_string().starts_with(
+            "cannot change how table public.t is partitioned: PostgreSQL cannot change"
+        ),
+        "{e}"
+    );
+}
+
+// ---- schemas, own tables, extension objects
+
+#[test]
+fn a_schema_dropped_with_what_it_holds() {
+    let r = roundtrip(
+        PG,
+        "CREATE SCHEMA app; CREATE TYPE app.kind AS ENUM ('a'); CREATE TABLE app.t (id serial, k app.kind);
+         CREATE VIEW app.v AS SELECT id FROM app.t; CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+        "",
+    );
+    assert_eq!(r.up.statements.last().unwrap(), "DROP SCHEMA app");
+}
+
+#[test]
+fn migrates_own_tables_and_extension_objects_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(PG, dir.path());
+    apply(
+        &db,
+        "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+         CREATE TABLE alembic_version_log (id bigserial PRIMARY KEY);
+         CREATE EXTENSION citext; CREATE EXTENSION pg_trgm;",
+    );
+    let c = catalog(&db);
+    assert!(c.tables.is_empty() && c.sequences.is_empty(), "{c:?}");
+    assert!(
+        c.routines.is_empty() && c.enums.is_empty(),
+        "{:?}",
+        c.routines.keys()
+    );
+    assert_eq!(
+        c.extensions.keys().collect::<Vec<_>>(),
+        ["citext", "pg_trgm"]
+    );
+}
+
+#[test]
+fn an_empty_database_reads_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(PG, dir.path());
+    assert!(catalog(&db).is_empty(), "{:?}", catalog(&db));
+}
+
+// ---- more column changes
+
+#[test]
+fn column_renamed_with_a_view_on_it_and_rows() {
+    let r = roundtrip_with(
+        PG,
+        "CREATE TABLE t (id int, qty int); CREATE VIEW v AS SELECT id, qty FROM t;",
+        "CREATE TABLE t (\n id int,\n amount int -- migrate:renamed-from qty\n);\nCREATE VIEW v AS SELECT id, amount FROM t;",
+        "INSERT INTO t VALUES (1, 5);",
+    );
+    assert_has(
+        &r.up.statements,
+        "ALTER TABLE public.t RENAME COLUMN qty TO amount",
+    );
+    assert_lacks(&r.up.statements, "DROP COLUMN");
+}
+
+#[test]
+fn narrowing_and_not_null_hazards() {
+    let r = roundtrip(
+        PG,
+        "CREATE TABLE t (a bigint, b text);",
+        "CREATE TABLE t (a smallint, b text NOT NULL);",
+    );
+    assert_eq!(
+        r.up.warnings,
+        [
+            "changes the type of public.t.a from bigint to smallint: rows whose value does not fit fail or lose data",
+            "makes public.t.b NOT NULL without a default: fails if a row holds NULL there"
+        ]
+    );
+}
+
+#[test]
+fn identity_column_widened() {
+    roundtrip_with(
+        PG,
+        "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
+        "INSERT INTO t DEFAULT VALUES;",
+    );
+}
+
+#[test]
+fn serial_made_identity_and_back() {
+    roundtrip_with(
+        PG,
+        "CREATE TABLE t (id serial PRIMARY KEY, v text);",
+        "CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, v text);",
+        "INSERT INTO t (v) VALUES ('a'), ('b');",
+    );
+}
+
+#[test]
+fn enum_in_another_schema_used_by_arrays() {
+    roundtrip(
+        PG,
+        "CREATE SCHEMA s; CREATE TYPE s.\"Level\" AS ENUM ('low', 'high'); CREATE TABLE s.t (l s.\"Level\"[] DEFAULT '{low}');",
+        "CREATE SCHEMA s; CREATE TYPE s.\"Level\" AS ENUM ('high', 'low'); CREATE TABLE s.t (l s.\"Level\"[] DEFAULT '{low}');",
+    );
+}
+
+#[test]
+fn procedure_body_and_function_comment_change() {
+    let p = |body: &str| {
+        format!("CREATE PROCEDURE p(a int) LANGUAGE plpgsql AS $$ BEGIN {body} END $$;")
+    };
+    let r = roundtrip(PG, &p("PERFORM 1;"), &p("PERFORM 2;"));
+    assert_lacks(&r.up.statements, "DROP");
+    let r = roundtrip(
+        PG,
+        FN_V1,
+        &format!("{FN_V1} COMMENT ON FUNCTION add(int, int) IS 'sums two';"),
+    );
+    assert_eq!(
+        r.up.statements,
+        ["COMMENT ON FUNCTION public.add(integer, integer) IS 'sums two'"]
+    );
+}
+
+// ---- scratch databases
+
+/// A database name of the test's own, dropped at the end even if it fails.
+struct Scratch {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+#[test]
+fn scratch_database_created_and_dropped_with_a_session_still_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = TestDb::new(PG, dir.path());
+    let scratch = Scratch {
+        admin_url: admin.url.clone(),
+        name: format!("{}_scratch \"x\"", admin.name),
+    };
+    let mut conn = connect(&admin);
+    conn.create_database(&scratch.name).unwrap();
+    // It exists: a session opens on it and stays open.
+    let mut open = postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 user=postgres dbname='{}'",
+            scratch.name.replace('\'', "\\'")
+        ),
+        postgres::NoTls,
+    )
+    .unwrap();
+    open.batch_execute("CREATE TABLE t (id int)").unwrap();
+    let e = conn.create_database(&scratch.name).unwrap_err();
+    assert_eq!(e.code.as_deref(), Some("42P04"), "{e}");
+    conn.drop_database(&scratch.name).unwrap();
+    let left = admin.query(&format!(
+        "SELECT count(*) FROM pg_database WHERE datname = '{}'",
+        scratch.name.replace('\'', "''")
+    ));
+    assert_eq!(left, [["0"]]);
+    assert!(open.batch_execute("SELECT 1").is_err());
+    // Dropping one that is gone already is no error.
+    conn.drop_database(&scratch.name).unwrap();
+}
+
+#[test]
+fn empty_database_drops_every_object_and_keeps_public() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::new(PG, dir.path());
+    apply(
+        &db,
+        "CREATE EXTENSION citext; CREATE EXTENSION hstore;
+         CREATE SCHEMA app; CREATE TYPE app.kind AS ENUM ('a'); CREATE TABLE app.t (id serial PRIMARY KEY, k app.kind, e citext);
+         CREATE TYPE mood AS ENUM ('x'); CREATE DOMAIN posint AS int CHECK (VALUE > 0); CREATE TYPE pair AS (a int, b int);
+         CREATE TYPE span AS RANGE (subtype = float8);
+         CREATE TABLE p (id int PRIMARY KEY, m mood, n posint, h hstore);
+         CREATE TABLE c (id int, p int REFERENCES p) PARTITION BY RANGE (id);
+         CREATE TABLE c1 PARTITION OF c FOR VALUES FROM (0) TO (10);
+         CREATE VIEW v AS SELECT * FROM p; CREATE MATERIALIZED VIEW mv AS SELECT id FROM p;
+         CREATE SEQUENCE s; CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+         CREATE PROCEDURE pr() LANGUAGE sql AS 'SELECT 1';
+         CREATE AGGREGATE mysum(int) (sfunc = int4pl, stype = int);
+         CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+         CREATE FUNCTION ev() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+         CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION ev();",
+    );
+    assert!(!catalog(&db).is_empty());
+    let mut conn = connect(&db);
+    conn.empty_database().unwrap();
+    let c = catalog(&db);
+    assert!(c.is_empty(), "{c:?}");
+    let left = db.query(
+        "SELECT (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public')
+              + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public')
+              + (SELECT count(*) FROM pg_collation k JOIN pg_namespace n ON n.oid = k.collnamespace WHERE n.nspname = 'public')
+              + (SELECT count(*) FROM pg_event_trigger),
+                (SELECT count(*) FROM pg_namespace WHERE nspname = 'public'),
+                (SELECT count(*) FROM pg_extension WHERE extname = 'plpgsql')",
+    );
+    assert_eq!(left, [["0", "1", "1"]]);
+    // And it fills again as before.
+    apply(&db, "CREATE TABLE p (id int); CREATE EXTENSION citext;");
+    conn.empty_database().unwrap();
+    assert!(catalog(&db).is_empty());
 }

@@ -146,7 +146,8 @@ WHERE c.relkind IN ('v', 'm') AND rc.oid <> r.ev_class AND rc.relkind IN ('r', '
 ORDER BY 1, 2, 3";
 
 /// Functions and procedures (not aggregates or window functions, which
-/// `pg_get_functiondef` does not write).
+/// `pg_get_functiondef` does not write, nor a range type's constructors,
+/// which are the type's: dependency type `i`).
 const ROUTINES: &str = "
 SELECT n.nspname, p.proname, oidvectortypes(p.proargtypes), p.prokind::text,
        pg_get_functiondef(p.oid), de.description
@@ -154,7 +155,7 @@ FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 LEFT JOIN pg_description de ON de.objoid = p.oid AND de.classoid = 'pg_proc'::regclass AND de.objsubid = 0
 WHERE p.prokind IN ('f', 'p') AND {USER}
-  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype IN ('e', 'i'))
 ORDER BY 1, 2, 3";
 
 /// Triggers a user made (not a constraint's internal ones, not clones on partitions).

@@ -195,9 +195,22 @@ fn render(
         Change::DropForeignKey { table, fk } => {
             out.push(drop_constraint(table, fk.name.as_deref()))
         }
-        Change::CreateIndex { table, index } => create_index(table, index, out),
+        // An index whose comment alone changed keeps the index.
+        Change::CreateIndex { table, index } => {
+            if comment_only(table, index, from, to) {
+                out.push(comment(
+                    "INDEX",
+                    &sibling(table, &index.name),
+                    &index.comment,
+                ));
+            } else {
+                create_index(table, index, out)
+            }
+        }
         Change::DropIndex { table, index } => {
-            out.push(format!("DROP INDEX {}", sibling(table, &index.name)))
+            if !comment_only(table, index, from, to) {
+                out.push(format!("DROP INDEX {}", sibling(table, &index.name)))
+            }
         }
         Change::AlterTableOptions {
             table,
@@ -522,6 +535,19 @@ fn create_index(table: &QName, index: &Index, out: &mut Vec<String>) {
             &index.comment,
         ));
     }
+}
+
+/// True when index `index` of `table` is on both sides with the same
+/// definition: only its comment changed.
+fn comment_only(table: &QName, index: &Index, from: &Catalog, to: &Catalog) -> bool {
+    let find = |c: &Catalog| {
+        c.tables
+            .get(table)
+            .and_then(|t| t.indexes.iter().find(|i| i.name == index.name))
+            .map(|i| i.definition.clone())
+    };
+    let (a, b) = (find(from), find(to));
+    a.is_some() && a == b
 }
 
 /// The constraints of a new table, each `CONSTRAINT name definition`.
