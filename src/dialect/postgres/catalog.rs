@@ -200,6 +200,14 @@ fn read_all(
     let mut c = Catalog::default();
     for r in query(SCHEMAS)? {
         let name = text(&r, 0);
+        // The schema migrate keeps its own tables in is migrate's (it makes
+        // it where it runs); the tables of the user's in it are read.
+        if own
+            .iter()
+            .any(|o| o.schema.as_deref() == Some(name.as_str()))
+        {
+            continue;
+        }
         c.schemas.insert(
             name.clone(),
             Namespace {

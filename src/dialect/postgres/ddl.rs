@@ -762,10 +762,13 @@ fn alter_column(
         } else {
             ""
         };
-        out.push(alter(format!(
-            "TYPE {}{collate} USING {col}{through}::{}",
-            b.data_type, b.data_type
-        )));
+        // A generated column is computed again; it takes no USING.
+        let using = if b.generated.is_some() {
+            String::new()
+        } else {
+            format!(" USING {col}{through}::{}", b.data_type)
+        };
+        out.push(alter(format!("TYPE {}{collate}{using}", b.data_type)));
     }
     if a.nullable && !b.nullable {
         out.push(alter("SET NOT NULL".into()));

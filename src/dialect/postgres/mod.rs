@@ -11,6 +11,11 @@
 //! authentication. A server that accepts the connection and never answers (a
 //! stuck proxy, a half-open load balancer) is given up on when it runs out,
 //! as a failure `--wait` may retry.
+//!
+//! For autogenerate: `catalog` reads a schema from the server's catalog into
+//! the normalized model, `ddl` writes each change as PostgreSQL's SQL,
+//! `scratch` creates, drops and empties the databases a comparison runs in,
+//! and `quote` writes names and literals as the server does.
 
 mod catalog;
 mod ddl;
