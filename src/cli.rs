@@ -4,7 +4,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrate::command::{
-    Globals, HeadsArgs, HistoryArgs, InitArgs, MergeArgs, Resume, RevisionArgs, RunArgs, StampArgs,
+    CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, InitArgs, MergeArgs, Resume,
+    RevisionArgs, RunArgs, Side, StampArgs,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -50,6 +51,9 @@ pub struct Global {
     /// Output format of results
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// A database migrate may empty and fill to read schemas (wins over dev_url in the config file)
+    #[arg(long, global = true, value_name = "URL")]
+    pub dev_url: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +98,12 @@ pub enum Command {
         /// Version location to write the file into
         #[arg(long)]
         version_path: Option<PathBuf>,
+        /// Write the upgrade and downgrade from the difference between the revisions and `schema`
+        #[arg(long)]
+        autogenerate: bool,
+        /// With --autogenerate: compare with the configured database (at head) instead of the revisions replayed
+        #[arg(long, requires = "autogenerate")]
+        from_database: bool,
     },
     /// Create a revision that merges several heads
     Merge {
@@ -190,11 +200,41 @@ pub enum Command {
         /// Graph checks only; no database
         #[arg(long)]
         offline: bool,
+        /// Also report a database whose schema differs from what its revisions make
+        #[arg(long, conflicts_with = "offline")]
+        drift: bool,
     },
     /// Create the version table
     EnsureVersion {
         #[arg(long)]
         sql: bool,
+    },
+    /// Print the SQL that turns one schema into another
+    Diff {
+        /// migrations (default), schema, database, a database URL, or a .sql file
+        #[arg(long, default_value = "migrations", value_name = "FROM")]
+        from: String,
+        /// schema (default), migrations, database, a database URL, or a .sql file
+        #[arg(long, default_value = "schema", value_name = "TO")]
+        to: String,
+        /// Exit 1 when the two differ
+        #[arg(long)]
+        exit_code: bool,
+    },
+    /// Write the first revision from an existing database's schema, and stamp the database with it
+    Baseline {
+        /// The revision's message
+        #[arg(short = 'm', long)]
+        message: Option<String>,
+        /// Revision id to use instead of a random one
+        #[arg(long)]
+        rev_id: Option<String>,
+        /// Branch label for the revision
+        #[arg(long)]
+        branch_label: Vec<String>,
+        /// Version location to write the file into
+        #[arg(long)]
+        version_path: Option<PathBuf>,
     },
 }
 
@@ -214,8 +254,10 @@ pub enum Verb {
     Show(String),
     Stamp(StampArgs),
     Edit(String),
-    Check { offline: bool },
+    Check(CheckArgs),
     EnsureVersion { sql: bool },
+    Diff(DiffArgs),
+    Baseline(RevisionArgs),
 }
 
 /// `-x KEY=VALUE` arguments as a map (a bare `KEY` is an empty value).
@@ -258,6 +300,7 @@ impl Cli {
             wait: g.wait.map(Duration::from_secs),
             lock_timeout: g.lock_timeout.map(Duration::from_secs),
             json: g.format == Format::Json,
+            dev_url: g.dev_url,
         };
         let verb = match self.command {
             Command::Init {
@@ -276,6 +319,8 @@ impl Cli {
                 branch_label,
                 depends_on,
                 version_path,
+                autogenerate,
+                from_database,
             } => Verb::Revision(RevisionArgs {
                 message,
                 rev_id,
@@ -284,6 +329,8 @@ impl Cli {
                 branch_labels: branch_label,
                 depends_on,
                 version_path,
+                autogenerate,
+                from_database,
             }),
             Command::Merge {
                 revisions,
@@ -348,8 +395,29 @@ impl Cli {
                 purge,
             }),
             Command::Edit { revision } => Verb::Edit(revision),
-            Command::Check { offline } => Verb::Check { offline },
+            Command::Check { offline, drift } => Verb::Check(CheckArgs { offline, drift }),
             Command::EnsureVersion { sql } => Verb::EnsureVersion { sql },
+            Command::Diff {
+                from,
+                to,
+                exit_code,
+            } => Verb::Diff(DiffArgs {
+                from: Side::parse(&from),
+                to: Side::parse(&to),
+                exit_code,
+            }),
+            Command::Baseline {
+                message,
+                rev_id,
+                branch_label,
+                version_path,
+            } => Verb::Baseline(RevisionArgs {
+                message,
+                rev_id,
+                branch_labels: branch_label,
+                version_path,
+                ..RevisionArgs::default()
+            }),
         };
         (globals, verb)
     }

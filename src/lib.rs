@@ -16,6 +16,7 @@ pub mod kind;
 pub mod progress;
 pub mod runtime;
 pub mod schema;
+pub mod scratch;
 pub mod script;
 pub mod sql;
 pub mod template;

@@ -80,8 +80,10 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Verb::Show(rev) => command::show(ctx, &rev).map(|()| true),
         Verb::Stamp(a) => command::stamp(ctx, &a).map(|()| true),
         Verb::Edit(rev) => command::edit(ctx, &rev).map(|()| true),
-        Verb::Check { offline } => command::check(ctx, offline),
+        Verb::Check(a) => command::check(ctx, &a),
         Verb::EnsureVersion { sql } => command::ensure_version(ctx, sql).map(|()| true),
+        Verb::Diff(a) => command::diff(ctx, &a),
+        Verb::Baseline(a) => command::baseline(ctx, &a).map(|()| true),
     };
     // What was written goes out before any error is printed.
     stdout.flush()?;

@@ -1,14 +1,24 @@
 //! `check [--offline]`: every problem at once, exit 1 when there is any. The
 //! policy (what is a problem) is `runtime::check`; this reads and prints.
 
+use super::schema::{between, section_text, Reader, Side};
 use super::Ctx;
 use crate::runtime::check::{self, Problem};
 use crate::script::ScriptDirectory;
 use anyhow::Result;
 use serde_json::json;
 
-/// `check [--offline]`; returns false when a problem was found.
-pub fn check(ctx: &mut Ctx<'_>, offline_only: bool) -> Result<bool> {
+/// `check [--offline] [--drift]`
+pub struct CheckArgs {
+    /// Graph checks only; no database.
+    pub offline: bool,
+    /// Also compare the database's schema with what its revisions make.
+    pub drift: bool,
+}
+
+/// `check`; returns false when a problem was found.
+pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
+    let offline_only = args.offline;
     let config = ctx.config()?;
     let mut problems: Vec<Problem> = Vec::new();
     let scripts = match ScriptDirectory::load(config) {
@@ -27,6 +37,8 @@ pub fn check(ctx: &mut Ctx<'_>, offline_only: bool) -> Result<bool> {
             let rows = mc.read_heads()?;
             let log = mc.audit_rows()?;
             problems.extend(check::database_problems(scripts, &rows, &log, mc.kind())?);
+            drop(mc);
+            problems.extend(schema_problems(ctx, scripts, &rows, args.drift)?);
         }
     }
     let count = scripts.as_ref().map_or(0, |s| s.scripts.len());
@@ -50,8 +62,8 @@ pub fn check(ctx: &mut Ctx<'_>, offline_only: bool) -> Result<bool> {
     } else {
         for p in &problems {
             writeln!(ctx.out, "FAILED: {}", p.message)?;
-            if let Some(d) = &p.diff {
-                for line in d.lines() {
+            for text in [&p.diff, &p.sql].into_iter().flatten() {
+                for line in text.lines() {
                     writeln!(ctx.out, "    {line}")?;
                 }
             }
@@ -59,4 +71,54 @@ pub fn check(ctx: &mut Ctx<'_>, offline_only: bool) -> Result<bool> {
         writeln!(ctx.out, "{} problem(s) found", problems.len())?;
     }
     Ok(problems.is_empty())
+}
+
+/// The schema problems: `schema` has changes no revision makes; and, with
+/// `--drift`, the database differs from what its revisions make.
+fn schema_problems(
+    ctx: &Ctx<'_>,
+    scripts: &ScriptDirectory,
+    rows: &[String],
+    drift: bool,
+) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    let has_schema = !ctx.config()?.schema.is_empty();
+    if !has_schema && !drift {
+        return Ok(problems);
+    }
+    let kind = ctx.target()?.url.kind;
+    let mut reader = Reader::new(ctx);
+    if has_schema {
+        let made = reader.read(&Side::Migrations(None), scripts)?;
+        let desired = reader.read(&Side::Schema, scripts)?;
+        let m = between(kind, &made.catalog, &desired.catalog, &desired.renames)?;
+        if !m.is_empty() {
+            let mut p = Problem::new(
+                "schema_changes",
+                format!(
+                    "New upgrade operations detected: the desired schema has {} change(s) that no revision makes; write them with `migrate revision --autogenerate -m \"...\"`",
+                    m.statements.len()
+                ),
+            );
+            p.sql = Some(section_text(&m));
+            problems.push(p);
+        }
+    }
+    if drift {
+        let made = reader.read(&Side::Migrations(Some(rows.to_vec())), scripts)?;
+        let live = reader.read(&Side::Database, scripts)?;
+        let m = between(kind, &made.catalog, &live.catalog, &Default::default())?;
+        if !m.is_empty() {
+            let mut p = Problem::new(
+                "drift",
+                format!(
+                    "the database's schema has drifted from what its revisions make ({} change(s) made outside them); the SQL below turns what the revisions make into what the database has: put it in a revision, or undo it in the database",
+                    m.statements.len()
+                ),
+            );
+            p.sql = Some(section_text(&m));
+            problems.push(p);
+        }
+    }
+    Ok(problems)
 }

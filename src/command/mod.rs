@@ -8,20 +8,24 @@
 //! config file, then the database target (URL, version table, timeouts), so
 //! commands that need no database (`heads`, `init`) work without a URL.
 
+mod autogen;
 mod check;
 mod error;
 mod inspect;
 mod revision;
 mod run;
+mod schema;
 mod target;
 
-pub use check::check;
+pub use autogen::{baseline, diff, DiffArgs};
+pub use check::{check, CheckArgs};
 pub use error::CommandError;
 pub use inspect::{
     applied_history, branches, current, edit, heads, history, show, HeadsArgs, HistoryArgs,
 };
 pub use revision::{init, list_templates, merge, revision, InitArgs, MergeArgs, RevisionArgs};
 pub use run::{downgrade, ensure_version, stamp, upgrade, RunArgs, StampArgs};
+pub use schema::Side;
 pub use target::Target;
 
 use crate::config::{self, Config, LoadOptions};
@@ -52,6 +56,8 @@ pub struct Globals {
     pub lock_timeout: Option<Duration>,
     /// `--format json`.
     pub json: bool,
+    /// `--dev-url`: a database `migrate` may empty and fill to read schemas.
+    pub dev_url: Option<String>,
 }
 
 /// Everything a command needs from its caller: where to write, the global

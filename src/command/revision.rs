@@ -27,6 +27,10 @@ pub struct RevisionArgs {
     pub branch_labels: Vec<String>,
     pub depends_on: Vec<String>,
     pub version_path: Option<PathBuf>,
+    /// `--autogenerate`: the SQL from the difference with the desired schema.
+    pub autogenerate: bool,
+    /// `--from-database`: compare with the configured database, not the revisions replayed.
+    pub from_database: bool,
 }
 
 /// `merge REVS… -m MSG [--branch-label L] [--rev-id ID]`
@@ -150,10 +154,12 @@ fn now_in(config: &Config) -> Result<(chrono::NaiveDateTime, String), CommandErr
 
 /// Writes a new revision file from the project's template; checks first that
 /// the graph stays sound with it, and parses it again once written.
+/// `announce`: print what was written (`Generating … done`, or its JSON).
 pub(super) fn generate(
     ctx: &mut Ctx<'_>,
     scripts: &ScriptDirectory,
     new: NewRevision<'_>,
+    announce: bool,
 ) -> Result<PathBuf> {
     let config = ctx.config()?;
     let rev = match new.rev_id {
@@ -221,6 +227,9 @@ pub(super) fn generate(
         },
     )?;
     let path = script::write_new_revision(&dir, &name, &text, &rev).map_err(|e| anyhow!(e))?;
+    if !announce {
+        return Ok(path);
+    }
     if ctx.globals.json {
         ctx.json_out(&json!({"revision": rev, "path": path.display().to_string()}))?;
     } else {
@@ -231,6 +240,9 @@ pub(super) fn generate(
 
 /// `revision -m MSG …`
 pub fn revision(ctx: &mut Ctx<'_>, args: &RevisionArgs) -> Result<()> {
+    if args.autogenerate {
+        return super::autogen::revision_autogenerate(ctx, args, args.from_database);
+    }
     let scripts = ctx.scripts()?;
     let head = if args.head.is_empty() {
         "head"
@@ -252,6 +264,7 @@ pub fn revision(ctx: &mut Ctx<'_>, args: &RevisionArgs) -> Result<()> {
             upgrades: String::new(),
             downgrades: String::new(),
         },
+        true,
     )
     .map(drop)
 }
@@ -273,6 +286,7 @@ pub fn merge(ctx: &mut Ctx<'_>, args: &MergeArgs) -> Result<()> {
             upgrades: String::new(),
             downgrades: String::new(),
         },
+        true,
     )
     .map(drop)
 }

@@ -137,6 +137,22 @@ impl Target {
     /// A context for a writing command, with the connection that holds the
     /// lock where the database needs one of its own.
     pub fn writer(&self, ctx: &Ctx<'_>) -> Result<MigrationContext> {
+        self.writer_with(ctx, ctx.progress(false))
+    }
+
+    /// A writing context that says nothing (replaying revisions on a scratch database).
+    pub fn quiet_writer(&self, ctx: &Ctx<'_>) -> Result<MigrationContext> {
+        self.writer_with(
+            ctx,
+            crate::progress::Progress::new(Box::new(std::io::sink()), true),
+        )
+    }
+
+    fn writer_with(
+        &self,
+        ctx: &Ctx<'_>,
+        progress: crate::progress::Progress,
+    ) -> Result<MigrationContext> {
         let db = self.connect(ctx)?;
         let lock_db = dialect::lock_connection(db.as_ref(), &self.connect_options())
             .map_err(|e| anyhow::anyhow!("{}", url::redact(&e.message)))?;
@@ -147,7 +163,7 @@ impl Target {
             self.version_table.clone(),
             key,
             self.settings.clone(),
-            ctx.progress(false),
+            progress,
         ))
     }
 

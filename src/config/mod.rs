@@ -146,6 +146,15 @@ pub struct Config {
     pub transaction_per_migration: bool,
     /// Seconds to wait for the migration lock; `None` = 60 (see [`Config::lock_timeout_secs`]).
     pub lock_timeout: Option<u64>,
+    /// The desired schema: `.sql` files and folders (absolute), for
+    /// `revision --autogenerate`, `diff` and `check`.
+    pub schema: Vec<PathBuf>,
+    /// A database `migrate` may empty and fill to read schemas (`dev_url`,
+    /// or `--dev-url`), expanded; `None` = temporary scratch databases.
+    pub dev_url: Option<String>,
+    /// Why the file's `dev_url` could not be expanded, reported only by the
+    /// commands that need it.
+    pub dev_url_error: Option<UrlError>,
 }
 
 impl fmt::Debug for Config {
@@ -166,6 +175,8 @@ impl fmt::Debug for Config {
             .field("timezone", &self.timezone)
             .field("transaction_per_migration", &self.transaction_per_migration)
             .field("lock_timeout", &self.lock_timeout)
+            .field("schema", &self.schema)
+            .field("dev_url", &self.dev_url.as_deref().map(crate::url::redact))
             .finish()
     }
 }
@@ -191,7 +202,24 @@ impl Config {
             timezone: DEFAULT_TIMEZONE.to_string(),
             transaction_per_migration: false,
             lock_timeout: None,
+            schema: Vec::new(),
+            dev_url: None,
+            dev_url_error: None,
         }
+    }
+
+    /// The `dev_url`, expanded, if one is set; an error when it cannot be expanded.
+    pub fn dev_url(&self) -> Result<Option<&str>, ConfigError> {
+        if let Some(e) = &self.dev_url_error {
+            return Err(ConfigError::Interpolate {
+                path: e.path.clone(),
+                line: e.line,
+                column: e.column,
+                key: "dev_url".into(),
+                problem: e.problem.clone(),
+            });
+        }
+        Ok(self.dev_url.as_deref())
     }
 
     /// The database URL, or an error naming the three places it can come from.

@@ -781,12 +781,6 @@ mod tests {
     // is one declaration; the reader, its errors and its suggestions are the
     // same code that reads [migrate].
 
-    #[derive(Default, Debug)]
-    struct Autogenerate {
-        schema: Vec<PathBuf>,
-        dev_url: Option<Unexpanded>,
-    }
-
     #[derive(Default, Debug, PartialEq)]
     struct Lint {
         drop_table: Option<&'static str>,
@@ -804,20 +798,11 @@ mod tests {
 
     struct Grown {
         settings: Settings,
-        autogenerate: Autogenerate,
         lint: Lint,
         targets: BTreeMap<String, Target>,
     }
 
     const LEVELS: &[&str] = &["off", "on", "error"];
-
-    const SCHEMA_FILES: List = List {
-        expected: "a path or an array of paths",
-        item: "a string (a .sql file or a folder)",
-        noun: "file or folder",
-        default: "no schema",
-        one_allowed: true,
-    };
 
     const URLS: List = List {
         expected: "an array of database URLs",
@@ -841,21 +826,6 @@ mod tests {
             name: "migrate",
             shape: Shape::One(|g: &mut Grown| &mut g.settings),
             keys: MIGRATE_KEYS,
-        },
-        // ...and two more keys in it, declared apart.
-        &Table {
-            name: "migrate",
-            shape: Shape::One(|g: &mut Grown| &mut g.autogenerate),
-            keys: &[
-                Key {
-                    name: "schema",
-                    take: Take::Paths(SCHEMA_FILES, |a, v| a.schema = v),
-                },
-                Key {
-                    name: "dev_url",
-                    take: Take::Url(|a, v| a.dev_url = Some(v)),
-                },
-            ],
         },
         &Table {
             name: "lint",
@@ -909,8 +879,8 @@ mod tests {
                 config: Config::defaults(dir),
                 version_locations: None,
                 url: None,
+                dev_url: None,
             },
-            autogenerate: Autogenerate::default(),
             lint: Lint::default(),
             targets: BTreeMap::new(),
         };
@@ -960,8 +930,11 @@ query = "SELECT url FROM tenants"
             Err(e) => panic!("{e}"),
         };
         assert_eq!(g.settings.config.script_location, Path::new("/p/db"));
-        assert_eq!(g.autogenerate.schema, vec![PathBuf::from("/p/schema.sql")]);
-        let dev = g.autogenerate.dev_url.as_ref().expect("dev_url");
+        assert_eq!(
+            g.settings.config.schema,
+            vec![PathBuf::from("/p/schema.sql")]
+        );
+        let dev = g.settings.dev_url.as_ref().expect("dev_url");
         assert_eq!((dev.line, dev.column), (5, 11));
         let env = env_of(&[("DEV_PASSWORD", "hunter2")]);
         assert_eq!(
@@ -991,7 +964,7 @@ query = "SELECT url FROM tenants"
         // A list of schema files, each relative to the config file.
         let g = read_grown("[migrate]\nschema = [\"a.sql\", \"/abs/b\"]\n").expect("read");
         assert_eq!(
-            g.autogenerate.schema,
+            g.settings.config.schema,
             [PathBuf::from("/p/a.sql"), PathBuf::from("/abs/b")]
         );
     }
@@ -1000,7 +973,7 @@ query = "SELECT url FROM tenants"
     fn a_url_as_written_is_redacted_in_debug() {
         let g =
             read_grown("[migrate]\ndev_url = \"postgresql://dev:s3cret@h/db\"\n").expect("read");
-        let shown = format!("{:?}", g.autogenerate.dev_url);
+        let shown = format!("{:?}", g.settings.dev_url);
         assert!(
             !shown.contains("s3cret") && shown.contains("dev:***@h"),
             "{shown}"
@@ -1009,7 +982,7 @@ query = "SELECT url FROM tenants"
 
     #[test]
     fn new_tables_and_keys_get_the_same_errors() {
-        let known = format!("{}, schema, dev_url", KNOWN_KEYS.join(", "));
+        let known = KNOWN_KEYS.join(", ");
         let cases = [
             (
                 "[lnt]\n".to_string(),
@@ -1078,14 +1051,7 @@ query = "SELECT url FROM tenants"
     }
 
     #[test]
-    fn the_real_tables_do_not_accept_keys_declared_only_in_tests() {
-        for text in [
-            "[migrate]\nschema = \"s.sql\"\n",
-            "[migrate]\ndev_url = \"sqlite://\"\n",
-        ] {
-            let (_, e) = read_err(text);
-            assert!(matches!(e, ConfigError::UnknownKey { .. }), "{e:?}");
-        }
+    fn the_real_tables_do_not_accept_tables_declared_only_in_tests() {
         let (msg, _) = read_err("[lint]\n");
         assert!(
             msg.ends_with("Every setting goes in the one [migrate] table."),

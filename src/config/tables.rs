@@ -21,6 +21,8 @@ pub(crate) struct Settings {
     pub version_locations: Option<Vec<PathBuf>>,
     /// `url` as written: it is expanded only when it is the URL in use.
     pub url: Option<Unexpanded>,
+    /// `dev_url` as written: expanded when the file is read.
+    pub dev_url: Option<Unexpanded>,
 }
 
 /// Every table the file may hold.
@@ -83,6 +85,14 @@ pub(super) const MIGRATE_KEYS: &[Key<Settings>] = &[
         name: "lock_timeout",
         take: Take::Count(LOCK_TIMEOUT, |s, v| s.config.lock_timeout = Some(v)),
     },
+    Key {
+        name: "schema",
+        take: Take::Paths(SCHEMA_FILES, |s, v| s.config.schema = v),
+    },
+    Key {
+        name: "dev_url",
+        take: Take::Url(|s, v| s.dev_url = Some(v)),
+    },
 ];
 
 /// Every key the `[migrate]` table accepts, in declaration order.
@@ -106,6 +116,15 @@ const FOLDERS: List = List {
     noun: "folder",
     default: "<script_location>/versions",
     one_allowed: false,
+};
+
+/// `schema`: the desired schema's files and folders.
+const SCHEMA_FILES: List = List {
+    expected: "a path or an array of paths",
+    item: "a string (a .sql file or a folder)",
+    noun: "file or folder",
+    default: "no schema",
+    one_allowed: true,
 };
 
 /// `truncate_slug_length`.
@@ -152,13 +171,28 @@ pub(crate) fn read_file(
         config,
         version_locations: None,
         url: None,
+        dev_url: None,
     };
     reader::read(text, path, dir, env, TABLES, &mut settings)?;
     let Settings {
         mut config,
         version_locations,
         url,
+        dev_url,
     } = settings;
+    if let Some(raw) = dev_url {
+        match raw.expand(env) {
+            Ok(u) => config.dev_url = Some(u).filter(|u| !u.trim().is_empty()),
+            Err(problem) => {
+                config.dev_url_error = Some(UrlError {
+                    path: path.to_path_buf(),
+                    line: raw.line,
+                    column: raw.column,
+                    problem,
+                });
+            }
+        }
+    }
     config.version_locations =
         version_locations.unwrap_or_else(|| vec![config.script_location.join("versions")]);
     let mut file_url = None;
@@ -214,7 +248,7 @@ mod tests {
         let declared: Vec<&str> = MIGRATE_KEYS.iter().map(|k| k.name).collect();
         assert_eq!(KNOWN_KEYS, declared.as_slice());
         assert_eq!(KNOWN_KEYS[0], "script_location");
-        assert_eq!(KNOWN_KEYS.len(), 11);
+        assert_eq!(KNOWN_KEYS.len(), 13);
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Problem {
     /// For `changed`: a unified diff from the SQL that ran to the file now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// For `schema_changes` and `drift`: the SQL of the difference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
 }
 
 impl Problem {
@@ -31,6 +34,7 @@ impl Problem {
             revisions: Vec::new(),
             path: None,
             diff: None,
+            sql: None,
         }
     }
 }

@@ -367,7 +367,9 @@ impl fmt::Display for ResumeError {
         match self {
             ResumeError::OtherDirection { revision, by, verb } => write!(
                 f,
-                "revision {revision} is half-applied by a {by}, not a {verb}: resume it with `migrate {by} <target> --resume`"
+                "revision {revision} is half-applied by {} {by}, not {} {verb}: resume it with `migrate {by} <target> --resume`",
+                article(by),
+                article(verb)
             ),
             ResumeError::Nothing { table, verb } => write!(
                 f,
@@ -703,6 +705,15 @@ fn statements_upto(n: i64) -> String {
         "statement 1".to_string()
     } else {
         format!("statements 1 to {n}")
+    }
+}
+
+/// `a` or `an` before `word` (`an upgrade`, `a downgrade`).
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

@@ -273,7 +273,8 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::CreateSequence,
         Change::DropSequence,
     );
-    tables(from, to, renames, ddl, &mut out);
+    let applied = Applied::new(from, to, renames);
+    tables(from, to, &applied, ddl, &mut out);
     renamed_sequences(&mut out);
     keyed(
         &from.views,
@@ -284,6 +285,7 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
                 || a.materialized != b.materialized
                 || a.indexes != b.indexes
                 || a.comment != b.comment
+                || a.options != b.options
             {
                 out.push(Change::DropView(a.clone()));
                 out.push(Change::CreateView(b.clone()));
@@ -307,19 +309,7 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::CreateRoutine,
         Change::DropRoutine,
     );
-    keyed(
-        &from.triggers,
-        &to.triggers,
-        &mut out,
-        |a, b, out| {
-            if a != b {
-                out.push(Change::DropTrigger(a.clone()));
-                out.push(Change::CreateTrigger(b.clone()));
-            }
-        },
-        Change::CreateTrigger,
-        Change::DropTrigger,
-    );
+    triggers(from, to, &applied, ddl, &mut out);
     keyed(
         &from.events,
         &to.events,
@@ -334,6 +324,37 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
         Change::DropEvent,
     );
     out
+}
+
+/// Triggers matched by table and name, a renamed table's by its new name
+/// and their text as the renames rewrite it; a trigger that changes is
+/// dropped as it is and created as it must be.
+fn triggers(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &mut Vec<Change>) {
+    let mut matched: BTreeSet<(QName, String)> = BTreeSet::new();
+    for (key, a) in &from.triggers {
+        let table = applied.table(&key.0).clone();
+        let definition = if applied.is_empty() {
+            a.definition.clone()
+        } else {
+            ddl.rename_in(&a.definition, &applied.pairs(&[&table]))
+        };
+        let now = (table, key.1.clone());
+        match to.triggers.get(&now) {
+            Some(b) => {
+                if definition != b.definition {
+                    out.push(Change::DropTrigger(a.clone()));
+                    out.push(Change::CreateTrigger(b.clone()));
+                }
+                matched.insert(now);
+            }
+            None => out.push(Change::DropTrigger(a.clone())),
+        }
+    }
+    for (key, b) in &to.triggers {
+        if !matched.contains(key) {
+            out.push(Change::CreateTrigger(b.clone()));
+        }
+    }
 }
 
 /// A sequence owned by a column, and one owned by the same column after
@@ -442,22 +463,148 @@ fn enum_changes(a: &EnumType, b: &EnumType, out: &mut Vec<Change>) {
     }
 }
 
-fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &mut Vec<Change>) {
-    // Renames first: a hint whose old name no longer exists is ignored.
-    let mut renamed_from: BTreeMap<&QName, &QName> = BTreeMap::new();
-    for (new, old) in &renames.tables {
-        if to.tables.contains_key(new)
-            && !from.tables.contains_key(new)
-            && from.tables.contains_key(old)
-            && !to.tables.contains_key(old)
-        {
-            renamed_from.insert(new, old);
+/// The renames that apply (a hint whose old name no longer exists, or whose
+/// new name already did, is ignored): tables old → new, and per table (by
+/// its new name) columns new → old.
+#[derive(Default)]
+struct Applied {
+    tables: BTreeMap<QName, QName>,
+    columns: BTreeMap<QName, BTreeMap<String, String>>,
+}
+
+impl Applied {
+    fn new(from: &Catalog, to: &Catalog, renames: &Renames) -> Applied {
+        let mut out = Applied::default();
+        for (new, old) in &renames.tables {
+            if to.tables.contains_key(new)
+                && !from.tables.contains_key(new)
+                && from.tables.contains_key(old)
+                && !to.tables.contains_key(old)
+            {
+                out.tables.insert(old.clone(), new.clone());
+            }
+        }
+        for ((table, new), old) in &renames.columns {
+            let old_table = out
+                .tables
+                .iter()
+                .find(|(_, n)| *n == table)
+                .map_or(table, |(o, _)| o);
+            let (Some(a), Some(b)) = (from.tables.get(old_table), to.tables.get(table)) else {
+                continue;
+            };
+            if b.column(new).is_some()
+                && a.column(new).is_none()
+                && a.column(old).is_some()
+                && b.column(old).is_none()
+            {
+                out.columns
+                    .entry(table.clone())
+                    .or_default()
+                    .insert(new.clone(), old.clone());
+            }
+        }
+        out
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tables.is_empty() && self.columns.is_empty()
+    }
+
+    fn table<'a>(&'a self, name: &'a QName) -> &'a QName {
+        self.tables.get(name).unwrap_or(name)
+    }
+
+    /// Column `column` of table `table` (by its new name), as it is named now.
+    fn column(&self, table: &QName, column: &str) -> String {
+        self.columns
+            .get(table)
+            .and_then(|m| m.iter().find(|(_, old)| *old == column))
+            .map_or_else(|| column.to_string(), |(new, _)| new.clone())
+    }
+
+    /// Old and new names, for `Ddl::rename_in`: every table's, and the
+    /// columns of `tables`.
+    fn pairs(&self, tables: &[&QName]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .tables
+            .iter()
+            .map(|(o, n)| (o.name.clone(), n.name.clone()))
+            .collect();
+        for t in tables {
+            if let Some(m) = self.columns.get(*t) {
+                out.extend(m.iter().map(|(new, old)| (old.clone(), new.clone())));
+            }
+        }
+        out
+    }
+}
+
+/// `a` as it reads once the renames are made in place: its name, its
+/// columns, its keys, the tables and columns its foreign keys reference,
+/// and its definitions as the server rewrites them (`Ddl::rename_in`). So
+/// only what the renames do not make counts as a change.
+fn as_renamed(a: &Table, applied: &Applied, ddl: &dyn Ddl) -> Table {
+    let mut t = a.clone();
+    if applied.is_empty() {
+        return t;
+    }
+    t.name = applied.table(&a.name).clone();
+    let name = t.name.clone();
+    let pairs = applied.pairs(&[&name]);
+    let text = |s: &str| ddl.rename_in(s, &pairs);
+    let col = |c: &str| applied.column(&name, c);
+    for c in &mut t.columns {
+        c.name = col(&c.name);
+        if let Some(g) = &mut c.generated {
+            g.expression = text(&g.expression);
         }
     }
-    let taken: BTreeSet<&QName> = renamed_from.values().copied().collect();
+    // Named after the table, where the backend renames them with it.
+    let renamed = |n: &str| ddl.renamed_with_table(n, &a.name.name, &name.name);
+    for k in t.primary_key.iter_mut().chain(t.uniques.iter_mut()) {
+        k.columns = k.columns.iter().map(|c| col(c)).collect();
+        k.definition = text(&k.definition);
+        if let Some(n) = k.name.as_deref().and_then(renamed) {
+            k.name = Some(n);
+        }
+    }
+    for c in &mut t.checks {
+        c.definition = text(&c.definition);
+        if let Some(n) = c.name.as_deref().and_then(renamed) {
+            c.name = Some(n);
+        }
+    }
+    for f in &mut t.foreign_keys {
+        f.columns = f.columns.iter().map(|c| col(c)).collect();
+        f.ref_table = applied.table(&f.ref_table).clone();
+        f.ref_columns = f
+            .ref_columns
+            .iter()
+            .map(|c| applied.column(&f.ref_table, c))
+            .collect();
+        f.definition = ddl.rename_in(&f.definition, &applied.pairs(&[&name, &f.ref_table]));
+    }
+    for i in &mut t.indexes {
+        i.definition = text(&i.definition);
+        if let Some(n) = renamed(&i.name) {
+            let mut with_name = pairs.clone();
+            with_name.push((i.name.clone(), n.clone()));
+            i.definition = ddl.rename_in(&i.definition, &with_name);
+            i.name = n;
+        }
+    }
+    t
+}
+
+fn tables(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &mut Vec<Change>) {
+    let renamed_from: BTreeMap<&QName, &QName> =
+        applied.tables.iter().map(|(o, n)| (n, o)).collect();
     let apart = ddl.foreign_keys_after_tables();
     let dropped = |name: &QName| {
-        from.tables.contains_key(name) && !to.tables.contains_key(name) && !taken.contains(name)
+        from.tables.contains_key(name)
+            && !to.tables.contains_key(name)
+            && !applied.tables.contains_key(name)
     };
     for (name, a) in &from.tables {
         if dropped(name) {
@@ -474,6 +621,7 @@ fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &
             out.push(Change::DropTable(a.clone()));
         }
     }
+    let no_renames = BTreeMap::new();
     for (name, b) in &to.tables {
         let old_name = renamed_from.get(name).copied();
         match old_name.or(from.tables.contains_key(name).then_some(name)) {
@@ -497,57 +645,28 @@ fn tables(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl, out: &
                         to: name.clone(),
                     });
                 }
-                let moved: Vec<(&QName, &QName)> =
-                    renamed_from.iter().map(|(new, old)| (*old, *new)).collect();
-                table_changes(a, b, name, renames, &moved, ddl, out);
+                let old_of = applied.columns.get(name).unwrap_or(&no_renames);
+                table_changes(&as_renamed(a, applied, ddl), b, old, old_of, ddl, out);
             }
         }
     }
 }
 
-/// The changes to one table that exists on both sides (`a` maybe under its old name).
+/// The changes to one table that exists on both sides, `a` as the renames
+/// left it (`as_renamed`); `old_of` maps its renamed columns to their old names.
 fn table_changes(
     a: &Table,
     b: &Table,
-    name: &QName,
-    renames: &Renames,
-    moved: &[(&QName, &QName)],
+    old_name: &QName,
+    old_of: &BTreeMap<String, String>,
     ddl: &dyn Ddl,
     out: &mut Vec<Change>,
 ) {
+    let name = &b.name;
     let alter = ddl.alter_support();
     let mut changes = Vec::new();
-    // Columns renamed by hint, when the old one exists and the new one does not.
-    let mut old_of: BTreeMap<&str, &str> = BTreeMap::new();
-    for ((table, new), old) in &renames.columns {
-        if table == name
-            && b.column(new).is_some()
-            && a.column(new).is_none()
-            && a.column(old).is_some()
-            && b.column(old).is_none()
-        {
-            old_of.insert(new.as_str(), old.as_str());
-        }
-    }
-    let renamed_old: BTreeSet<&str> = old_of.values().copied().collect();
-    // Its keys, checks and indexes as the renames leave them, where the
-    // database carries them through (compared so, dropped by those names).
-    let carried;
-    let a_keys = if ddl.rename_keeps_dependents() {
-        let columns: Vec<(&str, &str)> = old_of.iter().map(|(new, old)| (*old, *new)).collect();
-        carried = carried_through(a, name, &columns, moved);
-        &carried
-    } else {
-        a
-    };
-    fn old_name<'t>(old_of: &BTreeMap<&'t str, &'t str>, c: &'t Column) -> &'t str {
-        old_of
-            .get(c.name.as_str())
-            .copied()
-            .unwrap_or(c.name.as_str())
-    }
     for c in &a.columns {
-        if b.column(&c.name).is_none() && !renamed_old.contains(c.name.as_str()) {
+        if b.column(&c.name).is_none() {
             changes.push(Change::DropColumn {
                 table: name.clone(),
                 column: c.clone(),
@@ -561,12 +680,12 @@ fn table_changes(
         .columns
         .iter()
         .map(|c| c.name.as_str())
-        .filter(|n| b.columns.iter().any(|c| old_name(&old_of, c) == *n))
+        .filter(|n| b.column(n).is_some())
         .collect();
     let kept_now: Vec<&str> = b
         .columns
         .iter()
-        .map(|c| old_name(&old_of, c))
+        .map(|c| c.name.as_str())
         .filter(|n| a.column(n).is_some())
         .collect();
     let reordered = alter.column_position && kept_then != kept_now;
@@ -578,8 +697,7 @@ fn table_changes(
         } else {
             Position::After(b.columns[i - 1].name.clone())
         };
-        let old = old_name(&old_of, c);
-        match a.column(old) {
+        match a.column(&c.name) {
             None => {
                 changes.push(Change::AddColumn {
                     table: name.clone(),
@@ -588,19 +706,17 @@ fn table_changes(
                 });
             }
             Some(ac) => {
-                if old != c.name {
+                if let Some(old) = old_of.get(&c.name) {
                     changes.push(Change::RenameColumn {
                         table: name.clone(),
-                        from: old.to_string(),
+                        from: old.clone(),
                         to: c.name.clone(),
                     });
                 }
-                let mut renamed = ac.clone();
-                renamed.name = c.name.clone();
-                if !same_column(&renamed, c) || reordered {
+                if !same_column(ac, c) || reordered {
                     changes.push(Change::AlterColumn {
                         table: name.clone(),
-                        from: renamed,
+                        from: ac.clone(),
                         to: c.clone(),
                         position: reordered.then_some(position),
                     });
@@ -609,8 +725,8 @@ fn table_changes(
         }
     }
     let keys = |k: &Option<Key>| k.clone();
-    if keys(&a_keys.primary_key) != keys(&b.primary_key) {
-        if let Some(k) = &a_keys.primary_key {
+    if keys(&a.primary_key) != keys(&b.primary_key) {
+        if let Some(k) = &a.primary_key {
             changes.push(Change::DropPrimaryKey {
                 table: name.clone(),
                 key: k.clone(),
@@ -624,7 +740,7 @@ fn table_changes(
         }
     }
     let (gone, new) = matched(
-        &a_keys.uniques,
+        &a.uniques,
         &b.uniques,
         |k| k.name.clone(),
         |k| k.definition.clone(),
@@ -642,7 +758,7 @@ fn table_changes(
         });
     }
     let (gone, new) = matched(
-        &a_keys.checks,
+        &a.checks,
         &b.checks,
         |c| c.name.clone(),
         |c| c.definition.clone(),
@@ -659,16 +775,11 @@ fn table_changes(
             check: c.clone(),
         });
     }
-    let (gone, new) = matched(
-        &a_keys.foreign_keys,
-        &b.foreign_keys,
-        |f| f.name.clone(),
-        fk_key,
-    );
+    let (gone, new) = matched(&a.foreign_keys, &b.foreign_keys, |f| f.name.clone(), fk_key);
     for f in gone {
-        // Dropped before the tables are renamed: by the name it has then.
+        // Foreign keys are dropped before tables are renamed (plan): by the old name.
         changes.push(Change::DropForeignKey {
-            table: a.name.clone(),
+            table: old_name.clone(),
             fk: f.clone(),
         });
     }
@@ -679,7 +790,7 @@ fn table_changes(
         });
     }
     let (gone, new) = matched(
-        &a_keys.indexes,
+        &a.indexes,
         &b.indexes,
         |i| Some(i.name.clone()),
         // Its comment too: no ALTER changes it everywhere.
@@ -711,8 +822,22 @@ fn table_changes(
         });
     }
     if changes.iter().any(|c| !ddl.in_place(c)) {
+        // Columns are renamed in place first where the database can (SQLite):
+        // the rebuild then copies each column to its own name, and the
+        // server has already renamed it in what refers to it.
         let mut from = a.clone();
-        from.name = name.clone();
+        for c in &changes {
+            if let Change::RenameColumn {
+                from: old, to: new, ..
+            } = c
+            {
+                if ddl.in_place(c) {
+                    out.push(c.clone());
+                } else if let Some(col) = from.columns.iter_mut().find(|x| x.name == *new) {
+                    col.name = old.clone();
+                }
+            }
+        }
         out.push(Change::RebuildTable {
             from,
             to: b.clone(),
@@ -720,85 +845,6 @@ fn table_changes(
     } else {
         out.extend(changes);
     }
-}
-
-/// `text` with `old` (a table's or column's name) written `new` where it
-/// stands as a whole word, or (`prefix`) as a word's first part before an
-/// underscore (`accounts` in `public.accounts` and `accounts_pkey`, never in
-/// `myaccounts`).
-pub fn renamed_in(text: &str, old: &str, new: &str, prefix: bool) -> String {
-    if old.is_empty() || old == new {
-        return text.to_string();
-    }
-    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (i, _) in text.match_indices(old) {
-        let before = text[..i].chars().next_back();
-        let after = text[i + old.len()..].chars().next();
-        let ends = match after {
-            Some('_') => prefix,
-            Some(c) => !word(c),
-            None => true,
-        };
-        if !before.is_some_and(word) && ends {
-            out.push_str(&text[last..i]);
-            out.push_str(new);
-            last = i + old.len();
-        }
-    }
-    out.push_str(&text[last..]);
-    out
-}
-
-/// The name a key, check or index named after a table takes when the
-/// table is renamed (`accounts_pkey` → `users_pkey`), if it is.
-pub fn renamed_with_table(name: &str, old: &str, new: &str) -> Option<String> {
-    let rest = name.strip_prefix(old)?;
-    (old != new && rest.starts_with('_')).then(|| format!("{new}{rest}"))
-}
-
-/// Table `a` as renames leave it in a database that carries them through:
-/// named `name`; its keys, checks and indexes named after the table renamed
-/// with it; their definitions, and its foreign keys', naming the renamed
-/// table, columns and referenced tables by their new names.
-fn carried_through(
-    a: &Table,
-    name: &QName,
-    columns: &[(&str, &str)],
-    moved: &[(&QName, &QName)],
-) -> Table {
-    let def = |text: &str| {
-        let mut t = renamed_in(text, &a.name.name, &name.name, true);
-        for (old, new) in columns {
-            t = renamed_in(&t, old, new, false);
-        }
-        t
-    };
-    let rename = |n: &str| renamed_with_table(n, &a.name.name, &name.name).unwrap_or(n.to_string());
-    let mut t = a.clone();
-    for k in t.primary_key.iter_mut().chain(t.uniques.iter_mut()) {
-        k.name = k.name.as_deref().map(rename);
-        k.definition = def(&k.definition);
-    }
-    for c in &mut t.checks {
-        c.name = c.name.as_deref().map(rename);
-        c.definition = def(&c.definition);
-    }
-    for i in &mut t.indexes {
-        i.name = rename(&i.name);
-        i.definition = def(&i.definition);
-    }
-    for f in &mut t.foreign_keys {
-        f.definition = def(&f.definition);
-        for (old, new) in moved {
-            if f.ref_table == **old {
-                f.ref_table = (*new).clone();
-                f.definition = renamed_in(&f.definition, &old.name, &new.name, false);
-            }
-        }
-    }
-    t
 }
 
 /// Two columns the same in everything compared (not `definition`, which is
@@ -812,6 +858,8 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
         && a.generated == b.generated
         && a.collation == b.collation
         && a.comment == b.comment
+        && a.on_update == b.on_update
+        && a.invisible == b.invisible
 }
 
 /// Table options compared (not `create_sql`).
@@ -821,6 +869,7 @@ fn same_options(a: &TableOptions, b: &TableOptions) -> bool {
         && a.collation == b.collation
         && a.strict == b.strict
         && a.without_rowid == b.without_rowid
+        && a.using == b.using
         && a.partition_by == b.partition_by
         && a.partition_of == b.partition_of
 }

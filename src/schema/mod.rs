@@ -44,21 +44,30 @@ pub trait Ddl {
     fn in_place(&self, change: &Change) -> bool {
         self.alter_support().in_place(change)
     }
+    /// `text`, a definition read from the catalog (an index, a constraint, a
+    /// generated expression, a trigger), with the names `renamed` (old, new)
+    /// replaced as the server's own `RENAME` rewrites what refers to a
+    /// renamed table or column: the diff compares that with the desired
+    /// definition, so a rename alone changes nothing else. By default
+    /// nothing is replaced, and what names a renamed table or column is made again.
+    fn rename_in(&self, text: &str, renamed: &[(String, String)]) -> String {
+        let _ = renamed;
+        text.to_string()
+    }
+    /// The name a key, check or index of a renamed table takes where the
+    /// backend's `RenameTable` renames it with the table (PostgreSQL: those
+    /// named after the table, `accounts_pkey` → `users_pkey`): the diff
+    /// compares it under that name. By default names stay.
+    fn renamed_with_table(&self, name: &str, old_table: &str, new_table: &str) -> Option<String> {
+        let _ = (name, old_table, new_table);
+        None
+    }
     /// True when a new table's foreign keys are added after every table is
     /// created (`ALTER TABLE … ADD`), and those between tables dropped
     /// together are dropped before them: tables may then reference each
     /// other in any order, in a cycle too. False: they stay in the table's
     /// `CREATE TABLE`.
     fn foreign_keys_after_tables(&self) -> bool {
-        false
-    }
-    /// True when a renamed table or column keeps what names it, as the
-    /// server carries renames through (definitions of indexes and
-    /// constraints, foreign keys that reference it), and `RenameTable`
-    /// also renames the keys, checks and indexes named after the table
-    /// (`diff::renamed_with_table`): the diff then compares them through
-    /// the renames, and changes none of them for a rename alone.
-    fn rename_keeps_dependents(&self) -> bool {
         false
     }
     /// The statements of one change; `from` and `to` are the whole schemas

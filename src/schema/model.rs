@@ -156,6 +156,8 @@ pub struct TableOptions {
     /// SQLite: `STRICT` and `WITHOUT ROWID`.
     pub strict: bool,
     pub without_rowid: bool,
+    /// SQLite: a virtual table's module and its arguments (`fts5(title, body)`).
+    pub using: Option<String>,
     /// PostgreSQL: `PARTITION BY …` of a partitioned table.
     pub partition_by: Option<String>,
     /// PostgreSQL: the parent and bound of a partition (`FOR VALUES …`).
@@ -183,6 +185,10 @@ pub struct Column {
     pub generated: Option<Generated>,
     pub collation: Option<String>,
     pub comment: Option<String>,
+    /// MySQL: the `ON UPDATE` expression (`current_timestamp()`).
+    pub on_update: Option<String>,
+    /// MySQL/MariaDB: an `INVISIBLE` column (left out of `SELECT *`).
+    pub invisible: bool,
     /// The column's definition as the server writes it where it gives one
     /// (a MySQL `SHOW CREATE TABLE` line): how it is added or changed. Not compared.
     pub definition: Option<String>,
@@ -211,6 +217,9 @@ pub struct Check {
     pub name: Option<String>,
     /// The server's definition (`CHECK ((price > 0))`).
     pub definition: String,
+    /// MariaDB: the column a column-level check was declared on (such a
+    /// check goes only with a `MODIFY` of its column). Not compared.
+    pub column: Option<String>,
 }
 
 /// A foreign key.
@@ -233,9 +242,13 @@ pub struct Index {
     pub name: String,
     pub unique: bool,
     /// The server's whole `CREATE [UNIQUE] INDEX …` (method, expressions,
-    /// prefix lengths, partial predicate included): compared, and run to create it.
+    /// prefix lengths, partial predicate included): compared, and run to
+    /// create it unless `create_sql` is given.
     pub definition: String,
     pub comment: Option<String>,
+    /// The `CREATE INDEX` to run where `definition` is a normalized form of
+    /// it made to be compared (SQLite). Not compared.
+    pub create_sql: Option<String>,
 }
 
 /// A view or materialized view.
@@ -249,6 +262,8 @@ pub struct View {
     /// Indexes of a materialized view.
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
+    /// MySQL: `ALGORITHM=… SQL SECURITY …`, as the server reports them.
+    pub options: Option<String>,
     /// The server's own `CREATE VIEW`, where it gives one. Not compared.
     pub create_sql: Option<String>,
     /// The tables and views it reads (from the server's dependency records,
@@ -282,6 +297,9 @@ pub struct Trigger {
     pub name: String,
     /// The server's whole `CREATE TRIGGER …` (without a MySQL `DEFINER`).
     pub definition: String,
+    /// The `CREATE TRIGGER` to run where `definition` is a normalized form of
+    /// it made to be compared (SQLite). Not compared.
+    pub create_sql: Option<String>,
 }
 
 /// A MySQL event.

@@ -4,7 +4,8 @@
 //! The order, written once for every database:
 //! 1. what depends on what changes goes first: triggers and views that are
 //!    dropped or changed, views that read a table whose columns change (they
-//!    are created again at the end), foreign keys that are dropped or changed;
+//!    are created again at the end), the triggers of a table rebuilt or of a
+//!    view made again, foreign keys that are dropped or changed;
 //! 2. what tables need: schemas, extensions, enum types (new labels too),
 //!    sequences, routines;
 //! 3. the tables: renamed, created, altered (per table: indexes and
@@ -14,19 +15,20 @@
 //! 5. what depends on the tables: views (each after the views it reads),
 //!    triggers, foreign keys, events, sequence ownership.
 
-use super::diff::Change;
-use super::model::{Catalog, QName, Table, View};
-use std::collections::BTreeSet;
+use super::diff::{same_column, Change, Position};
+use super::model::{Catalog, QName, Table, Trigger, View};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A change that can lose data or fail on existing rows, in words.
 pub fn hazard(change: &Change) -> Option<String> {
     Some(match change {
         Change::DropTable(t) => format!("drops table {} and all its rows", t.name),
-        Change::DropColumn { table, column } => format!(
-            "drops column {}.{} and its data",
-            table, column.name
-        ),
-        Change::AlterColumn { table, from, to, .. } => {
+        Change::DropColumn { table, column } => {
+            format!("drops column {}.{} and its data", table, column.name)
+        }
+        Change::AlterColumn {
+            table, from, to, ..
+        } => {
             if from.data_type != to.data_type && from.generated == to.generated {
                 format!(
                     "changes the type of {}.{} from {} to {}: rows whose value does not fit fail or lose data",
@@ -71,10 +73,17 @@ pub fn hazard(change: &Change) -> Option<String> {
             "adds the check {} on {}: fails if a row does not pass it",
             check.definition, table
         ),
-        Change::RebuildTable { from, .. } => format!(
-            "rebuilds table {} (new table, rows copied, old one dropped): fails if a row does not fit the new definition",
-            from.name
-        ),
+        Change::RebuildTable { from, to } => {
+            let mut what = format!(
+                "rebuilds table {} (new table, rows copied, old one dropped): fails if a row does not fit the new definition",
+                from.name
+            );
+            for h in rebuild_hazards(from, to) {
+                what.push_str("; ");
+                what.push_str(&h);
+            }
+            what
+        }
         Change::RecreateEnum { from, to } => {
             let gone: Vec<&str> = from
                 .labels
@@ -94,6 +103,64 @@ pub fn hazard(change: &Change) -> Option<String> {
         Change::DropSequence(s) => format!("drops sequence {} and where it stood", s.name),
         _ => return None,
     })
+}
+
+/// What a rebuild does that can lose data or fail, change by change, as the
+/// same changes made in place would say it (`from` has the rebuilt table's
+/// names, its renamed columns too).
+fn rebuild_hazards(from: &Table, to: &Table) -> Vec<String> {
+    let table = &from.name;
+    let mut changes = Vec::new();
+    for c in &from.columns {
+        match to.column(&c.name) {
+            None => changes.push(Change::DropColumn {
+                table: table.clone(),
+                column: c.clone(),
+            }),
+            Some(t) if !same_column(c, t) => changes.push(Change::AlterColumn {
+                table: table.clone(),
+                from: c.clone(),
+                to: t.clone(),
+                position: None,
+            }),
+            Some(_) => {}
+        }
+    }
+    for c in &to.columns {
+        if from.column(&c.name).is_none() {
+            changes.push(Change::AddColumn {
+                table: table.clone(),
+                column: c.clone(),
+                position: Position::Last,
+            });
+        }
+    }
+    if to.primary_key.as_ref().map(|k| &k.columns) != from.primary_key.as_ref().map(|k| &k.columns)
+    {
+        if let Some(key) = &to.primary_key {
+            changes.push(Change::AddPrimaryKey {
+                table: table.clone(),
+                key: key.clone(),
+            });
+        }
+    }
+    for key in &to.uniques {
+        if !from.uniques.iter().any(|k| k.columns == key.columns) {
+            changes.push(Change::AddUnique {
+                table: table.clone(),
+                key: key.clone(),
+            });
+        }
+    }
+    for check in &to.checks {
+        if !from.checks.iter().any(|c| c.definition == check.definition) {
+            changes.push(Change::AddCheck {
+                table: table.clone(),
+                check: check.clone(),
+            });
+        }
+    }
+    changes.iter().filter_map(hazard).collect()
 }
 
 /// The phase a change runs in (see the module's documentation).
@@ -211,6 +278,62 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
             changes.push(Change::CreateView(v.clone()));
         }
     }
+    // A table rebuilt, or a view dropped and created again, loses its
+    // triggers with it: they are dropped first, as they are, and created
+    // after, as they must be, where no change of their own does it.
+    let renamed: BTreeMap<&QName, &QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameTable { from, to } => Some((to, from)),
+            _ => None,
+        })
+        .collect();
+    let dropped_views: BTreeSet<&QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropView(v) => Some(&v.name),
+            _ => None,
+        })
+        .collect();
+    let remade: BTreeSet<QName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RebuildTable { to, .. } => Some(&to.name),
+            Change::CreateView(v) if dropped_views.contains(&v.name) => Some(&v.name),
+            _ => None,
+        })
+        .cloned()
+        .collect();
+    let trigger_key = |t: &Trigger| (t.table.clone(), t.name.clone());
+    let dropping: BTreeSet<(QName, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTrigger(t) => Some(trigger_key(t)),
+            _ => None,
+        })
+        .collect();
+    let creating: BTreeSet<(QName, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTrigger(t) => Some(trigger_key(t)),
+            _ => None,
+        })
+        .collect();
+    let mut extra = Vec::new();
+    for name in &remade {
+        let then = renamed.get(name).copied().unwrap_or(name);
+        for t in from.triggers.values() {
+            if &t.table == then && !dropping.contains(&trigger_key(t)) {
+                extra.push(Change::DropTrigger(t.clone()));
+            }
+        }
+        for t in to.triggers.values() {
+            if &t.table == name && !creating.contains(&trigger_key(t)) {
+                extra.push(Change::CreateTrigger(t.clone()));
+            }
+        }
+    }
+    changes.extend(extra);
     // A sequence owned by a dropped table goes with it.
     let dropped_tables: BTreeSet<QName> = changes
         .iter()
@@ -234,8 +357,15 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
         _ => true,
     });
     changes.sort_by_key(phase);
-    // Tables: created after the tables they are partitions of or reference,
-    // dropped before them.
+    // Partitions (PostgreSQL) created after their table and dropped before
+    // it (dropping it drops them); other tables keep the diff's order.
+    let parent = |t: &Table| -> Vec<QName> {
+        t.options
+            .partition_of
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect()
+    };
     let created: Vec<Table> = changes
         .iter()
         .filter_map(|c| match c {
@@ -250,10 +380,19 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
             _ => None,
         })
         .collect();
-    let mut created = in_dependency_order(created, table_reads).into_iter();
-    let mut dropped = in_dependency_order(dropped, table_reads);
-    dropped.reverse();
-    let mut dropped = dropped.into_iter();
+    let mut partitions: BTreeMap<QName, Vec<QName>> = BTreeMap::new();
+    for t in &dropped {
+        for p in parent(t) {
+            partitions.entry(p).or_default().push(t.name.clone());
+        }
+    }
+    let mut created = in_dependency_order(created, |t| &t.name, parent).into_iter();
+    let mut dropped = in_dependency_order(
+        dropped,
+        |t| &t.name,
+        |t| partitions.get(&t.name).cloned().unwrap_or_default(),
+    )
+    .into_iter();
     for c in &mut changes {
         match c {
             Change::CreateTable(t) => {
@@ -268,6 +407,29 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
             }
             _ => {}
         }
+    }
+    // Tables rebuilt: each after the tables its foreign keys reference, so
+    // that a rebuild's foreign key check sees them as they will be.
+    let slots: Vec<usize> = (0..changes.len())
+        .filter(|&i| matches!(changes[i], Change::RebuildTable { .. }))
+        .collect();
+    let rebuilds: Vec<(QName, Vec<QName>, Change)> = slots
+        .iter()
+        .filter_map(|&i| match &changes[i] {
+            Change::RebuildTable { to, .. } => Some((
+                to.name.clone(),
+                to.foreign_keys
+                    .iter()
+                    .map(|f| f.ref_table.clone())
+                    .collect(),
+                changes[i].clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let rebuilds = in_dependency_order(rebuilds, |r| &r.0, |r| r.1.clone());
+    for (slot, (_, _, change)) in slots.into_iter().zip(rebuilds) {
+        changes[slot] = change;
     }
     // Views: dropped readers first, created after what they read.
     let views_created: Vec<View> = changes
@@ -284,8 +446,9 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
             _ => None,
         })
         .collect();
-    let created = in_dependency_order(views_created, view_reads);
-    let mut dropped = in_dependency_order(views_dropped, view_reads);
+    let reads = |v: &View| v.depends_on.clone();
+    let created = in_dependency_order(views_created, |v| &v.name, reads);
+    let mut dropped = in_dependency_order(views_dropped, |v| &v.name, reads);
     dropped.reverse();
     let mut created = created.into_iter();
     let mut dropped = dropped.into_iter();
@@ -307,37 +470,27 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
     changes
 }
 
-/// What a view reads.
-fn view_reads(v: &View) -> (&QName, Vec<&QName>) {
-    (&v.name, v.depends_on.iter().collect())
-}
-
-/// What a table needs to exist before it: the table it is a partition of,
-/// the tables its foreign keys reference.
-fn table_reads(t: &Table) -> (&QName, Vec<&QName>) {
-    let mut reads: Vec<&QName> = t.foreign_keys.iter().map(|f| &f.ref_table).collect();
-    if let Some((parent, _)) = &t.options.partition_of {
-        reads.push(parent);
-    }
-    (&t.name, reads)
-}
-
-/// Objects in an order where each comes after those of them it reads (a
-/// cycle, which foreign keys alone can make, keeps the given order).
-fn in_dependency_order<T>(items: Vec<T>, reads: fn(&T) -> (&QName, Vec<&QName>)) -> Vec<T> {
-    let names: BTreeSet<QName> = items.iter().map(|v| reads(v).0.clone()).collect();
+/// Objects in an order where each comes after the ones it needs (views
+/// after the views they read, tables after the tables they reference); a
+/// cycle keeps the given order.
+fn in_dependency_order<T>(
+    items: Vec<T>,
+    name: impl Fn(&T) -> &QName,
+    needs: impl Fn(&T) -> Vec<QName>,
+) -> Vec<T> {
+    let names: BTreeSet<QName> = items.iter().map(|v| name(v).clone()).collect();
     let mut done: BTreeSet<QName> = BTreeSet::new();
     let mut out = Vec::with_capacity(items.len());
     let mut left = items;
     while !left.is_empty() {
         let before = left.len();
         let (ready, rest): (Vec<T>, Vec<T>) = left.into_iter().partition(|v| {
-            let (name, deps) = reads(v);
-            deps.iter()
-                .all(|d| !names.contains(*d) || done.contains(*d) || *d == name)
+            needs(v)
+                .iter()
+                .all(|d| !names.contains(d) || done.contains(d) || d == name(v))
         });
         for v in &ready {
-            done.insert(reads(v).0.clone());
+            done.insert(name(v).clone());
         }
         out.extend(ready);
         left = rest;

@@ -259,7 +259,7 @@ fn constraints_and_indexes_match_by_name_and_definition() {
         name: "t_id".into(),
         unique: false,
         definition: "CREATE INDEX t_id ON t (id)".into(),
-        comment: None,
+        ..Default::default()
     });
     let mut b = a.clone();
     b.indexes[0].definition = "CREATE INDEX t_id ON t USING hash (id)".into();
@@ -277,6 +277,7 @@ fn constraints_and_indexes_match_by_name_and_definition() {
     c.checks.push(Check {
         name: None,
         definition: "CHECK (id > 0)".into(),
+        ..Default::default()
     });
     let mut d = c.clone();
     d.checks[0].name = Some("t_check".into());
@@ -343,10 +344,10 @@ fn the_plan_drops_dependents_first_and_creates_them_last() {
     let before = catalog(&[]);
     let after = catalog(&[parent.clone(), child.clone()]);
     let r = Renames::default();
-    // Up: the referenced table first (the key is in the child's CREATE TABLE).
+    // Up: tables, then the foreign key.
     assert_eq!(
         names(&order(diff(&before, &after, &r, FULL), &before, &after)),
-        ["create table parent", "create table child"]
+        ["create table child", "create table parent"]
     );
     // Down: the tables only (their keys go with them).
     assert_eq!(
@@ -451,7 +452,352 @@ fn a_migration_is_the_ordered_statements_and_their_warnings() {
     );
 }
 
-/// PostgreSQL's asks: foreign keys after the tables, renames carried through.
+#[test]
+fn a_rebuilt_table_has_its_columns_renamed_in_place_first() {
+    let a = catalog(&[table(
+        "t",
+        &[col("id", "int", false), col("mail", "text", true)],
+    )]);
+    let b = catalog(&[table(
+        "t",
+        &[col("id", "int", false), col("email", "varchar(99)", true)],
+    )]);
+    let mut r = Renames::default();
+    r.columns
+        .insert((QName::bare("t"), "email".into()), "mail".into());
+    let changes = diff(&a, &b, &r, SQLITE);
+    assert_eq!(names(&changes), ["rename t.mail to email", "rebuild t"]);
+    // The rebuild starts from the table as the rename left it: each column
+    // is copied to its own name.
+    let Change::RebuildTable { from, .. } = &changes[1] else {
+        panic!("{changes:?}")
+    };
+    let cols: Vec<&str> = from.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(cols, ["id", "email"]);
+    // In plan order too, and back the other way.
+    let ordered = order(changes, &a, &b);
+    assert_eq!(names(&ordered), ["rename t.mail to email", "rebuild t"]);
+    assert_eq!(
+        names(&diff(&b, &a, &r.reversed(), SQLITE)),
+        ["rename t.email to mail", "rebuild t"]
+    );
+}
+
+#[test]
+fn tables_are_rebuilt_after_the_tables_they_reference() {
+    let parent = |ty: &str| table("z_parent", &[col("id", ty, false)]);
+    let child = |ty: &str| {
+        let mut t = table("a_child", &[col("id", ty, false), col("p", "int", true)]);
+        t.foreign_keys.push(ForeignKey {
+            columns: vec!["p".into()],
+            ref_table: QName::bare("z_parent"),
+            ref_columns: vec!["id".into()],
+            ..Default::default()
+        });
+        t
+    };
+    let a = catalog(&[parent("int"), child("int")]);
+    let b = catalog(&[parent("bigint"), child("bigint")]);
+    let changes = order(diff(&a, &b, &Renames::default(), SQLITE), &a, &b);
+    assert_eq!(names(&changes), ["rebuild z_parent", "rebuild a_child"]);
+}
+
+#[test]
+fn a_rebuild_names_the_data_it_can_lose() {
+    let from = table(
+        "t",
+        &[
+            col("id", "int", false),
+            col("gone", "text", true),
+            col("n", "int", true),
+        ],
+    );
+    let mut to = table(
+        "t",
+        &[
+            col("id", "int", false),
+            col("n", "int", false),
+            col("added", "int", false),
+        ],
+    );
+    to.uniques.push(Key {
+        name: None,
+        columns: vec!["id".into()],
+        definition: "UNIQUE (id)".into(),
+    });
+    let h = hazard(&Change::RebuildTable { from, to }).unwrap();
+    assert_eq!(
+        h,
+        "rebuilds table t (new table, rows copied, old one dropped): fails if a row does not fit the new definition; \
+         drops column t.gone and its data; \
+         makes t.n NOT NULL without a default: fails if a row holds NULL there; \
+         adds NOT NULL column t.added without a default: fails if the table has rows; \
+         adds a unique constraint on t (id): fails if rows repeat a value"
+    );
+}
+
+#[test]
+fn text_kept_only_to_be_run_is_not_compared() {
+    let mut t = table("t", &[col("id", "int", false)]);
+    t.indexes.push(Index {
+        name: "i".into(),
+        definition: "CREATE INDEX i ON t(id)".into(),
+        create_sql: Some("CREATE INDEX \"i\" ON t(id) -- why".into()),
+        ..Default::default()
+    });
+    let mut a = catalog(&[t]);
+    let key = (QName::bare("t"), "tr".to_string());
+    a.triggers.insert(
+        key.clone(),
+        Trigger {
+            table: QName::bare("t"),
+            name: "tr".into(),
+            definition: "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END".into(),
+            ..Default::default()
+        },
+    );
+    let mut b = a.clone();
+    b.tables.get_mut(&QName::bare("t")).unwrap().indexes[0].create_sql = None;
+    b.triggers.get_mut(&key).unwrap().create_sql = Some("CREATE TRIGGER tr …".into());
+    assert!(diff(&a, &b, &Renames::default(), SQLITE).is_empty());
+    // A virtual table's module is.
+    b.tables.get_mut(&QName::bare("t")).unwrap().options.using = Some("fts5(id)".into());
+    assert!(matches!(
+        diff(&a, &b, &Renames::default(), SQLITE).as_slice(),
+        [Change::AlterTableOptions { .. }]
+    ));
+}
+
+/// SQLite's `ALTER TABLE`, and names replaced in definitions word by word,
+/// as a server's `RENAME` rewrites what refers to the name.
+struct Renaming;
+
+impl Ddl for Renaming {
+    fn alter_support(&self) -> AlterSupport {
+        SQLITE.0
+    }
+    fn rename_in(&self, text: &str, renamed: &[(String, String)]) -> String {
+        let mut out = String::new();
+        let mut word = String::new();
+        for ch in text.chars().chain(['\0']) {
+            if ch.is_alphanumeric() || ch == '_' {
+                word.push(ch);
+                continue;
+            }
+            let new = renamed.iter().find(|(old, _)| *old == word);
+            out.push_str(new.map_or(word.as_str(), |(_, n)| n.as_str()));
+            word.clear();
+            if ch != '\0' {
+                out.push(ch);
+            }
+        }
+        out
+    }
+    fn render(&self, _: &Change, _: &Catalog, _: &Catalog) -> Result<Vec<String>, Unsupported> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn a_rename_alone_changes_nothing_that_refers_to_the_name() {
+    let accounts = |t: &str, c: &str| {
+        let mut a = table(t, &[col("id", "int", false), col(c, "text", true)]);
+        a.uniques.push(Key {
+            name: None,
+            columns: vec![c.into()],
+            definition: format!("UNIQUE ({c})"),
+        });
+        a.checks.push(Check {
+            name: None,
+            definition: format!("CHECK ({c} LIKE '%@%')"),
+            ..Check::default()
+        });
+        a.indexes.push(Index {
+            name: "by_mail".into(),
+            definition: format!("CREATE INDEX by_mail ON {t} (lower({c}))"),
+            ..Default::default()
+        });
+        a
+    };
+    let orders = |t: &str, c: &str| {
+        let mut o = table("orders", &[col("mail", "text", true)]);
+        o.foreign_keys.push(ForeignKey {
+            columns: vec!["mail".into()],
+            ref_table: QName::bare(t),
+            ref_columns: vec![c.into()],
+            ..Default::default()
+        });
+        o
+    };
+    let with_trigger = |mut c: Catalog, t: &str, col: &str| {
+        c.triggers.insert(
+            (QName::bare(t), "log".into()),
+            Trigger {
+                table: QName::bare(t),
+                name: "log".into(),
+                definition: format!(
+                    "CREATE TRIGGER log AFTER INSERT ON {t} BEGIN SELECT NEW.{col}; END"
+                ),
+                ..Default::default()
+            },
+        );
+        c
+    };
+    let a = with_trigger(
+        catalog(&[accounts("accounts", "mail"), orders("accounts", "mail")]),
+        "accounts",
+        "mail",
+    );
+    let b = with_trigger(
+        catalog(&[accounts("users", "email"), orders("users", "email")]),
+        "users",
+        "email",
+    );
+    let mut r = Renames::default();
+    r.tables
+        .insert(QName::bare("users"), QName::bare("accounts"));
+    r.columns
+        .insert((QName::bare("users"), "email".into()), "mail".into());
+    assert_eq!(
+        names(&diff(&a, &b, &r, &Renaming)),
+        [
+            "rename table accounts to users",
+            "rename users.mail to email"
+        ]
+    );
+    assert_eq!(
+        names(&diff(&b, &a, &r.reversed(), &Renaming)),
+        [
+            "rename table users to accounts",
+            "rename accounts.email to mail"
+        ]
+    );
+    // Where the database does not say how it rewrites names, what refers to
+    // them is made again (here by a rebuild).
+    assert_eq!(
+        names(&diff(&a, &b, &r, SQLITE)),
+        [
+            "rename table accounts to users",
+            "rename users.mail to email",
+            "rebuild users",
+            "DropTrigger(Trigger { table: QName { schema: None, name: \"accounts\" }, name: \"log\", definition: \"CREATE TRIGGER log AFTER INSERT ON accounts BEGIN SELECT NEW.mail; END\", create_sql: None })",
+            "CreateTrigger(Trigger { table: QName { schema: None, name: \"users\" }, name: \"log\", definition: \"CREATE TRIGGER log AFTER INSERT ON users BEGIN SELECT NEW.email; END\", create_sql: None })"
+        ]
+    );
+}
+
+#[test]
+fn triggers_of_a_rebuilt_table_or_a_view_made_again_are_dropped_first_and_created_last() {
+    let t = table("t", &[col("id", "int", false), col("v", "int", true)]);
+    let mut a = catalog(std::slice::from_ref(&t));
+    a.views.insert(QName::bare("v1"), view("v1", &["t"]));
+    for on in ["t", "v1"] {
+        a.triggers.insert(
+            (QName::bare(on), format!("{on}_trg")),
+            Trigger {
+                table: QName::bare(on),
+                name: format!("{on}_trg"),
+                definition: format!("CREATE TRIGGER {on}_trg …"),
+                ..Default::default()
+            },
+        );
+    }
+    let mut b = a.clone();
+    b.tables.get_mut(&QName::bare("t")).unwrap().columns[1].data_type = "bigint".into();
+    let short = |c: &Change| match c {
+        Change::DropTrigger(t) => format!("drop trigger {}", t.name),
+        Change::CreateTrigger(t) => format!("create trigger {}", t.name),
+        other => names(std::slice::from_ref(other)).remove(0),
+    };
+    let changes = order(diff(&a, &b, &Renames::default(), SQLITE), &a, &b);
+    assert_eq!(
+        changes.iter().map(short).collect::<Vec<_>>(),
+        [
+            "drop trigger t_trg",
+            "drop trigger v1_trg",
+            "drop view v1",
+            "rebuild t",
+            "create view v1",
+            "create trigger t_trg",
+            "create trigger v1_trg"
+        ]
+    );
+}
+
+#[test]
+fn a_foreign_key_of_a_renamed_table_is_dropped_by_its_old_name() {
+    // Foreign keys are dropped first, before the table is renamed.
+    let mut a = table(
+        "orders",
+        &[col("id", "int", false), col("user_id", "int", true)],
+    );
+    a.foreign_keys.push(ForeignKey {
+        name: Some("orders_user".into()),
+        columns: vec!["user_id".into()],
+        ref_table: QName::bare("users"),
+        ref_columns: vec!["id".into()],
+        on_delete: "CASCADE".into(),
+        on_update: "RESTRICT".into(),
+        definition: String::new(),
+    });
+    let mut b = a.clone();
+    b.name = QName::bare("purchases");
+    b.foreign_keys[0].on_delete = "SET NULL".into();
+    let (from, to) = (catalog(&[a]), catalog(&[b]));
+    let mut r = Renames::default();
+    r.tables
+        .insert(QName::bare("purchases"), QName::bare("orders"));
+    let changes = order(diff(&from, &to, &r, MYSQL), &from, &to);
+    let tables: Vec<String> = changes
+        .iter()
+        .map(|c| match c {
+            Change::DropForeignKey { table, .. } => format!("drop fk on {table}"),
+            Change::AddForeignKey { table, .. } => format!("add fk on {table}"),
+            other => names(std::slice::from_ref(other))[0].clone(),
+        })
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "drop fk on orders",
+            "rename table orders to purchases",
+            "add fk on purchases"
+        ]
+    );
+}
+
+#[test]
+fn on_update_and_invisible_columns_are_compared() {
+    let a = catalog(&[table("t", &[col("ts", "timestamp", false)])]);
+    let mut b = a.clone();
+    b.tables.get_mut(&QName::bare("t")).unwrap().columns[0].on_update =
+        Some("current_timestamp()".into());
+    assert_eq!(
+        names(&diff(&a, &b, &Renames::default(), MYSQL)),
+        ["alter t.ts None"]
+    );
+    let mut c = a.clone();
+    c.tables.get_mut(&QName::bare("t")).unwrap().columns[0].invisible = true;
+    assert_eq!(
+        names(&diff(&a, &c, &Renames::default(), MYSQL)),
+        ["alter t.ts None"]
+    );
+}
+
+#[test]
+fn view_options_are_compared() {
+    let mut a = catalog(&[]);
+    a.views.insert(QName::bare("v"), view("v", &["t"]));
+    let mut b = a.clone();
+    b.views.get_mut(&QName::bare("v")).unwrap().options = Some("SQL SECURITY INVOKER".into());
+    assert_eq!(
+        names(&diff(&a, &b, &Renames::default(), MYSQL)),
+        ["drop view v", "create view v"]
+    );
+}
+
+/// PostgreSQL's asks: foreign keys after the tables, names that follow a
+/// renamed table, definitions rewritten by renames.
 struct Pg;
 
 impl Ddl for Pg {
@@ -461,8 +807,24 @@ impl Ddl for Pg {
     fn foreign_keys_after_tables(&self) -> bool {
         true
     }
-    fn rename_keeps_dependents(&self) -> bool {
-        true
+    fn rename_in(&self, text: &str, renamed: &[(String, String)]) -> String {
+        let mut words: Vec<String> = text
+            .split_inclusive(|c: char| !c.is_alphanumeric() && c != '_')
+            .map(str::to_string)
+            .collect();
+        for w in &mut words {
+            let end = w
+                .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                .len();
+            if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == w[..end]) {
+                *w = format!("{new}{}", &w[end..]);
+            }
+        }
+        words.concat()
+    }
+    fn renamed_with_table(&self, name: &str, old: &str, new: &str) -> Option<String> {
+        let rest = name.strip_prefix(old)?;
+        rest.starts_with('_').then(|| format!("{new}{rest}"))
     }
     fn render(&self, _: &Change, _: &Catalog, _: &Catalog) -> Result<Vec<String>, Unsupported> {
         Ok(Vec::new())
@@ -506,8 +868,8 @@ fn foreign_keys_between_new_tables_come_after_them_where_the_database_asks() {
         [
             "drop fk on a",
             "drop fk on b",
-            "drop table b",
-            "drop table a"
+            "drop table a",
+            "drop table b"
         ]
     );
     // Elsewhere the keys stay in the tables.
@@ -569,7 +931,7 @@ fn renames_carried_through_leave_keys_and_indexes_named_after_the_table_alone() 
         name: "accounts_mail_idx".into(),
         unique: false,
         definition: "CREATE INDEX accounts_mail_idx ON public.accounts USING btree (mail)".into(),
-        comment: None,
+        ..Default::default()
     });
     let mut b = table(
         "users",
@@ -584,7 +946,7 @@ fn renames_carried_through_leave_keys_and_indexes_named_after_the_table_alone() 
         name: "users_mail_idx".into(),
         unique: false,
         definition: "CREATE INDEX users_mail_idx ON public.users USING btree (email)".into(),
-        comment: None,
+        ..Default::default()
     });
     let mut r = Renames::default();
     r.tables
@@ -601,30 +963,6 @@ fn renames_carried_through_leave_keys_and_indexes_named_after_the_table_alone() 
     );
     // Where the database does not carry them, they are made again.
     assert_eq!(diff(&from, &to, &r, FULL).len(), 6);
-}
-
-#[test]
-fn renamed_in_replaces_whole_words_and_name_prefixes() {
-    use super::diff::{renamed_in, renamed_with_table};
-    assert_eq!(
-        renamed_in(
-            "CREATE INDEX t_a ON public.t USING btree (a)",
-            "t",
-            "u",
-            true
-        ),
-        "CREATE INDEX u_a ON public.u USING btree (a)"
-    );
-    assert_eq!(
-        renamed_in("CHECK ((a > a_b))", "a", "z", false),
-        "CHECK ((z > a_b))"
-    );
-    assert_eq!(renamed_in("myt, t2, t$", "t", "u", true), "myt, t2, t$");
-    assert_eq!(
-        renamed_with_table("accounts_pkey", "accounts", "users").as_deref(),
-        Some("users_pkey")
-    );
-    assert_eq!(renamed_with_table("accountsx", "accounts", "users"), None);
 }
 
 #[test]
@@ -731,7 +1069,7 @@ fn an_index_whose_comment_changed_is_made_again() {
         name: "t_id".into(),
         unique: false,
         definition: "CREATE INDEX t_id ON t (id)".into(),
-        comment: None,
+        ..Default::default()
     });
     let mut b = a.clone();
     b.indexes[0].comment = Some("by id".into());

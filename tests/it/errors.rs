@@ -315,7 +315,7 @@ fn an_unset_url_variable_only_matters_to_commands_that_connect() {
 // ---------------------------------------------------------------------------
 
 /// The keys of [migrate], as messages list them.
-const KEYS: &str = "script_location, version_locations, url, version_table, version_table_schema, log_table, file_template, truncate_slug_length, timezone, transaction_per_migration, lock_timeout";
+const KEYS: &str = "script_location, version_locations, url, version_table, version_table_schema, log_table, file_template, truncate_slug_length, timezone, transaction_per_migration, lock_timeout, schema, dev_url";
 
 /// A project folder (an empty `migrations/versions`) whose `migrate.toml`
 /// holds `toml` (raw bytes), and the folder's real path.
@@ -634,4 +634,169 @@ fn url_messages_are_pinned() {
         let r = p.run(&["--url", url, "current"]).fails();
         assert_eq!(r.stderr, format!("error: {want}\n"), "{url}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Every message of `command` (CommandError) and of `runtime` (RunError,
+// ResumeError) that a command line can reach without a server failing on
+// purpose, pinned whole, with the project's folder written as `{D}`.
+// ---------------------------------------------------------------------------
+
+/// stderr of `migrate ARGS` in the project, its folder as `{D}`.
+fn pinned(p: &Project, args: &[&str]) -> String {
+    let r = p.run(args).fails();
+    let shown = p.path().canonicalize().unwrap().display().to_string();
+    r.stderr
+        .replace(&shown, "{D}")
+        .replace(&p.path().display().to_string(), "{D}")
+}
+
+#[test]
+fn command_messages_are_pinned() {
+    let p = Project::new(Db::Sqlite);
+    p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["init", "-t", "nope", "other"],
+            "error: No such template 'nope'; available: generic, postgresql, mysql (see `migrate list-templates`)\n",
+        ),
+        (
+            &["init", "migrations"],
+            "error: Directory {D}/migrations already exists and is not empty; choose another folder (`migrate init OTHER`)\n",
+        ),
+        (
+            &["revision", "-m", "x", "--rev-id", "a@b"],
+            "error: --rev-id 'a@b' contains one of the characters @ - + : which revision targets use\n",
+        ),
+        (
+            &["revision", "-m", "x", "--rev-id", "head"],
+            "error: --rev-id 'head' is a word targets reserve (head, heads, base, current); choose another id\n",
+        ),
+        (
+            &["revision", "-m", "x", "--rev-id", "aaaa00000001"],
+            "error: Revision aaaa00000001 is already present in {D}/migrations/versions/aaaa00000001_rev.sql; choose another --rev-id\n",
+        ),
+        (
+            &["downgrade", "base", "--sql"],
+            "error: downgrade with --sql requires <fromrev>:<torev>\n",
+        ),
+        (
+            &["upgrade", "head", "--sql", "--resume"],
+            "error: --resume runs SQL on the database; it can't be used with --sql\n",
+        ),
+        (
+            &["upgrade", "base:head"],
+            "error: Range revision not allowed (a FROM:TO range is for --sql only)\n",
+        ),
+        (
+            &["stamp", "head", "--sql", "--purge"],
+            "error: Can't use --purge with --sql mode\n",
+        ),
+        (
+            &["stamp", "base:aaaa", "base:aaaa", "--sql"],
+            "error: Stamp operation with --sql only supports one starting revision at a time\n",
+        ),
+        (
+            &["upgrade", "head", "--resume"],
+            "error: nothing to resume: the audit log \"alembic_version_log\" shows no half-applied revision; run `migrate upgrade` without --resume\n",
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(pinned(&p, args), *want, "{args:?}");
+    }
+    // `edit` of nothing, and an editor that fails.
+    let r = p.run_env(&["edit", "base"], &[("EDITOR", "false")]).fails();
+    assert_eq!(
+        r.stderr,
+        "error: No revision files indicated by symbol 'base'\n"
+    );
+    let r = p.run_env(&["edit", "head"], &[("EDITOR", "false")]).fails();
+    assert_eq!(
+        r.stderr,
+        "error: the editor 'false' exited with exit status: 1\n"
+    );
+    let r = p
+        .run_env(&["edit", "head"], &[("EDITOR", "/no/such/editor")])
+        .fails();
+    assert_eq!(
+        r.stderr,
+        "error: starting the editor '/no/such/editor' (set $EDITOR): No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn run_messages_are_pinned() {
+    let p = Project::new(Db::Sqlite);
+    p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
+    p.revision(
+        "bbbb00000002",
+        &["aaaa00000001"],
+        "CREATE TABLE t2 (id INTEGER);\nINSERT INTO nowhere VALUES (1);",
+        &drop_table("t2"),
+    );
+    assert_eq!(
+        pinned(&p, &["upgrade", "head"]),
+        "Running upgrade  -> aaaa00000001, rev aaaa00000001\nRunning upgrade aaaa00000001 -> bbbb00000002, rev bbbb00000002\nerror: {D}/migrations/versions/bbbb00000002_rev.sql:9:1: statement 2 failed: [SQLITE 1] no such table: nowhere\n  INSERT INTO nowhere VALUES (1)\nThe run was rolled back: the database is as it was before it. Fix the statement and run the command again.\n"
+    );
+    // One transaction per revision: the first stays, the message says so.
+    let q = Project::with_config(Db::Sqlite, "transaction_per_migration = true");
+    std::fs::copy(
+        p.versions_dir().join("aaaa00000001_rev.sql"),
+        q.versions_dir().join("aaaa00000001_rev.sql"),
+    )
+    .unwrap();
+    std::fs::copy(
+        p.versions_dir().join("bbbb00000002_rev.sql"),
+        q.versions_dir().join("bbbb00000002_rev.sql"),
+    )
+    .unwrap();
+    let err = pinned(&q, &["-q", "upgrade", "head"]);
+    assert_eq!(
+        err,
+        "error: revision bbbb00000002 failed and was rolled back; the revisions before it in this run (aaaa00000001) are applied: {D}/migrations/versions/bbbb00000002_rev.sql:9:1: statement 2 failed: [SQLITE 1] no such table: nowhere\n  INSERT INTO nowhere VALUES (1)\n"
+    );
+    // A section that does not split.
+    let r = Project::new(Db::Sqlite);
+    r.revision("aaaa00000001", &[], "SELECT 'open;", "SELECT 1;");
+    assert_eq!(
+        pinned(&r, &["-q", "upgrade", "head"]),
+        "error: {D}/migrations/versions/aaaa00000001_rev.sql: cannot split the upgrade section: line 8, column 8: the string ' opened here is never closed; add the closing '\n"
+    );
+}
+
+#[test]
+fn resume_messages_are_pinned_on_mariadb() {
+    let p = Project::new(Db::MySql);
+    p.revision(
+        "aaaa00000001",
+        &[],
+        "CREATE TABLE t1 (id INT);\nINSERT INTO nowhere VALUES (1);\nCREATE TABLE t2 (id INT);",
+        "DROP TABLE t1;",
+    );
+    p.run(&["-q", "upgrade", "head"]).fails();
+    assert_eq!(
+        pinned(&p, &["-q", "downgrade", "base", "--resume"]),
+        "error: revision aaaa00000001 is half-applied by an upgrade, not a downgrade: resume it with `migrate upgrade <target> --resume`\n"
+    );
+    assert_eq!(
+        pinned(&p, &["-q", "upgrade", "head", "--resume-after", "2"]),
+        "error: --resume-after 2: revision aaaa00000001 did not stop in a statement of unknown outcome: statement 2 failed with an error from the server, so it did not take effect; fix it and use `--resume`\n"
+    );
+    // The statement that ran is no longer the file's first one.
+    let path = p.versions_dir().join("aaaa00000001_rev.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("CREATE TABLE t1 (id INT)", "CREATE TABLE t1 (id BIGINT)"),
+    )
+    .unwrap();
+    let err = pinned(&p, &["-q", "upgrade", "head", "--resume"]);
+    assert!(
+        err.starts_with("error: cannot resume revision aaaa00000001: statements 1 to 1 of {D}/migrations/versions/aaaa00000001_rev.sql ran on "),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(", but they have changed in the file since; --resume would skip statements that are not the ones that ran. Put them back as they were (see the SQL that ran with `migrate history --applied -v`), or repair the database by hand and run `migrate stamp aaaa00000001`\n"),
+        "{err}"
+    );
 }

@@ -16,6 +16,10 @@
 //! them, identity columns' sequences, and what a partition inherits from
 //! its partitioned table (indexes, constraints, triggers cloned onto it).
 
+// Every model value is built with `..Default::default()`, complete or not,
+// so that a field another database adds to the model never breaks this file.
+#![allow(clippy::needless_update)]
+
 use super::Postgres;
 use crate::dialect::{Database, DbError, Row};
 use crate::schema::model::*;
@@ -213,6 +217,7 @@ fn read_all(
             Namespace {
                 name,
                 comment: opt(&r, 1),
+                ..Default::default()
             },
         );
     }
@@ -223,6 +228,7 @@ fn read_all(
             Extension {
                 name,
                 schema: text(&r, 1),
+                ..Default::default()
             },
         );
     }
@@ -234,6 +240,7 @@ fn read_all(
                 name,
                 labels: json_list(&r, 2),
                 comment: opt(&r, 3),
+                ..Default::default()
             },
         );
     }
@@ -247,17 +254,12 @@ fn read_all(
         let oid = int(&r, 0);
         let kind = text(&r, 3);
         if kind == "v" || kind == "m" {
-            let definition = text(&r, 9);
-            let options = opt(&r, 10).filter(|o| !o.is_empty());
             let view = View {
                 name: name.clone(),
                 materialized: kind == "m",
-                // Options (`security_barrier`, `check_option`) are part
-                // of what is compared: the renderer writes them back.
-                definition: match options {
-                    Some(o) => format!("WITH ({o}) AS{definition}"),
-                    None => definition,
-                },
+                definition: text(&r, 9),
+                // `security_barrier`, `check_option`, … as `WITH (…)` writes them.
+                options: opt(&r, 10).filter(|o| !o.is_empty()),
                 comment: opt(&r, 4),
                 ..Default::default()
             };
@@ -337,16 +339,22 @@ fn read_all(
                     name,
                     columns,
                     definition,
+                    ..Default::default()
                 })
             }
             "u" => table.uniques.push(Key {
                 name,
                 columns,
                 definition,
+                ..Default::default()
             }),
             // Exclusion constraints are added and dropped as checks are:
             // `ADD CONSTRAINT name <definition>`.
-            "c" | "x" => table.checks.push(Check { name, definition }),
+            "c" | "x" => table.checks.push(Check {
+                name,
+                definition,
+                ..Default::default()
+            }),
             "f" => table.foreign_keys.push(ForeignKey {
                 name,
                 columns,
@@ -355,6 +363,7 @@ fn read_all(
                 on_delete: action(&text(&r, 8)),
                 on_update: action(&text(&r, 9)),
                 definition,
+                ..Default::default()
             }),
             _ => {}
         }
@@ -365,6 +374,7 @@ fn read_all(
             unique: flag(&r, 2),
             definition: text(&r, 3),
             comment: opt(&r, 4),
+            ..Default::default()
         };
         match relations.get(&int(&r, 0)) {
             Some(Relation::Table(t)) => {
@@ -409,6 +419,7 @@ fn read_all(
                 cache: int(&r, 7),
                 cycle: flag(&r, 8),
                 owned_by,
+                ..Default::default()
             },
         );
     }
@@ -416,6 +427,7 @@ fn read_all(
         let id = RoutineId {
             name: qname(&r, 0, 1),
             arguments: text(&r, 2),
+            ..Default::default()
         };
         c.routines.insert(
             id.clone(),
@@ -424,6 +436,7 @@ fn read_all(
                 procedure: text(&r, 3) == "p",
                 definition: text(&r, 4).trim_end().to_string(),
                 comment: opt(&r, 5),
+                ..Default::default()
             },
         );
     }
@@ -439,6 +452,7 @@ fn read_all(
                 table,
                 name,
                 definition: text(&r, 2),
+                ..Default::default()
             },
         );
     }

@@ -13,7 +13,6 @@
 //! partitioned table.
 
 use super::quote::{ident, literal, qualified, sibling};
-use crate::schema::diff::renamed_with_table;
 use crate::schema::model::*;
 use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
 
@@ -32,10 +31,18 @@ impl Ddl for PostgresDdl {
         true
     }
 
-    /// PostgreSQL follows a rename everywhere it is referenced (by oid);
-    /// `RenameTable` renames what is named after the table.
-    fn rename_keeps_dependents(&self) -> bool {
-        true
+    /// The server refers to tables and columns by number: what names a
+    /// renamed one reads with its new name.
+    fn rename_in(&self, text: &str, renamed: &[(String, String)]) -> String {
+        renamed
+            .iter()
+            .fold(text.to_string(), |t, (old, new)| renamed_in(&t, old, new))
+    }
+
+    /// `RenameTable` renames with the table the keys, checks and indexes
+    /// named after it, as PostgreSQL names them (`accounts_pkey`).
+    fn renamed_with_table(&self, name: &str, old_table: &str, new_table: &str) -> Option<String> {
+        renamed_with_table(name, old_table, new_table)
     }
 
     fn render(
@@ -220,7 +227,7 @@ fn render(
         Change::SetTableComment { table, comment: c } => {
             out.push(comment("TABLE", &qualified(table), c))
         }
-        Change::CreateView(v) => create_view(v, from, to, out),
+        Change::CreateView(v) => create_view(v, out),
         Change::DropView(v) => out.push(format!("DROP {} {}", view_word(v), qualified(&v.name))),
         Change::CreateRoutine(r) => create_routine(r, out),
         Change::DropRoutine(r) => out.push(format!("DROP {}", routine_signature(r))),
@@ -892,29 +899,25 @@ fn view_word(v: &View) -> &'static str {
 /// `CREATE [MATERIALIZED] VIEW` of a view as the reader read it.
 pub(super) fn create_view_sql(v: &View) -> String {
     let query = v.definition.trim_end().trim_end_matches(';');
-    if query.starts_with("WITH (") {
-        format!("CREATE {} {} {query}", view_word(v), qualified(&v.name))
-    } else {
-        format!("CREATE {} {} AS{query}", view_word(v), qualified(&v.name))
-    }
+    let options = v
+        .options
+        .as_ref()
+        .map(|o| format!(" WITH ({o})"))
+        .unwrap_or_default();
+    format!(
+        "CREATE {} {}{options} AS{query}",
+        view_word(v),
+        qualified(&v.name)
+    )
 }
 
-fn create_view(v: &View, from: &Catalog, to: &Catalog, out: &mut Vec<String>) {
+fn create_view(v: &View, out: &mut Vec<String>) {
     out.push(create_view_sql(v));
     for i in &v.indexes {
         create_index(&v.name, i, out);
     }
     if v.comment.is_some() {
         out.push(comment(view_word(v), &qualified(&v.name), &v.comment));
-    }
-    // Made again: its triggers went with it, and those the change keeps
-    // come back here (the diff makes the others).
-    if from.views.contains_key(&v.name) {
-        for ((table, name), t) in &to.triggers {
-            if *table == v.name && from.triggers.get(&(table.clone(), name.clone())) == Some(t) {
-                out.push(t.definition.clone());
-            }
-        }
     }
 }
 
@@ -976,5 +979,63 @@ fn replace_routine(a: &Routine, b: &Routine, out: &mut Vec<String>) {
     out.push("RESET check_function_bodies".into());
     if a.comment != b.comment {
         out.push(routine_comment(b));
+    }
+}
+
+/// `text` with the name `old` written `new` wherever it stands as a whole
+/// name, bare or quoted, as the server writes it (`ident`).
+fn renamed_in(text: &str, old: &str, new: &str) -> String {
+    let (old, new) = (ident(old), ident(new));
+    if old == new {
+        return text.to_string();
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(old.as_ref()) {
+        let before = text[..i].chars().next_back();
+        let after = text[i + old.len()..].chars().next();
+        let whole = old.starts_with('"') || (!before.is_some_and(word) && !after.is_some_and(word));
+        if whole && i >= last {
+            out.push_str(&text[last..i]);
+            out.push_str(&new);
+            last = i + old.len();
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// The name a key, check or index named after a table (`accounts_pkey`,
+/// `accounts_email_key`) takes when the table is renamed, if it is.
+fn renamed_with_table(name: &str, old: &str, new: &str) -> Option<String> {
+    let rest = name.strip_prefix(old)?;
+    (old != new && rest.starts_with('_')).then(|| format!("{new}{rest}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renames_reach_whole_names_only() {
+        assert_eq!(
+            renamed_in(
+                "CREATE INDEX t_a ON public.t USING btree (a, a_b)",
+                "a",
+                "z"
+            ),
+            "CREATE INDEX t_a ON public.t USING btree (z, a_b)"
+        );
+        assert_eq!(
+            renamed_in("CHECK ((\"A b\" > 0))", "A b", "c"),
+            "CHECK ((c > 0))"
+        );
+        assert_eq!(renamed_in("myt, t2, t$, (t)", "t", "u"), "myt, t2, t$, (u)");
+        assert_eq!(
+            renamed_with_table("accounts_pkey", "accounts", "users").as_deref(),
+            Some("users_pkey")
+        );
+        assert_eq!(renamed_with_table("accountsx", "accounts", "users"), None);
     }
 }

@@ -7,23 +7,38 @@
 //! PostgreSQL: the TCP connection, and every read and write of the
 //! handshake, TLS and authentication. Once connected the socket has no time
 //! limit again, so a long statement is never cut short.
+//!
+//! Schemas (`revision --autogenerate`, `diff`): `catalog` reads one from
+//! `information_schema`, `ddl` writes changes (with `steps` for what keeps
+//! a table valid between statements), both through `clauses`, how MySQL
+//! writes each piece; `scratch` creates, drops and empties databases.
 
 use super::tls::{self, MySslMode};
 use super::{
     endpoint, Capabilities, ConnectError, ConnectOptions, Database, DbError, Dialect, Kind,
     LockKey, Query, Row,
 };
+use crate::schema::model::QName;
+use crate::schema::Catalog;
 use crate::url::DbUrl;
 use mysql::prelude::Queryable;
 use mysql::{ClientIdentity, Conn, OptsBuilder, SslOpts, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod catalog;
+mod clauses;
+mod ddl;
+mod scratch;
+mod steps;
+
 /// How long connecting may take when the URL sets no `connect_timeout`.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct MySql {
     conn: Conn,
+    /// How this connection was made: a second one stops its statement (`KILL QUERY`).
+    opts: mysql::Opts,
 }
 
 /// How MySQL and MariaDB write SQL.
@@ -253,11 +268,13 @@ pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
     let (b, tls_opts, limit) = opts(o)?;
     let where_ = endpoint(o.url, 3306);
     let ssl = ssl_opts(&tls_opts, &o.display)?;
-    let mut result = Conn::new(b.clone().ssl_opts(ssl));
+    let mut used = b.clone().ssl_opts(ssl);
+    let mut result = Conn::new(used.clone());
     // PREFERRED: a server that offers no TLS gets a plain connection.
     if tls_opts.mode == MySslMode::Preferred {
         if let Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported)) = &result {
-            result = Conn::new(b.ssl_opts(None));
+            used = b.ssl_opts(None);
+            result = Conn::new(used.clone());
         }
     }
     let host = o.url.host.clone().unwrap_or_else(|| "localhost".into());
@@ -287,7 +304,10 @@ pub fn connect(o: &ConnectOptions<'_>) -> Result<MySql, ConnectError> {
                 message: format!("cannot set up the connection to MySQL at {where_}: {e}"),
                 retryable: false,
             })?;
-            Ok(MySql { conn })
+            Ok(MySql {
+                conn,
+                opts: used.into(),
+            })
         }
         Err(e) if timed_out(&e) => {
             Err(ConnectError {
@@ -485,6 +505,17 @@ impl Database for MySql {
         self.execute("START TRANSACTION")
     }
 
+    /// `KILL QUERY` of this connection's statement, from a connection of its own.
+    fn canceller(&self) -> Option<super::Canceller> {
+        let opts = self.opts.clone();
+        let id = self.conn.connection_id();
+        Some(std::sync::Arc::new(move || {
+            if let Ok(mut c) = Conn::new(opts.clone()) {
+                let _ = c.query_drop(format!("KILL QUERY {id}"));
+            }
+        }))
+    }
+
     fn session_info(&mut self) -> (String, String) {
         let user: String = self
             .conn
@@ -494,31 +525,32 @@ impl Database for MySql {
             .unwrap_or_default();
         (user, super::sqlite::local_host())
     }
+
+    fn read_catalog(&mut self, own: &[QName]) -> Result<Catalog, DbError> {
+        catalog::read(&mut |sql: &str| self.rows(sql), own)
+    }
+
+    fn create_database(&mut self, name: &str) -> Result<(), DbError> {
+        scratch::create_database(self, name)
+    }
+
+    fn drop_database(&mut self, name: &str) -> Result<(), DbError> {
+        scratch::drop_database(self, name)
+    }
+
+    fn empty_database(&mut self) -> Result<(), DbError> {
+        scratch::empty_database(self)
+    }
 }
 
-/// How MySql writes schema changes.
-mod ddl {
-    use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
-
-    pub struct MySqlDdl;
-
-    pub static MYSQL_DDL: MySqlDdl = MySqlDdl;
-
-    impl Ddl for MySqlDdl {
-        fn alter_support(&self) -> AlterSupport {
-            AlterSupport::FULL
-        }
-
-        fn render(
-            &self,
-            change: &Change,
-            _: &Catalog,
-            _: &Catalog,
-        ) -> Result<Vec<String>, Unsupported> {
-            Err(Unsupported {
-                what: format!("{change:?}"),
-                why: "not written yet".into(),
-            })
-        }
+impl MySql {
+    /// Every row of a query sent as text (one round trip; `SHOW` included),
+    /// every column as text.
+    fn rows(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
+        let rows: Vec<mysql::Row> = self.conn.query(sql).map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.unwrap().into_iter().map(text).collect())
+            .collect())
     }
 }
