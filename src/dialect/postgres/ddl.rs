@@ -8,8 +8,9 @@
 //! column's sequence is owned by its column once the column exists, a
 //! routine is created with `check_function_bodies` off (its body may name
 //! tables created after it, as in `pg_dump` output), an enum made again
-//! converts the columns that use it, a view made again gets back its
-//! indexes and triggers, and a partition leaves what it inherits to its
+//! converts the columns that use it, a materialized view made again gets
+//! back its indexes, keys, checks and indexes named after a renamed table
+//! are renamed with it, and a partition leaves what it inherits to its
 //! partitioned table.
 
 use super::quote::{ident, literal, qualified, sibling};
