@@ -275,6 +275,7 @@ pub fn diff(from: &Catalog, to: &Catalog, renames: &Renames, ddl: &dyn Ddl) -> V
     );
     let applied = Applied::new(from, to, renames);
     tables(from, to, &applied, ddl, &mut out);
+    renamed_sequences(&mut out);
     keyed(
         &from.views,
         &to.views,
@@ -354,6 +355,53 @@ fn triggers(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out:
             out.push(Change::CreateTrigger(b.clone()));
         }
     }
+}
+
+/// A sequence owned by a column, and one owned by the same column after
+/// the column or its table is renamed (a serial column's sequence is named
+/// after them), are the same sequence under another name: renamed
+/// (`AlterSequence` between two names), keeping the value it stood at,
+/// rather than dropped and made again.
+fn renamed_sequences(out: &mut Vec<Change>) {
+    let mut tables: BTreeMap<QName, QName> = BTreeMap::new();
+    let mut columns: BTreeMap<(QName, String), String> = BTreeMap::new();
+    for c in out.iter() {
+        match c {
+            Change::RenameTable { from, to } => {
+                tables.insert(from.clone(), to.clone());
+            }
+            Change::RenameColumn { table, from, to } => {
+                columns.insert((table.clone(), from.clone()), to.clone());
+            }
+            _ => {}
+        }
+    }
+    let mut taken = vec![false; out.len()];
+    for i in 0..out.len() {
+        let a = match &out[i] {
+            Change::DropSequence(a) => a.clone(),
+            _ => continue,
+        };
+        let Some((t, c)) = &a.owned_by else { continue };
+        let t = tables.get(t).unwrap_or(t).clone();
+        let c = columns.get(&(t.clone(), c.clone())).unwrap_or(c).clone();
+        let owner = Some((t, c));
+        let found = out.iter().enumerate().position(|(j, x)| {
+            !taken[j] && matches!(x, Change::CreateSequence(b) if b.owned_by == owner)
+        });
+        if let Some(j) = found {
+            if let Change::CreateSequence(b) = &out[j] {
+                let b = b.clone();
+                taken[j] = true;
+                out[i] = Change::AlterSequence { from: a, to: b };
+            }
+        }
+    }
+    let mut j = 0;
+    out.retain(|_| {
+        j += 1;
+        !taken[j - 1]
+    });
 }
 
 /// Objects matched by key: created, dropped, or compared by `both`.
@@ -512,12 +560,20 @@ fn as_renamed(a: &Table, applied: &Applied, ddl: &dyn Ddl) -> Table {
             g.expression = text(&g.expression);
         }
     }
+    // Named after the table, where the backend renames them with it.
+    let renamed = |n: &str| ddl.renamed_with_table(n, &a.name.name, &name.name);
     for k in t.primary_key.iter_mut().chain(t.uniques.iter_mut()) {
         k.columns = k.columns.iter().map(|c| col(c)).collect();
         k.definition = text(&k.definition);
+        if let Some(n) = k.name.as_deref().and_then(renamed) {
+            k.name = Some(n);
+        }
     }
     for c in &mut t.checks {
         c.definition = text(&c.definition);
+        if let Some(n) = c.name.as_deref().and_then(renamed) {
+            c.name = Some(n);
+        }
     }
     for f in &mut t.foreign_keys {
         f.columns = f.columns.iter().map(|c| col(c)).collect();
@@ -531,6 +587,12 @@ fn as_renamed(a: &Table, applied: &Applied, ddl: &dyn Ddl) -> Table {
     }
     for i in &mut t.indexes {
         i.definition = text(&i.definition);
+        if let Some(n) = renamed(&i.name) {
+            let mut with_name = pairs.clone();
+            with_name.push((i.name.clone(), n.clone()));
+            i.definition = ddl.rename_in(&i.definition, &with_name);
+            i.name = n;
+        }
     }
     t
 }
@@ -538,8 +600,24 @@ fn as_renamed(a: &Table, applied: &Applied, ddl: &dyn Ddl) -> Table {
 fn tables(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &mut Vec<Change>) {
     let renamed_from: BTreeMap<&QName, &QName> =
         applied.tables.iter().map(|(o, n)| (n, o)).collect();
+    let apart = ddl.foreign_keys_after_tables();
+    let dropped = |name: &QName| {
+        from.tables.contains_key(name)
+            && !to.tables.contains_key(name)
+            && !applied.tables.contains_key(name)
+    };
     for (name, a) in &from.tables {
-        if !to.tables.contains_key(name) && !applied.tables.contains_key(name) {
+        if dropped(name) {
+            if apart {
+                for fk in &a.foreign_keys {
+                    if fk.ref_table != *name && dropped(&fk.ref_table) {
+                        out.push(Change::DropForeignKey {
+                            table: name.clone(),
+                            fk: fk.clone(),
+                        });
+                    }
+                }
+            }
             out.push(Change::DropTable(a.clone()));
         }
     }
@@ -547,6 +625,17 @@ fn tables(from: &Catalog, to: &Catalog, applied: &Applied, ddl: &dyn Ddl, out: &
     for (name, b) in &to.tables {
         let old_name = renamed_from.get(name).copied();
         match old_name.or(from.tables.contains_key(name).then_some(name)) {
+            None if apart => {
+                let mut t = b.clone();
+                let fks = std::mem::take(&mut t.foreign_keys);
+                out.push(Change::CreateTable(t));
+                for fk in fks {
+                    out.push(Change::AddForeignKey {
+                        table: name.clone(),
+                        fk,
+                    });
+                }
+            }
             None => out.push(Change::CreateTable(b.clone())),
             Some(old) => {
                 let a = &from.tables[old];
@@ -704,7 +793,8 @@ fn table_changes(
         &a.indexes,
         &b.indexes,
         |i| Some(i.name.clone()),
-        |i| i.definition.clone(),
+        // Its comment too: no ALTER changes it everywhere.
+        |i| format!("{}\n{:?}", i.definition, i.comment),
     );
     for i in gone {
         changes.push(Change::DropIndex {

@@ -54,6 +54,22 @@ pub trait Ddl {
         let _ = renamed;
         text.to_string()
     }
+    /// The name a key, check or index of a renamed table takes where the
+    /// backend's `RenameTable` renames it with the table (PostgreSQL: those
+    /// named after the table, `accounts_pkey` → `users_pkey`): the diff
+    /// compares it under that name. By default names stay.
+    fn renamed_with_table(&self, name: &str, old_table: &str, new_table: &str) -> Option<String> {
+        let _ = (name, old_table, new_table);
+        None
+    }
+    /// True when a new table's foreign keys are added after every table is
+    /// created (`ALTER TABLE … ADD`), and those between tables dropped
+    /// together are dropped before them: tables may then reference each
+    /// other in any order, in a cycle too. False: they stay in the table's
+    /// `CREATE TABLE`.
+    fn foreign_keys_after_tables(&self) -> bool {
+        false
+    }
     /// The statements of one change; `from` and `to` are the whole schemas
     /// before and after (for what a change needs to know of the others).
     fn render(

@@ -218,8 +218,31 @@ fn reshaped_table(change: &Change) -> Option<&QName> {
 /// table whose columns change are dropped first and created again after,
 /// and created views come after the views they read.
 pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Change> {
-    // Views to take down and put up again around a table's change.
-    let reshaped: BTreeSet<QName> = changes.iter().filter_map(reshaped_table).cloned().collect();
+    // Views to take down and put up again around a table's change, or
+    // around a view they read that is made again.
+    let mut reshaped: BTreeSet<QName> =
+        changes.iter().filter_map(reshaped_table).cloned().collect();
+    for c in &changes {
+        match c {
+            Change::DropView(v) => {
+                reshaped.insert(v.name.clone());
+            }
+            // Its columns change type.
+            Change::RecreateEnum { from: e, .. } => {
+                let name = e.name.to_string();
+                let array = format!("{name}[]");
+                for t in from.tables.values() {
+                    if t.columns
+                        .iter()
+                        .any(|c| c.data_type == name || c.data_type == array)
+                    {
+                        reshaped.insert(t.name.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
     let mut affected: BTreeSet<QName> = BTreeSet::new();
     let mut grew = true;
     while grew {
@@ -319,14 +342,72 @@ pub fn order(mut changes: Vec<Change>, from: &Catalog, to: &Catalog) -> Vec<Chan
             _ => None,
         })
         .collect();
+    // And one owned by a dropped column.
+    let dropped_columns: BTreeSet<(QName, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropColumn { table, column } => Some((table.clone(), column.name.clone())),
+            _ => None,
+        })
+        .collect();
     changes.retain(|c| match c {
-        Change::DropSequence(s) => !s
-            .owned_by
-            .as_ref()
-            .is_some_and(|(t, _)| dropped_tables.contains(t)),
+        Change::DropSequence(s) => !s.owned_by.as_ref().is_some_and(|(t, col)| {
+            dropped_tables.contains(t) || dropped_columns.contains(&(t.clone(), col.clone()))
+        }),
         _ => true,
     });
     changes.sort_by_key(phase);
+    // Partitions (PostgreSQL) created after their table and dropped before
+    // it (dropping it drops them); other tables keep the diff's order.
+    let parent = |t: &Table| -> Vec<QName> {
+        t.options
+            .partition_of
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect()
+    };
+    let created: Vec<Table> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let dropped: Vec<Table> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut partitions: BTreeMap<QName, Vec<QName>> = BTreeMap::new();
+    for t in &dropped {
+        for p in parent(t) {
+            partitions.entry(p).or_default().push(t.name.clone());
+        }
+    }
+    let mut created = in_dependency_order(created, |t| &t.name, parent).into_iter();
+    let mut dropped = in_dependency_order(
+        dropped,
+        |t| &t.name,
+        |t| partitions.get(&t.name).cloned().unwrap_or_default(),
+    )
+    .into_iter();
+    for c in &mut changes {
+        match c {
+            Change::CreateTable(t) => {
+                if let Some(next) = created.next() {
+                    *t = next;
+                }
+            }
+            Change::DropTable(t) => {
+                if let Some(next) = dropped.next() {
+                    *t = next;
+                }
+            }
+            _ => {}
+        }
+    }
     // Tables rebuilt: each after the tables its foreign keys reference, so
     // that a rebuild's foreign key check sees them as they will be.
     let slots: Vec<usize> = (0..changes.len())

@@ -795,3 +795,291 @@ fn view_options_are_compared() {
         ["drop view v", "create view v"]
     );
 }
+
+/// PostgreSQL's asks: foreign keys after the tables, names that follow a
+/// renamed table, definitions rewritten by renames.
+struct Pg;
+
+impl Ddl for Pg {
+    fn alter_support(&self) -> AlterSupport {
+        AlterSupport::FULL
+    }
+    fn foreign_keys_after_tables(&self) -> bool {
+        true
+    }
+    fn rename_in(&self, text: &str, renamed: &[(String, String)]) -> String {
+        let mut words: Vec<String> = text
+            .split_inclusive(|c: char| !c.is_alphanumeric() && c != '_')
+            .map(str::to_string)
+            .collect();
+        for w in &mut words {
+            let end = w
+                .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                .len();
+            if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == w[..end]) {
+                *w = format!("{new}{}", &w[end..]);
+            }
+        }
+        words.concat()
+    }
+    fn renamed_with_table(&self, name: &str, old: &str, new: &str) -> Option<String> {
+        let rest = name.strip_prefix(old)?;
+        rest.starts_with('_').then(|| format!("{new}{rest}"))
+    }
+    fn render(&self, _: &Change, _: &Catalog, _: &Catalog) -> Result<Vec<String>, Unsupported> {
+        Ok(Vec::new())
+    }
+}
+
+fn fk(name: &str, column: &str, to: &str) -> ForeignKey {
+    ForeignKey {
+        name: Some(name.into()),
+        columns: vec![column.into()],
+        ref_table: QName::bare(to),
+        ref_columns: vec!["id".into()],
+        on_delete: "NO ACTION".into(),
+        on_update: "NO ACTION".into(),
+        definition: format!("FOREIGN KEY ({column}) REFERENCES {to}(id)"),
+    }
+}
+
+#[test]
+fn foreign_keys_between_new_tables_come_after_them_where_the_database_asks() {
+    let mut a = table("a", &[col("id", "int", false), col("b", "int", true)]);
+    a.foreign_keys.push(fk("a_b", "b", "b"));
+    let mut b = table("b", &[col("id", "int", false), col("a", "int", true)]);
+    b.foreign_keys.push(fk("b_a", "a", "a"));
+    let none = catalog(&[]);
+    let both = catalog(&[a, b]);
+    let r = Renames::default();
+    // A cycle: tables first, then each key.
+    assert_eq!(
+        names(&order(diff(&none, &both, &r, &Pg), &none, &both)),
+        [
+            "create table a",
+            "create table b",
+            "add fk on a",
+            "add fk on b"
+        ]
+    );
+    // Dropped together: the keys between them first.
+    assert_eq!(
+        names(&order(diff(&both, &none, &r, &Pg), &both, &none)),
+        [
+            "drop fk on a",
+            "drop fk on b",
+            "drop table a",
+            "drop table b"
+        ]
+    );
+    // Elsewhere the keys stay in the tables.
+    assert_eq!(
+        names(&order(diff(&none, &both, &r, FULL), &none, &both)),
+        ["create table a", "create table b"]
+    );
+}
+
+#[test]
+fn partitions_are_created_after_their_table_and_dropped_before_it() {
+    let parent = table("z_events", &[col("at", "date", false)]);
+    let mut part = table("a_2024", &[col("at", "date", false)]);
+    part.options.partition_of = Some((QName::bare("z_events"), "FOR VALUES IN (1)".into()));
+    let none = catalog(&[]);
+    let all = catalog(&[parent, part]);
+    let r = Renames::default();
+    assert_eq!(
+        names(&order(diff(&none, &all, &r, &Pg), &none, &all)),
+        ["create table z_events", "create table a_2024"]
+    );
+    assert_eq!(
+        names(&order(diff(&all, &none, &r, &Pg), &all, &none)),
+        ["drop table a_2024", "drop table z_events"]
+    );
+}
+
+#[test]
+fn a_renamed_tables_foreign_key_is_dropped_by_its_name_before_the_rename() {
+    let p = table("p", &[col("id", "int", false)]);
+    let mut a = table("old", &[col("id", "int", false), col("p", "int", true)]);
+    a.foreign_keys.push(fk("old_p", "p", "p"));
+    let mut b = a.clone();
+    b.name = QName::bare("new");
+    b.foreign_keys.clear();
+    let mut r = Renames::default();
+    r.tables.insert(QName::bare("new"), QName::bare("old"));
+    let from = catalog(&[p.clone(), a]);
+    let to = catalog(&[p, b]);
+    let changes = order(diff(&from, &to, &r, FULL), &from, &to);
+    assert_eq!(
+        names(&changes),
+        ["drop fk on old", "rename table old to new"]
+    );
+}
+
+#[test]
+fn renames_carried_through_leave_keys_and_indexes_named_after_the_table_alone() {
+    let mut a = table(
+        "accounts",
+        &[col("id", "int", false), col("mail", "text", true)],
+    );
+    a.primary_key = Some(Key {
+        name: Some("accounts_pkey".into()),
+        columns: vec!["id".into()],
+        definition: "PRIMARY KEY (id)".into(),
+    });
+    a.indexes.push(Index {
+        name: "accounts_mail_idx".into(),
+        unique: false,
+        definition: "CREATE INDEX accounts_mail_idx ON public.accounts USING btree (mail)".into(),
+        ..Default::default()
+    });
+    let mut b = table(
+        "users",
+        &[col("id", "int", false), col("email", "text", true)],
+    );
+    b.primary_key = Some(Key {
+        name: Some("users_pkey".into()),
+        columns: vec!["id".into()],
+        definition: "PRIMARY KEY (id)".into(),
+    });
+    b.indexes.push(Index {
+        name: "users_mail_idx".into(),
+        unique: false,
+        definition: "CREATE INDEX users_mail_idx ON public.users USING btree (email)".into(),
+        ..Default::default()
+    });
+    let mut r = Renames::default();
+    r.tables
+        .insert(QName::bare("users"), QName::bare("accounts"));
+    r.columns
+        .insert((QName::bare("users"), "email".into()), "mail".into());
+    let (from, to) = (catalog(&[a]), catalog(&[b]));
+    assert_eq!(
+        names(&diff(&from, &to, &r, &Pg)),
+        [
+            "rename table accounts to users",
+            "rename users.mail to email"
+        ]
+    );
+    // Where the database does not carry them, they are made again.
+    assert_eq!(diff(&from, &to, &r, FULL).len(), 6);
+}
+
+#[test]
+fn a_serial_columns_sequence_is_renamed_with_its_table() {
+    let seq = |name: &str, table: &str| Sequence {
+        name: QName::bare(name),
+        data_type: "integer".into(),
+        owned_by: Some((QName::bare(table), "id".into())),
+        ..Default::default()
+    };
+    let mut from = catalog(&[table("a", &[col("id", "int", false)])]);
+    from.sequences
+        .insert(QName::bare("a_id_seq"), seq("a_id_seq", "a"));
+    let mut to = catalog(&[table("b", &[col("id", "int", false)])]);
+    to.sequences
+        .insert(QName::bare("b_id_seq"), seq("b_id_seq", "b"));
+    let mut r = Renames::default();
+    r.tables.insert(QName::bare("b"), QName::bare("a"));
+    let changes = diff(&from, &to, &r, FULL);
+    assert!(
+        matches!(&changes[..], [Change::AlterSequence { from, to }, Change::RenameTable { .. }]
+            if from.name.name == "a_id_seq" && to.name.name == "b_id_seq"),
+        "{changes:?}"
+    );
+    // Without the rename: a table and its sequence dropped, others made.
+    assert_eq!(diff(&from, &to, &Renames::default(), FULL).len(), 4);
+}
+
+#[test]
+fn a_sequence_owned_by_a_dropped_column_goes_with_it() {
+    let mut from = catalog(&[table(
+        "t",
+        &[col("id", "int", false), col("n", "int", false)],
+    )]);
+    from.sequences.insert(
+        QName::bare("t_n_seq"),
+        Sequence {
+            name: QName::bare("t_n_seq"),
+            owned_by: Some((QName::bare("t"), "n".into())),
+            ..Default::default()
+        },
+    );
+    let to = catalog(&[table("t", &[col("id", "int", false)])]);
+    let changes = order(diff(&from, &to, &Renames::default(), FULL), &from, &to);
+    assert_eq!(names(&changes), ["drop t.n"]);
+}
+
+#[test]
+fn views_reading_a_view_made_again_are_made_again_too() {
+    let t = table("t", &[col("id", "int", false)]);
+    let mut a = catalog(std::slice::from_ref(&t));
+    a.views.insert(QName::bare("v1"), view("v1", &["t"]));
+    a.views.insert(QName::bare("v2"), view("v2", &["v1"]));
+    let mut b = a.clone();
+    b.views.get_mut(&QName::bare("v1")).unwrap().definition =
+        "SELECT id FROM t WHERE id > 0".into();
+    let changes = order(diff(&a, &b, &Renames::default(), FULL), &a, &b);
+    assert_eq!(
+        names(&changes),
+        [
+            "drop view v2",
+            "drop view v1",
+            "create view v1",
+            "create view v2"
+        ]
+    );
+}
+
+#[test]
+fn views_reading_a_column_of_an_enum_made_again_are_put_back() {
+    let mood = |labels: &[&str]| EnumType {
+        name: QName::new(Some("public"), "mood"),
+        labels: labels.iter().map(|s| s.to_string()).collect(),
+        comment: None,
+    };
+    let mut t = table("t", &[col("m", "public.mood", true)]);
+    t.name = QName::new(Some("public"), "t");
+    let mut a = Catalog::default();
+    a.tables.insert(t.name.clone(), t);
+    a.enums
+        .insert(QName::new(Some("public"), "mood"), mood(&["a", "b"]));
+    let mut v = view("v", &[]);
+    v.name = QName::new(Some("public"), "v");
+    v.depends_on = vec![QName::new(Some("public"), "t")];
+    a.views.insert(v.name.clone(), v);
+    let mut b = a.clone();
+    b.enums
+        .insert(QName::new(Some("public"), "mood"), mood(&["b", "a"]));
+    let changes = order(diff(&a, &b, &Renames::default(), FULL), &a, &b);
+    assert_eq!(
+        names(&changes),
+        [
+            "drop view public.v",
+            "recreate enum public.mood",
+            "create view public.v"
+        ]
+    );
+}
+
+#[test]
+fn an_index_whose_comment_changed_is_made_again() {
+    let mut a = table("t", &[col("id", "int", false)]);
+    a.indexes.push(Index {
+        name: "t_id".into(),
+        unique: false,
+        definition: "CREATE INDEX t_id ON t (id)".into(),
+        ..Default::default()
+    });
+    let mut b = a.clone();
+    b.indexes[0].comment = Some("by id".into());
+    assert_eq!(
+        names(&diff(
+            &catalog(&[a]),
+            &catalog(&[b]),
+            &Renames::default(),
+            FULL
+        )),
+        ["drop index t_id", "create index t_id"]
+    );
+}

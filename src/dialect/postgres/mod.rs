@@ -11,6 +11,16 @@
 //! authentication. A server that accepts the connection and never answers (a
 //! stuck proxy, a half-open load balancer) is given up on when it runs out,
 //! as a failure `--wait` may retry.
+//!
+//! For autogenerate: `catalog` reads a schema from the server's catalog into
+//! the normalized model, `ddl` writes each change as PostgreSQL's SQL,
+//! `scratch` creates, drops and empties the databases a comparison runs in,
+//! and `quote` writes names and literals as the server does.
+
+mod catalog;
+mod ddl;
+mod quote;
+mod scratch;
 
 use super::tls::{self, PgSslMode};
 use super::{
@@ -599,6 +609,25 @@ impl Database for Postgres {
         }))
     }
 
+    fn read_catalog(
+        &mut self,
+        own: &[crate::schema::model::QName],
+    ) -> Result<crate::schema::Catalog, DbError> {
+        catalog::read(self, own)
+    }
+
+    fn create_database(&mut self, name: &str) -> Result<(), DbError> {
+        scratch::create_database(self, name)
+    }
+
+    fn drop_database(&mut self, name: &str) -> Result<(), DbError> {
+        scratch::drop_database(self, name)
+    }
+
+    fn empty_database(&mut self) -> Result<(), DbError> {
+        scratch::empty_database(self)
+    }
+
     fn session_info(&mut self) -> (String, String) {
         let user = self
             .rt
@@ -606,32 +635,5 @@ impl Database for Postgres {
             .map(|r| r.get::<_, String>(0))
             .unwrap_or_default();
         (user, super::sqlite::local_host())
-    }
-}
-
-/// How Postgres writes schema changes.
-mod ddl {
-    use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
-
-    pub struct PostgresDdl;
-
-    pub static POSTGRES_DDL: PostgresDdl = PostgresDdl;
-
-    impl Ddl for PostgresDdl {
-        fn alter_support(&self) -> AlterSupport {
-            AlterSupport::FULL
-        }
-
-        fn render(
-            &self,
-            change: &Change,
-            _: &Catalog,
-            _: &Catalog,
-        ) -> Result<Vec<String>, Unsupported> {
-            Err(Unsupported {
-                what: format!("{change:?}"),
-                why: "not written yet".into(),
-            })
-        }
     }
 }
