@@ -19,6 +19,18 @@ pub(super) struct Applied {
     /// Occurrences as a row + applied revisions that have it as a
     /// normalized down revision; > 0 exactly for applied revisions.
     cnt: Vec<u32>,
+    /// Occurrences as a row.
+    row_cnt: Vec<u32>,
+}
+
+impl Applied {
+    /// Whether these counts are for exactly `rows`. Head maintenance hands
+    /// the whole list over at every step, so this comparison (and the copy
+    /// in [`copy_rows`]) costs the number of rows per step: the one part of
+    /// head maintenance that is not bounded by the step's own degree.
+    fn holds(&self, rows: &[String]) -> bool {
+        self.rows == rows
+    }
 }
 
 impl Clone for AppliedMemo {
@@ -53,6 +65,7 @@ impl RevisionMap {
         for &k in &known {
             cnt[k] += 1;
         }
+        let row_cnt = cnt.clone();
         for (x, _) in applied.iter().enumerate().filter(|(_, &a)| a) {
             for &d in &self.norm_down[x] {
                 cnt[d] += 1;
@@ -61,6 +74,7 @@ impl RevisionMap {
         Applied {
             rows: rows.to_vec(),
             cnt,
+            row_cnt,
         }
     }
 
@@ -80,7 +94,7 @@ impl RevisionMap {
             return vec![false; candidates.len()];
         };
         let mut guard = self.lock_applied();
-        if guard.as_ref().is_none_or(|a| a.rows != rows) {
+        if guard.as_ref().is_none_or(|a| !a.holds(rows)) {
             *guard = Some(self.build_applied(rows));
         }
         let Some(a) = guard.as_mut() else {
@@ -90,7 +104,7 @@ impl RevisionMap {
         let mut stack: Vec<Ix> = Vec::new();
         for e in excluded {
             let Some(x) = self.index_of(e) else { continue };
-            for _ in rows.iter().filter(|r| r.as_str() == *e) {
+            for _ in 0..a.row_cnt[x] {
                 if a.cnt[x] > 0 {
                     a.cnt[x] -= 1;
                     undo.push(x);
@@ -128,7 +142,7 @@ impl RevisionMap {
             return Vec::new();
         };
         let mut guard = self.lock_applied();
-        if guard.as_ref().is_none_or(|a| a.rows != rows) {
+        if guard.as_ref().is_none_or(|a| !a.holds(rows)) {
             *guard = Some(self.build_applied(rows));
         }
         let Some(a) = guard.as_ref() else {
@@ -138,10 +152,7 @@ impl RevisionMap {
         // above `d` lies under `r`, so under another down revision.
         self.norm_down[r]
             .iter()
-            .map(|&d| {
-                let as_row = rows.iter().filter(|x| x.as_str() == self.id(d)).count() as u32;
-                a.cnt[d] >= 2 + as_row
-            })
+            .map(|&d| a.cnt[d] >= 2 + a.row_cnt[d])
             .collect()
     }
 
@@ -156,12 +167,13 @@ impl RevisionMap {
     ) {
         let mut guard = self.lock_applied();
         let Some(a) = guard.as_mut() else { return };
-        if a.rows != before {
+        if !a.holds(before) {
             *guard = None;
             return;
         }
         let mut ok = true;
         for x in added.iter().filter_map(|x| self.index_of(x)) {
+            a.row_cnt[x] += 1;
             let mut stack = vec![x];
             while let Some(y) = stack.pop() {
                 a.cnt[y] += 1;
@@ -171,6 +183,11 @@ impl RevisionMap {
             }
         }
         for x in removed.iter().filter_map(|x| self.index_of(x)) {
+            if a.row_cnt[x] == 0 {
+                ok = false;
+                break;
+            }
+            a.row_cnt[x] -= 1;
             let mut stack = vec![x];
             while let Some(y) = stack.pop() {
                 if a.cnt[y] == 0 {
@@ -184,9 +201,21 @@ impl RevisionMap {
             }
         }
         if ok {
-            a.rows = after.to_vec();
+            copy_rows(&mut a.rows, after);
         } else {
             *guard = None;
         }
     }
+}
+
+/// `into` made equal to `from`, reusing the strings it holds: head
+/// maintenance moves the rows after every step, and this copies bytes
+/// instead of allocating every row again.
+fn copy_rows(into: &mut Vec<String>, from: &[String]) {
+    into.truncate(from.len());
+    let kept = into.len();
+    for (mine, theirs) in into.iter_mut().zip(from) {
+        mine.clone_from(theirs);
+    }
+    into.extend(from[kept..].iter().cloned());
 }
