@@ -8,7 +8,7 @@ use crate::dialect::{self, offline::Offline, ConnectOptions, Database, LockKey, 
 use crate::runtime::audit::{self, LogRow};
 pub use crate::runtime::Resume;
 use crate::runtime::{diff, MigrationContext, RunOptions, RunSettings, StepReport};
-use crate::script::revision::{Direction, MigrationStep, RevisionInfo};
+use crate::script::revision::{Direction, MigrationStep, RevRange, RevisionInfo, Target};
 use crate::script::{self, display, ScriptDirectory};
 use crate::template;
 use crate::url::{self, DbUrl, Kind};
@@ -228,13 +228,6 @@ fn online(ctx: &Ctx<'_>, config: &Config, writing: bool) -> Result<(MigrationCon
         mc = mc.with_lock_connection(lock_db);
     }
     Ok((mc, display))
-}
-
-/// True when a target means the same whatever the database is at (`head`, an
-/// id, a label) rather than a step from it (`+1`, `-2`, `ae10+1`), so a run may
-/// plan again when another `migrate` moved the version table under it.
-fn absolute_target(target: &str) -> bool {
-    !target.contains('+') && !target.contains('-')
 }
 
 /// An offline (`--sql`) context writing to stdout; the dialect comes from the URL's scheme.
@@ -561,26 +554,27 @@ fn run_revisions(
             scripts.map.downgrade_plan(rows, dest)?
         })
     };
+    let form = Target::new(target);
     if sql {
-        if !up && !target.contains(':') {
+        if !up && !form.is_range() {
             bail!("downgrade with --sql requires <fromrev>:<torev>");
         }
         if resume.is_some() {
             bail!("--resume runs SQL on the database; it can't be used with --sql");
         }
         let (from, dest) = scripts.map.sql_range(target)?;
-        let start = target.contains(':').then(|| from.clone());
+        let start = form.is_range().then(|| from.clone());
         let mut mc = offline(ctx, &config, start)?;
         mc.run_steps(scripts, &RunOptions::default(), |_| plan(&from, &dest))?;
         return Ok(());
     }
-    if target.contains(':') {
+    if form.is_range() {
         bail!("Range revision not allowed (a FROM:TO range is for --sql only)");
     }
     let (mut mc, _) = online(ctx, &config, true)?;
     let opts = RunOptions {
         resume,
-        replan: absolute_target(target),
+        replan: !form.is_relative(),
         verb,
     };
     let reports = mc.run_steps(scripts, &opts, |rows| plan(rows, target))?;
@@ -599,7 +593,7 @@ pub fn stamp(ctx: &mut Ctx<'_>, revisions: &[String], sql: bool, purge: bool) ->
         let mut start: Option<Vec<String>> = None;
         let mut dests = Vec::new();
         for r in revisions {
-            if r.contains(':') {
+            if Target::new(r).is_range() {
                 if start.is_some() {
                     bail!(
                         "Stamp operation with --sql only supports one starting revision at a time"
@@ -675,13 +669,14 @@ pub fn history(
 ) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_headers(ctx, &config)?;
-    let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
+    let range = range.map(RevRange::parse).transpose()?;
+    let needs_db = indicate_current || range.is_some_and(RevRange::mentions_current);
     let rows = if needs_db {
         db_heads(ctx, &config)?.0
     } else {
         Vec::new()
     };
-    let revs = scripts.map.history(range, &rows)?;
+    let revs = scripts.map.history_of(range, &rows)?;
     // Alembic marks the version-table rows, not the effective heads.
     let current: Option<Vec<String>> = indicate_current.then(|| rows.clone());
     if ctx.json {
@@ -746,7 +741,7 @@ pub fn branches(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
 pub fn show(ctx: &mut Ctx<'_>, rev: &str) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_headers(ctx, &config)?;
-    let rows = if rev == "current" {
+    let rows = if Target::new(rev).is_current() {
         db_heads(ctx, &config)?.0
     } else {
         Vec::new()
@@ -767,7 +762,7 @@ pub fn show(ctx: &mut Ctx<'_>, rev: &str) -> Result<()> {
 pub fn edit(ctx: &mut Ctx<'_>, rev: &str) -> Result<()> {
     let config = ctx.load_config()?;
     let scripts = load_scripts(&config)?;
-    let rows = if rev == "current" {
+    let rows = if Target::new(rev).is_current() {
         db_heads(ctx, &config)?.0
     } else {
         Vec::new()

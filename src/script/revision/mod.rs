@@ -40,6 +40,7 @@ mod tests;
 
 pub(crate) use adj::prefix_key;
 pub use error::{GraphError, GraphErrorKind, GraphErrors, RevisionError};
+pub use target::{RevRange, Target};
 
 use adj::Adj;
 use applied::AppliedMemo;

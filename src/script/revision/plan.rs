@@ -4,8 +4,9 @@
 //! Pure; targets are resolved by `resolve`.
 
 use super::adj::Adj;
-use super::resolve::{Pos, Spec};
+use super::resolve::Pos;
 use super::target::parse_relative;
+use super::target::{RevRange, Spec};
 use super::{Direction, Ix, MigrationStep, RevisionError, RevisionInfo, RevisionMap, StampStep};
 
 /// "Does `h` lead down to `c`" for the topological sort, remembering the
@@ -528,35 +529,31 @@ impl RevisionMap {
 
     /// Revisions `history` lists, newest first, in Alembic's order.
     /// `range` is `-r START:END` (either end may be empty, an id, `base`,
-    /// `head(s)`, `label@…`, relative, or `current`); `current` gives the rows.
+    /// `head(s)`, `label@…`, relative, or `current`); `current` gives the
+    /// rows. Reads the range with [`RevRange::parse`], then as
+    /// [`history_of`](Self::history_of).
     pub fn history(
         &self,
         range: Option<&str>,
         current: &[String],
     ) -> Result<Vec<&RevisionInfo>, RevisionError> {
-        let (base, head) = match range {
-            None => (None, None),
-            Some(r) => {
-                let r = r.trim();
-                let parts: Vec<&str> = r.split(':').collect();
-                if parts.len() != 2 {
-                    return Err(RevisionError::HistoryRange);
-                }
-                (
-                    Some(parts[0]).filter(|s| !s.is_empty()),
-                    Some(parts[1]).filter(|s| !s.is_empty()),
-                )
-            }
-        };
-        let lower = match base {
-            Some("current") => Spec::Tuple(current),
-            Some(b) => Spec::Str(b),
-            None => Spec::Str("base"),
-        };
-        let upper = match head {
-            Some("current") => Spec::Tuple(current),
-            Some(h) => Spec::Str(h),
-            None => Spec::Str("heads"),
+        let range = range.map(RevRange::parse).transpose()?;
+        self.history_of(range, current)
+    }
+
+    /// [`history`](Self::history) of a range already read: without one,
+    /// everything from `base` to `heads`. With `current` at either end the
+    /// ends are Alembic's (see [`RevRange`]): with no rows, `current` means
+    /// `base` at the start and `heads` at the end, and a message names the
+    /// rows as the Python tuple Alembic prints.
+    pub fn history_of(
+        &self,
+        range: Option<RevRange<'_>>,
+        current: &[String],
+    ) -> Result<Vec<&RevisionInfo>, RevisionError> {
+        let (lower, upper) = match range {
+            Some(r) => r.ends(current),
+            None => (Spec::Str("base"), Spec::Str("heads")),
         };
         let end_name = upper.display();
         let wrap = |e: RevisionError| match e {

@@ -5,7 +5,7 @@
 //! `_walk` and `_parse_*_target`, with their errors. Pure; the text of a
 //! target is read by `target`.
 
-use super::target::{parse_relative, python_int};
+use super::target::{parse_relative, python_int, Spec, Target};
 use super::{Ix, RevisionError, RevisionInfo, RevisionMap};
 
 /// A position of a relative walk: a revision, `base` (walked below the
@@ -22,23 +22,6 @@ pub(super) enum Pos {
 pub(super) enum Ident {
     Rev(Ix),
     Raw(String),
-}
-
-/// Either end of a walk as Alembic passes it: a string argument or the
-/// tuple of current heads.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Spec<'a> {
-    Str(&'a str),
-    Tuple(&'a [String]),
-}
-
-impl Spec<'_> {
-    pub(super) fn display(&self) -> String {
-        match self {
-            Spec::Str(s) => (*s).to_string(),
-            Spec::Tuple(t) => t.join(", "),
-        }
-    }
 }
 
 pub(super) fn dedupe(v: &mut Vec<Ix>) {
@@ -589,7 +572,7 @@ impl RevisionMap {
 
     /// The revisions `show REV` prints (`current` means the rows; `base` none).
     pub fn show(&self, rev: &str, current: &[String]) -> Result<Vec<&RevisionInfo>, RevisionError> {
-        let spec = if rev == "current" {
+        let spec = if Target::new(rev).is_current() {
             Spec::Tuple(current)
         } else {
             Spec::Str(rev)
@@ -693,7 +676,7 @@ impl RevisionMap {
     /// the offline run starts from (`base` or empty: none). Without a colon
     /// the run starts from base. Returns (starting rows, destination).
     pub fn sql_range(&self, range: &str) -> Result<(Vec<String>, String), RevisionError> {
-        match range.split_once(':') {
+        match Target::new(range).range() {
             None => Ok((Vec::new(), range.to_string())),
             Some((start, dest)) => {
                 let start_rows = if start.is_empty() || start == "base" {

@@ -2,7 +2,8 @@
 //! dependencies), Alembic's checked closure, lineage, and the effective
 //! current heads `current` prints. Each is one linear pass. Pure.
 
-use super::resolve::{Pos, Spec};
+use super::resolve::Pos;
+use super::target::Spec;
 use super::{Ix, RevisionError, RevisionMap};
 
 /// Walk helper: marks reused across a walk.
