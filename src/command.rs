@@ -833,7 +833,7 @@ pub fn check(ctx: &mut Ctx<'_>, offline_only: bool) -> Result<bool> {
         Ok(s) => Some(s),
         Err(errors) => {
             for e in errors.0 {
-                problems.push(Problem::new("graph", e));
+                problems.push(Problem::new("graph", e.to_string()));
             }
             None
         }

@@ -132,26 +132,13 @@ pub enum RevisionError {
     /// `history -r` without a colon.
     #[error("History range requires [start]:[end], [start]:, or :[end]")]
     HistoryRange,
-    /// A range given where none is allowed.
-    #[error("Range revision not allowed")]
-    RangeNotAllowed,
-    /// `downgrade --sql` without a range.
-    #[error("downgrade with --sql requires <fromrev>:<torev>")]
-    DowngradeSqlRange,
-    /// `stamp --sql` with different starting revisions.
-    #[error("Stamp operation with --sql only supports a single starting revision at a time")]
-    StampSqlStart,
-    /// An identifier with a character the grammar reserves.
-    #[error("Character(s) '{}' not allowed in revision identifier '{revision}'", .chars.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "))]
-    IllegalChars {
-        /// The identifier.
-        revision: String,
-        /// The offending characters, sorted.
-        chars: Vec<char>,
+    /// A parent for a new revision that a walk found below the roots (`-1`
+    /// from a root revision).
+    #[error("'{argument}' does not name a revision to base a new one on")]
+    BaseAsParent {
+        /// The argument as given.
+        argument: String,
     },
-    /// A target that cannot be used here (e.g. `base` as a parent list member).
-    #[error("{0}")]
-    Other(String),
 }
 
 fn suggest(s: &[String]) -> String {
@@ -325,5 +312,7 @@ impl fmt::Display for GraphErrors {
         Ok(())
     }
 }
+
+impl std::error::Error for GraphError {}
 
 impl std::error::Error for GraphErrors {}

@@ -628,9 +628,9 @@ impl RevisionMap {
                 match p {
                     Pos::Rev(i) => parents.push(i),
                     Pos::Base => {
-                        return Err(RevisionError::Other(format!(
-                            "'{r}' does not name a revision to base a new one on"
-                        )))
+                        return Err(RevisionError::BaseAsParent {
+                            argument: r.clone(),
+                        })
                     }
                     Pos::Nothing => {}
                 }
