@@ -66,7 +66,7 @@ mod lexer;
 #[cfg(test)]
 mod tests;
 
-pub use invariants::{check_split_invariants, Broken};
+pub use invariants::{check_split_invariants, Broken, Unclosed};
 use lexer::{LineCounter, Splitter};
 
 /// One statement of a revision's SQL, to be run on its own.
@@ -124,7 +124,7 @@ impl fmt::Display for Block {
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SplitError {
     /// A string or quoted identifier is never closed.
-    #[error("line {line}, column {column}: the {} opened here is never closed; add the closing {quote}", quote_noun(*.quote))]
+    #[error("line {line}, column {column}: the {} opened here is never closed; add the closing {}", quote_noun(*.quote), closing(*.quote))]
     UnterminatedQuote {
         /// The opening character: `'`, `"`, `` ` `` or `[`.
         quote: char,
@@ -184,6 +184,15 @@ impl SplitError {
             | SplitError::InvalidDelimiter { line, .. } => *line += lines_before,
         }
         self
+    }
+}
+
+/// The character that closes `quote`: itself, but `]` for `[`.
+fn closing(quote: char) -> char {
+    if quote == '[' {
+        ']'
+    } else {
+        quote
     }
 }
 
