@@ -350,8 +350,10 @@ fn parse_with(
     let header_start = i;
     let mut header_lines = Vec::new();
     while i < lines.len() {
-        let line = lines[i].trim_end();
-        match marker::read(line, table) {
+        let Some(t) = comment_text(lines[i].trim_end()) else {
+            break;
+        };
+        match marker::read_comment(t, table) {
             // A directive belongs to no section: the header goes on after it.
             Some(Read::Known(m, arguments)) if !m.kind.is_section() => {
                 rf.directives.push(Directive {
@@ -364,11 +366,7 @@ fn parse_with(
             }
             // A section marker ends the header (an unknown one is reported below).
             Some(_) => break,
-            None => {}
-        }
-        match comment_text(line) {
-            Some(t) => header_lines.push((i + 1, t)),
-            None => break,
+            None => header_lines.push((i + 1, t)),
         }
         i += 1;
     }
@@ -455,68 +453,62 @@ fn parse_with(
     }
     rf.header = header;
 
-    // The sections: each marker's line (1-based; 0 when absent), in the
-    // table's order of sections.
-    let order: Vec<&'static Marker> = table.iter().filter(|m| m.kind.is_section()).collect();
-    let mut at = vec![0usize; order.len()];
+    // The sections: each section marker's line (1-based; 0 when absent), by
+    // its place in the table, which is also the order sections must come in.
+    // On the stack for a table of the usual size: this runs for every file.
+    let mut inline = [0usize; 8];
+    let mut heap = Vec::new();
+    let at: &mut [usize] = if table.len() <= inline.len() {
+        &mut inline[..table.len()]
+    } else {
+        heap.resize(table.len(), 0);
+        &mut heap
+    };
+    let first = table.iter().position(|m| m.kind.is_section());
     for (j, line) in lines.iter().enumerate().skip(i) {
-        let fail = |kind| Err(FileError { line: j + 1, kind });
-        let (m, arguments) = match marker::read(line, table) {
-            None => {
-                if at.first() == Some(&0) {
-                    let t = line.trim();
-                    if !t.is_empty() && !t.starts_with("--") {
-                        return fail(FileErrorKind::SqlBeforeUpgrade);
-                    }
+        let Some(read) = marker::read(line, table) else {
+            if first.is_some_and(|f| at[f] == 0) {
+                let t = line.trim();
+                if !t.is_empty() && !t.starts_with("--") {
+                    return Err(FileError {
+                        line: j + 1,
+                        kind: FileErrorKind::SqlBeforeUpgrade,
+                    });
                 }
+            }
+            continue;
+        };
+        let kind = match read {
+            Read::Unknown(name) => FileErrorKind::UnknownMarker {
+                name: name.to_string(),
+                known: table,
+                suggestion: marker::suggestion(name, table),
+            },
+            Read::Known(m, arguments) if !m.kind.is_section() => {
+                rf.directives.push(Directive {
+                    name: m.name,
+                    arguments: arguments.to_string(),
+                    line: j + 1,
+                });
                 continue;
             }
-            Some(Read::Unknown(name)) => {
-                return fail(FileErrorKind::UnknownMarker {
-                    name: name.to_string(),
-                    known: table,
-                    suggestion: marker::suggestion(name, table),
-                })
-            }
-            Some(Read::Known(m, arguments)) => (m, arguments),
+            Read::Known(m, arguments) => match section_error(table, at, m, arguments) {
+                Some(kind) => kind,
+                None => {
+                    if let Some(k) = table.iter().position(|t| t.name == m.name) {
+                        at[k] = j + 1;
+                    }
+                    continue;
+                }
+            },
         };
-        if !m.kind.is_section() {
-            rf.directives.push(Directive {
-                name: m.name,
-                arguments: arguments.to_string(),
-                line: j + 1,
-            });
-            continue;
-        }
-        if !arguments.is_empty() {
-            return fail(FileErrorKind::MarkerArguments(m.name));
-        }
-        let k = order.iter().position(|o| o.name == m.name).unwrap_or(0);
-        if at[k] != 0 {
-            return fail(FileErrorKind::DuplicateMarker(m.name, at[k]));
-        }
-        // A required section before it not there yet, or a section after it
-        // there already.
-        let missing_before = (0..k).find(|&e| order[e].kind.is_required() && at[e] == 0);
-        if let Some(e) = missing_before {
-            return fail(FileErrorKind::MarkersOutOfOrder {
-                later: m.name,
-                earlier: order[e].name,
-            });
-        }
-        if let Some(l) = (k + 1..order.len()).find(|&l| at[l] != 0) {
-            return fail(FileErrorKind::MarkersOutOfOrder {
-                later: order[l].name,
-                earlier: m.name,
-            });
-        }
-        at[k] = j + 1;
+        return Err(FileError { line: j + 1, kind });
     }
     let end = lines.len() + 1;
-    if let Some(k) = (0..order.len()).find(|&k| order[k].kind.is_required() && at[k] == 0) {
+    if let Some(k) = (0..table.len()).find(|&k| table[k].kind.is_required() && at[k] == 0) {
         return Err(FileError {
             line: end.saturating_sub(1).max(1),
-            kind: FileErrorKind::MissingMarker(order[k].name),
+            kind: FileErrorKind::MissingMarker(table[k].name),
         });
     }
     let join = |from: usize, to: usize| -> String {
@@ -529,10 +521,9 @@ fn parse_with(
         s
     };
     // The sections found are in the table's order, so each runs to the next.
-    let found: Vec<usize> = (0..order.len()).filter(|&k| at[k] != 0).collect();
-    for (n, &k) in found.iter().enumerate() {
+    for k in (0..table.len()).filter(|&k| at[k] != 0) {
         let from = at[k];
-        let to = found.get(n + 1).map_or(end, |&next| at[next]);
+        let to = at[k + 1..].iter().copied().find(|&l| l != 0).unwrap_or(end);
         let section = Section {
             text: if sections {
                 join(from, to)
@@ -541,15 +532,48 @@ fn parse_with(
             },
             first_line: from + 1,
         };
-        match order[k].kind {
+        match table[k].kind {
             MarkerKind::Upgrade => rf.upgrade = section,
             MarkerKind::Downgrade => rf.downgrade = section,
             MarkerKind::Section | MarkerKind::Directive => {
-                rf.sections.push((order[k].name, section));
+                rf.sections.push((table[k].name, section));
             }
         }
     }
     Ok(rf)
+}
+
+/// What is wrong with section marker `m` (of `table`), given the lines of
+/// the section markers seen so far (`at`, by place in the table): text after
+/// its name, a second one, a required section before it not there yet, or a
+/// section after it there already.
+fn section_error(
+    table: &'static [Marker],
+    at: &[usize],
+    m: &'static Marker,
+    arguments: &str,
+) -> Option<FileErrorKind> {
+    if !arguments.is_empty() {
+        return Some(FileErrorKind::MarkerArguments(m.name));
+    }
+    let k = table.iter().position(|t| t.name == m.name)?;
+    if at[k] != 0 {
+        return Some(FileErrorKind::DuplicateMarker(m.name, at[k]));
+    }
+    // Only section markers have a line in `at`.
+    if let Some(e) = (0..k).find(|&e| table[e].kind.is_required() && at[e] == 0) {
+        return Some(FileErrorKind::MarkersOutOfOrder {
+            later: m.name,
+            earlier: table[e].name,
+        });
+    }
+    if let Some(l) = (k + 1..table.len()).find(|&l| at[l] != 0) {
+        return Some(FileErrorKind::MarkersOutOfOrder {
+            later: table[l].name,
+            earlier: m.name,
+        });
+    }
+    None
 }
 
 #[cfg(test)]

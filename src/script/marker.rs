@@ -78,13 +78,19 @@ pub(crate) fn comment_text(line: &str) -> Option<&str> {
 }
 
 /// Reads `line` as a marker of `table`: None when it is no `-- migrate:`
-/// line (white space around it allowed, as around `migrate:`'s name).
+/// line (white space around it allowed, as around `migrate:`'s name; the
+/// name ends at a space or tab).
 pub fn read<'a>(line: &'a str, table: &'static [Marker]) -> Option<Read<'a>> {
-    let rest = comment_text(line.trim())?
-        .trim_start()
-        .strip_prefix("migrate:")?
-        .trim();
-    let (name, arguments) = match rest.find(char::is_whitespace) {
+    read_comment(comment_text(line.trim())?, table)
+}
+
+/// [`read`] for the text of a comment line (after its `--` and one space),
+/// for a caller that has it already.
+pub fn read_comment<'a>(text: &'a str, table: &'static [Marker]) -> Option<Read<'a>> {
+    let rest = text.trim_start().strip_prefix("migrate:")?.trim();
+    // The name runs to the first space or tab (every line of every file
+    // comes here: a byte scan, not a search by character class).
+    let (name, arguments) = match rest.bytes().position(|b| b == b' ' || b == b'\t') {
         Some(at) => (&rest[..at], rest[at..].trim_start()),
         None => (rest, ""),
     };
