@@ -15,7 +15,10 @@ pub enum CommandError {
     /// `init DIR` where DIR has files.
     NotEmpty(PathBuf),
     /// `--rev-id` that cannot be a revision id.
-    BadRevId { id: String, why: &'static str },
+    BadRevId {
+        id: String,
+        why: crate::script::file::IdProblem,
+    },
     /// `--rev-id` of a revision that exists.
     RevisionExists { rev: String, path: PathBuf },
     /// `timezone` that is not UTC, local or an offset.

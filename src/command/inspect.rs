@@ -4,7 +4,7 @@
 
 use super::{CommandError, Ctx};
 use crate::runtime::LogRow;
-use crate::script::revision::RevisionInfo;
+use crate::script::revision::{RevRange, RevisionInfo, Target};
 use crate::script::{display, ScriptDirectory};
 use anyhow::Result;
 use serde_json::json;
@@ -27,14 +27,9 @@ fn db_heads(ctx: &Ctx<'_>) -> Result<Vec<String>> {
     Ok(ctx.target()?.reader(ctx)?.read_heads()?)
 }
 
-/// True when a range names the database's current revisions (`-r current:`).
-fn mentions_current(range: &str) -> bool {
-    range.contains("current")
-}
-
 /// True when `show`/`edit` are asked for the database's current revisions.
 fn is_current(rev: &str) -> bool {
-    rev == "current"
+    Target::new(rev).is_current()
 }
 
 /// `current [-v]`
@@ -61,10 +56,10 @@ pub fn current(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
 /// `history [-r RANGE] [-v] [-i]`
 pub fn history(ctx: &mut Ctx<'_>, args: &HistoryArgs) -> Result<()> {
     let scripts = ctx.headers()?;
-    let range = args.range.as_deref();
-    let needs_db = args.indicate_current || range.is_some_and(mentions_current);
+    let range = args.range.as_deref().map(RevRange::parse).transpose()?;
+    let needs_db = args.indicate_current || range.is_some_and(|r| r.mentions_current());
     let rows = if needs_db { db_heads(ctx)? } else { Vec::new() };
-    let revs = scripts.map.history(range, &rows)?;
+    let revs = scripts.map.history_of(range, &rows)?;
     // Alembic marks the version-table rows, not the effective heads.
     let current: Option<Vec<String>> = args.indicate_current.then(|| rows.clone());
     if ctx.globals.json {

@@ -3,7 +3,7 @@
 
 use super::{CommandError, Ctx};
 use crate::runtime::{Resume, RunError, RunOptions, StepReport};
-use crate::script::revision::{Direction, MigrationStep};
+use crate::script::revision::{Direction, MigrationStep, Target};
 use anyhow::Result;
 use serde_json::json;
 use std::time::Instant;
@@ -35,14 +35,7 @@ pub fn downgrade(ctx: &mut Ctx<'_>, args: &RunArgs) -> Result<()> {
 
 /// A `FROM:TO` range (for `--sql`).
 fn is_range(target: &str) -> bool {
-    target.contains(':')
-}
-
-/// True when a target means the same whatever the database is at (`head`, an
-/// id, a label) rather than a step from it (`+1`, `-2`, `ae10+1`), so a run may
-/// plan again when another `migrate` moved the version table under it.
-fn is_absolute(target: &str) -> bool {
-    !target.contains('+') && !target.contains('-')
+    Target::new(target).is_range()
 }
 
 /// What `upgrade` and `downgrade` share: plan from the heads, run the steps.
@@ -82,7 +75,10 @@ fn run_revisions(ctx: &mut Ctx<'_>, direction: Direction, args: &RunArgs) -> Res
     let mut mc = ctx.target()?.writer(ctx)?;
     let opts = RunOptions {
         resume: args.resume,
-        replan: is_absolute(target),
+        // A target that means the same whatever the database is at (`head`,
+        // an id, a label) may be planned again when another `migrate` moved
+        // the version table under this run; a step from it (`+1`) may not.
+        replan: !Target::new(target).is_relative(),
         verb,
     };
     let reports = mc.run_steps(scripts, &opts, |rows| plan(rows, target))?;

@@ -57,7 +57,7 @@ pub const MAX_FILES: usize = 64;
 const ABANDONED_TMP_SECS: u64 = 600;
 
 const MAGIC: &[u8] = b"migrate header cache\n";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What identifies one state of a file: if any of it differs, the file changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -351,9 +351,9 @@ impl Cache {
 
     /// The recorded header of entry `i` (from [`find`](Self::find)), for the
     /// file at `path`; the path comes back if the entry does not decode.
-    pub fn entry(&self, i: usize, path: String) -> Result<RevisionInfo, String> {
+    pub fn entry(&self, i: usize, path: String) -> Result<RevisionInfo, Undecoded> {
         let Some(range) = self.entries.get(i) else {
-            return Err(path);
+            return Err(Undecoded(path));
         };
         let mut r = Reader {
             data: &self.data[range.1.clone()],
@@ -391,10 +391,15 @@ impl Cache {
                     },
                 })
             }
-            _ => Err(path),
+            _ => Err(Undecoded(path)),
         }
     }
 }
+
+/// An entry that does not decode (the cache is damaged): the file's path,
+/// given back so the file can be read instead.
+#[derive(Debug)]
+pub struct Undecoded(pub String);
 
 /// Encodes the headers of `files` (name, stamp, the graph's view of the
 /// file), sorted by name, leaving out files changed within [`RACY_SECS`] of

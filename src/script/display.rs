@@ -4,7 +4,7 @@
 //! the text of one Alembic `print_stdout` call, which the caller writes
 //! followed by a newline. Where Alembic prints a Python set (branch labels,
 //! "Branches into"), the order is stable: labels sorted, children in input
-//! order (SPEC §4).
+//! order (`docs/spec.md` §4).
 
 use crate::script::revision::{RevisionError, RevisionInfo, RevisionMap};
 

@@ -1,10 +1,15 @@
 //! Parser of one revision file: the `--` header block (message, `Revision ID`,
 //! `Revises`, `Create Date`, `Branch Labels`, `Depends On`, `Transactional`) and
-//! the two sections opened by `-- migrate:upgrade` and `-- migrate:downgrade`.
+//! the sections and directives of the marker grammar (`marker`): the upgrade
+//! and downgrade sections opened by `-- migrate:upgrade` and
+//! `-- migrate:downgrade`, and whatever further markers the grammar's table
+//! holds.
 //!
 //! Pure: it takes the file's text and returns values with 1-based line numbers,
-//! so every error can name `file:line`. It uses nothing but `std`.
+//! so every error can name `file:line`. It uses nothing but `std`, the marker
+//! grammar and `crate::text::escape_controls`.
 
+use super::marker::{self, Marker, MarkerKind, Read, MARKERS};
 use std::fmt;
 
 /// One section of SQL (the upgrade or the downgrade), with the line it starts on.
@@ -25,6 +30,18 @@ pub struct KeyLines {
     pub depends_on: usize,
 }
 
+/// A directive line of a revision file (`-- migrate:NAME ARGUMENTS` whose
+/// marker is a directive).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive {
+    /// The directive's name, as the grammar's table spells it.
+    pub name: &'static str,
+    /// The text after the name, trimmed.
+    pub arguments: String,
+    /// 1-based line of the directive.
+    pub line: usize,
+}
+
 /// A parsed revision file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RevisionFile {
@@ -42,6 +59,11 @@ pub struct RevisionFile {
     pub lines: KeyLines,
     pub upgrade: Section,
     pub downgrade: Section,
+    /// Sections beyond upgrade and downgrade that the file has, by name, in
+    /// file order (the grammar holds none yet).
+    pub sections: Vec<(&'static str, Section)>,
+    /// Directive lines, in file order (the grammar holds none yet).
+    pub directives: Vec<Directive>,
 }
 
 /// What is wrong with a revision file, and on which line.
@@ -55,13 +77,48 @@ pub struct FileError {
 pub enum FileErrorKind {
     NoHeader,
     MissingRevisionId,
-    BadRevisionId(String, &'static str),
+    BadRevisionId(String, IdProblem),
     DuplicateKey(String, usize),
     BadTransactional(String),
     MissingMarker(&'static str),
     DuplicateMarker(&'static str, usize),
-    MarkersOutOfOrder,
+    MarkersOutOfOrder {
+        /// The section whose marker comes too early.
+        later: &'static str,
+        /// The section that must come before it.
+        earlier: &'static str,
+    },
     SqlBeforeUpgrade,
+    /// A `-- migrate:` line whose name is no marker, with the known name
+    /// nearest to it.
+    UnknownMarker {
+        name: String,
+        /// The grammar's markers.
+        known: &'static [Marker],
+        suggestion: Option<&'static str>,
+    },
+    /// A section marker with text after its name.
+    MarkerArguments(&'static str),
+}
+
+/// `` `-- migrate:a` ``, `` `-- migrate:a` and `-- migrate:b` ``, … joined
+/// with `last` before the final name.
+fn marker_list(names: &[&str], last: &str) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`-- migrate:{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((only, [])) => only.clone(),
+        Some((end, rest)) => format!("{}{last}{end}", rest.join(", ")),
+    }
+}
+
+/// The names of the sections every revision file has, in order.
+fn required_sections() -> Vec<&'static str> {
+    MARKERS
+        .iter()
+        .filter(|m| m.kind.is_required())
+        .map(|m| m.name)
+        .collect()
 }
 
 impl fmt::Display for FileError {
@@ -88,17 +145,42 @@ impl fmt::Display for FileError {
                 f,
                 "`Transactional: {v}` is not a boolean; write `Transactional: false` (or true)"
             ),
-            MissingMarker(m) => write!(f, "missing the `-- migrate:{m}` marker line; every revision file has `-- migrate:upgrade` then `-- migrate:downgrade`"),
+            MissingMarker(m) => write!(
+                f,
+                "missing the `-- migrate:{m}` marker line; every revision file has {}",
+                marker_list(&required_sections(), " then ")
+            ),
             DuplicateMarker(m, first) => {
                 write!(f, "second `-- migrate:{m}` marker (the first is on line {first}); keep one")
             }
-            MarkersOutOfOrder => write!(
+            MarkersOutOfOrder { later, earlier } => write!(
                 f,
-                "`-- migrate:downgrade` comes before `-- migrate:upgrade`; put the upgrade section first"
+                "`-- migrate:{later}` comes before `-- migrate:{earlier}`; put the {earlier} section first"
             ),
             SqlBeforeUpgrade => write!(
                 f,
                 "SQL before the `-- migrate:upgrade` marker; move it below the marker (only comments may stand above)"
+            ),
+            UnknownMarker {
+                name,
+                known,
+                suggestion,
+            } => {
+                let names: Vec<&str> = known.iter().map(|m| m.name).collect();
+                write!(
+                    f,
+                    "unknown marker `-- migrate:{}`; the markers are {}",
+                    crate::text::escape_controls(name),
+                    marker_list(&names, " and ")
+                )?;
+                if let Some(s) = suggestion {
+                    write!(f, " (did you mean `-- migrate:{s}`?)")?;
+                }
+                Ok(())
+            }
+            MarkerArguments(m) => write!(
+                f,
+                "`-- migrate:{m}` takes nothing after its name; write it alone on its line"
             ),
         }
     }
@@ -113,24 +195,61 @@ pub const FORBIDDEN_ID_CHARS: [char; 4] = ['@', '-', '+', ':'];
 /// an id could never be named.
 pub const RESERVED_IDS: [&str; 4] = ["head", "heads", "base", "current"];
 
+/// Why a text cannot be a revision id; `Display` completes the sentence
+/// "revision id 'X' …".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdProblem {
+    Empty,
+    TooLong,
+    ControlCharacter,
+    TargetCharacter,
+    SpaceOrComma,
+    Slash,
+    LeadingDot,
+    Reserved,
+}
+
+impl fmt::Display for IdProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdProblem::Empty => "is empty",
+            IdProblem::TooLong => "is longer than 32 characters (the version table's VARCHAR(32))",
+            IdProblem::ControlCharacter => "contains a control character",
+            IdProblem::TargetCharacter => {
+                "contains one of the characters @ - + : which revision targets use"
+            }
+            IdProblem::SpaceOrComma => "contains white space or a comma",
+            IdProblem::Slash => {
+                "contains / or \\, which would put its file in a folder that is never read"
+            }
+            IdProblem::LeadingDot => {
+                "starts with '.', which would make its file hidden (or name a folder)"
+            }
+            IdProblem::Reserved => {
+                "is a word targets reserve (head, heads, base, current); choose another id"
+            }
+        })
+    }
+}
+
 /// Why `id` cannot be a revision id, if it cannot.
-pub fn check_revision_id(id: &str) -> Option<&'static str> {
+pub fn check_revision_id(id: &str) -> Option<IdProblem> {
     if id.is_empty() {
-        Some("is empty")
+        Some(IdProblem::Empty)
     } else if id.chars().count() > 32 {
-        Some("is longer than 32 characters (the version table's VARCHAR(32))")
+        Some(IdProblem::TooLong)
     } else if id.chars().any(char::is_control) {
-        Some("contains a control character")
+        Some(IdProblem::ControlCharacter)
     } else if id.chars().any(|c| FORBIDDEN_ID_CHARS.contains(&c)) {
-        Some("contains one of the characters @ - + : which revision targets use")
+        Some(IdProblem::TargetCharacter)
     } else if id.chars().any(|c| c.is_whitespace() || c == ',') {
-        Some("contains white space or a comma")
+        Some(IdProblem::SpaceOrComma)
     } else if id.contains(['/', '\\']) {
-        Some("contains / or \\, which would put its file in a folder that is never read")
+        Some(IdProblem::Slash)
     } else if id.starts_with('.') {
-        Some("starts with '.', which would make its file hidden (or name a folder)")
+        Some(IdProblem::LeadingDot)
     } else if RESERVED_IDS.iter().any(|w| id.eq_ignore_ascii_case(w)) {
-        Some("is a word targets reserve (head, heads, base, current); choose another id")
+        Some(IdProblem::Reserved)
     } else {
         None
     }
@@ -145,37 +264,17 @@ fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// The text of a `--` comment line after the dashes and one space, or None for other lines.
-fn comment_text(line: &str) -> Option<&str> {
-    let rest = line.strip_prefix("--")?;
-    Some(
-        rest.strip_prefix(' ')
-            .unwrap_or(rest)
-            .trim_end_matches('\r'),
-    )
-}
-
-fn marker(line: &str) -> Option<&'static str> {
-    let t = comment_text(line.trim())?.trim();
-    let m = t.strip_prefix("migrate:")?.trim();
-    if m.eq_ignore_ascii_case("upgrade") {
-        Some("upgrade")
-    } else if m.eq_ignore_ascii_case("downgrade") {
-        Some("downgrade")
-    } else {
-        None
-    }
-}
+use marker::comment_text;
 
 /// Parses the text of one revision file.
 pub fn parse(text: &str) -> Result<RevisionFile, FileError> {
-    parse_with(text, true)
+    parse_with(text, true, MARKERS)
 }
 
 /// Parses and checks a revision file like [`parse`], without copying out
 /// its SQL sections (left empty): for commands that need the header only.
 pub fn parse_header(text: &str) -> Result<RevisionFile, FileError> {
-    parse_with(text, false)
+    parse_with(text, false, MARKERS)
 }
 
 /// The lines of `text` as `str::lines` gives them (split at `\n`, a `\r`
@@ -229,7 +328,13 @@ impl Key {
     }
 }
 
-fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
+/// Parses with the marker grammar `table` (the tests give one with more
+/// markers); `sections` false leaves the sections' text out.
+fn parse_with(
+    text: &str,
+    sections: bool,
+    table: &'static [Marker],
+) -> Result<RevisionFile, FileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = split_lines(text);
     let mut rf = RevisionFile {
@@ -245,13 +350,23 @@ fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
     let header_start = i;
     let mut header_lines = Vec::new();
     while i < lines.len() {
-        let line = lines[i].trim_end();
-        if marker(line).is_some() {
+        let Some(t) = comment_text(lines[i].trim_end()) else {
             break;
-        }
-        match comment_text(line) {
-            Some(t) => header_lines.push((i + 1, t)),
-            None => break,
+        };
+        match marker::read_comment(t, table) {
+            // A directive belongs to no section: the header goes on after it.
+            Some(Read::Known(m, arguments)) if !m.kind.is_section() => {
+                rf.directives.push(Directive {
+                    name: m.name,
+                    arguments: arguments.to_string(),
+                    line: i + 1,
+                });
+                i += 1;
+                continue;
+            }
+            // A section marker ends the header (an unknown one is reported below).
+            Some(_) => break,
+            None => header_lines.push((i + 1, t)),
         }
         i += 1;
     }
@@ -338,65 +453,62 @@ fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
     }
     rf.header = header;
 
-    // The sections.
-    let mut up_at = 0usize;
-    let mut down_at = 0usize;
+    // The sections: each section marker's line (1-based; 0 when absent), by
+    // its place in the table, which is also the order sections must come in.
+    // On the stack for a table of the usual size: this runs for every file.
+    let mut inline = [0usize; 8];
+    let mut heap = Vec::new();
+    let at: &mut [usize] = if table.len() <= inline.len() {
+        &mut inline[..table.len()]
+    } else {
+        heap.resize(table.len(), 0);
+        &mut heap
+    };
+    let first = table.iter().position(|m| m.kind.is_section());
     for (j, line) in lines.iter().enumerate().skip(i) {
-        match marker(line) {
-            Some("upgrade") => {
-                if up_at != 0 {
+        let Some(read) = marker::read(line, table) else {
+            if first.is_some_and(|f| at[f] == 0) {
+                let t = line.trim();
+                if !t.is_empty() && !t.starts_with("--") {
                     return Err(FileError {
                         line: j + 1,
-                        kind: FileErrorKind::DuplicateMarker("upgrade", up_at),
+                        kind: FileErrorKind::SqlBeforeUpgrade,
                     });
                 }
-                if down_at != 0 {
-                    return Err(FileError {
-                        line: j + 1,
-                        kind: FileErrorKind::MarkersOutOfOrder,
-                    });
-                }
-                up_at = j + 1;
             }
-            Some(_) => {
-                if down_at != 0 {
-                    return Err(FileError {
-                        line: j + 1,
-                        kind: FileErrorKind::DuplicateMarker("downgrade", down_at),
-                    });
-                }
-                if up_at == 0 {
-                    return Err(FileError {
-                        line: j + 1,
-                        kind: FileErrorKind::MarkersOutOfOrder,
-                    });
-                }
-                down_at = j + 1;
+            continue;
+        };
+        let kind = match read {
+            Read::Unknown(name) => FileErrorKind::UnknownMarker {
+                name: name.to_string(),
+                known: table,
+                suggestion: marker::suggestion(name, table),
+            },
+            Read::Known(m, arguments) if !m.kind.is_section() => {
+                rf.directives.push(Directive {
+                    name: m.name,
+                    arguments: arguments.to_string(),
+                    line: j + 1,
+                });
+                continue;
             }
-            None => {
-                if up_at == 0 {
-                    let t = line.trim();
-                    if !t.is_empty() && !t.starts_with("--") {
-                        return Err(FileError {
-                            line: j + 1,
-                            kind: FileErrorKind::SqlBeforeUpgrade,
-                        });
+            Read::Known(m, arguments) => match section_error(table, at, m, arguments) {
+                Some(kind) => kind,
+                None => {
+                    if let Some(k) = table.iter().position(|t| t.name == m.name) {
+                        at[k] = j + 1;
                     }
+                    continue;
                 }
-            }
-        }
+            },
+        };
+        return Err(FileError { line: j + 1, kind });
     }
     let end = lines.len() + 1;
-    if up_at == 0 {
+    if let Some(k) = (0..table.len()).find(|&k| table[k].kind.is_required() && at[k] == 0) {
         return Err(FileError {
             line: end.saturating_sub(1).max(1),
-            kind: FileErrorKind::MissingMarker("upgrade"),
-        });
-    }
-    if down_at == 0 {
-        return Err(FileError {
-            line: end.saturating_sub(1).max(1),
-            kind: FileErrorKind::MissingMarker("downgrade"),
+            kind: FileErrorKind::MissingMarker(table[k].name),
         });
     }
     let join = |from: usize, to: usize| -> String {
@@ -408,22 +520,60 @@ fn parse_with(text: &str, sections: bool) -> Result<RevisionFile, FileError> {
         }
         s
     };
-    let text_of = |from: usize, to: usize| {
-        if sections {
-            join(from, to)
-        } else {
-            String::new()
+    // The sections found are in the table's order, so each runs to the next.
+    for k in (0..table.len()).filter(|&k| at[k] != 0) {
+        let from = at[k];
+        let to = at[k + 1..].iter().copied().find(|&l| l != 0).unwrap_or(end);
+        let section = Section {
+            text: if sections {
+                join(from, to)
+            } else {
+                String::new()
+            },
+            first_line: from + 1,
+        };
+        match table[k].kind {
+            MarkerKind::Upgrade => rf.upgrade = section,
+            MarkerKind::Downgrade => rf.downgrade = section,
+            MarkerKind::Section | MarkerKind::Directive => {
+                rf.sections.push((table[k].name, section));
+            }
         }
-    };
-    rf.upgrade = Section {
-        text: text_of(up_at, down_at),
-        first_line: up_at + 1,
-    };
-    rf.downgrade = Section {
-        text: text_of(down_at, end),
-        first_line: down_at + 1,
-    };
+    }
     Ok(rf)
+}
+
+/// What is wrong with section marker `m` (of `table`), given the lines of
+/// the section markers seen so far (`at`, by place in the table): text after
+/// its name, a second one, a required section before it not there yet, or a
+/// section after it there already.
+fn section_error(
+    table: &'static [Marker],
+    at: &[usize],
+    m: &'static Marker,
+    arguments: &str,
+) -> Option<FileErrorKind> {
+    if !arguments.is_empty() {
+        return Some(FileErrorKind::MarkerArguments(m.name));
+    }
+    let k = table.iter().position(|t| t.name == m.name)?;
+    if at[k] != 0 {
+        return Some(FileErrorKind::DuplicateMarker(m.name, at[k]));
+    }
+    // Only section markers have a line in `at`.
+    if let Some(e) = (0..k).find(|&e| table[e].kind.is_required() && at[e] == 0) {
+        return Some(FileErrorKind::MarkersOutOfOrder {
+            later: m.name,
+            earlier: table[e].name,
+        });
+    }
+    if let Some(l) = (k + 1..table.len()).find(|&l| at[l] != 0) {
+        return Some(FileErrorKind::MarkersOutOfOrder {
+            later: table[l].name,
+            earlier: m.name,
+        });
+    }
+    None
 }
 
 #[cfg(test)]
@@ -518,10 +668,7 @@ mod tests {
             (
                 "-- m\n-- Revision ID: a-b\n",
                 2,
-                FileErrorKind::BadRevisionId(
-                    "a-b".into(),
-                    "contains one of the characters @ - + : which revision targets use",
-                ),
+                FileErrorKind::BadRevisionId("a-b".into(), IdProblem::TargetCharacter),
             ),
             (
                 "-- m\n-- Revision ID: a\n-- Revision ID: b\n",
@@ -546,12 +693,38 @@ mod tests {
             (
                 "-- m\n-- Revision ID: a\n\n-- migrate:downgrade\n",
                 4,
-                FileErrorKind::MarkersOutOfOrder,
+                FileErrorKind::MarkersOutOfOrder {
+                    later: "downgrade",
+                    earlier: "upgrade",
+                },
             ),
             (
                 "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:upgrade\n",
                 4,
                 FileErrorKind::DuplicateMarker("upgrade", 3),
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\nSELECT 1;\n-- migrate:upgrde\n-- migrate:downgrade\n",
+                5,
+                FileErrorKind::UnknownMarker {
+                    name: "upgrde".into(),
+                    known: MARKERS,
+                    suggestion: Some("upgrade"),
+                },
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:test\n",
+                3,
+                FileErrorKind::UnknownMarker {
+                    name: "test".into(),
+                    known: MARKERS,
+                    suggestion: None,
+                },
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade now\n-- migrate:downgrade\n",
+                3,
+                FileErrorKind::MarkerArguments("upgrade"),
             ),
         ];
         for (text, line, kind) in cases {
@@ -574,6 +747,96 @@ mod tests {
         for good in ["a.b", "base1", "headway", "0001", "ab_cd"] {
             assert!(check_revision_id(good).is_none(), "{good}");
         }
+    }
+
+    /// A grammar with one more section and a directive, as later work adds
+    /// them: one entry each.
+    static MORE: &[Marker] = &[
+        Marker {
+            name: "upgrade",
+            kind: MarkerKind::Upgrade,
+        },
+        Marker {
+            name: "downgrade",
+            kind: MarkerKind::Downgrade,
+        },
+        Marker {
+            name: "check",
+            kind: MarkerKind::Section,
+        },
+        Marker {
+            name: "note",
+            kind: MarkerKind::Directive,
+        },
+    ];
+
+    #[test]
+    fn a_section_or_directive_of_the_table_needs_nothing_else() {
+        let t = "-- m\n-- migrate:note in the header\n-- Revision ID: abc\n-- migrate:upgrade\nSELECT 1;\n-- migrate:NOTE  keep this\nSELECT 2;\n-- migrate:downgrade\nSELECT 3;\n-- migrate:check\nSELECT 4;\n";
+        let f = parse_with(t, true, MORE).unwrap();
+        assert_eq!(f.revision, "abc");
+        assert!(!f.header.contains("note"), "{:?}", f.header);
+        assert_eq!(
+            f.upgrade.text,
+            "SELECT 1;\n-- migrate:NOTE  keep this\nSELECT 2;\n"
+        );
+        assert_eq!(f.downgrade.text, "SELECT 3;\n");
+        assert_eq!(
+            f.sections,
+            vec![(
+                "check",
+                Section {
+                    text: "SELECT 4;\n".into(),
+                    first_line: 11
+                }
+            )]
+        );
+        let notes: Vec<(&str, &str, usize)> = f
+            .directives
+            .iter()
+            .map(|d| (d.name, d.arguments.as_str(), d.line))
+            .collect();
+        assert_eq!(
+            notes,
+            [("note", "in the header", 2), ("note", "keep this", 6)]
+        );
+        // The further section is optional, comes after the required ones
+        // and only once.
+        let plain = "-- m\n-- Revision ID: abc\n-- migrate:upgrade\n-- migrate:downgrade\n";
+        assert!(parse_with(plain, true, MORE).unwrap().sections.is_empty());
+        for (text, line, kind) in [
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:check\n-- migrate:downgrade\n",
+                4,
+                FileErrorKind::MarkersOutOfOrder {
+                    later: "check",
+                    earlier: "downgrade",
+                },
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:downgrade\n-- migrate:check\n-- migrate:check\n",
+                6,
+                FileErrorKind::DuplicateMarker("check", 5),
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:chek\n",
+                4,
+                FileErrorKind::UnknownMarker {
+                    name: "chek".into(),
+                    known: MORE,
+                    suggestion: Some("check"),
+                },
+            ),
+        ] {
+            let e = parse_with(text, true, MORE).unwrap_err();
+            assert_eq!((e.line, e.kind), (line, kind), "{text:?}");
+        }
+        // Its message names every marker of the table.
+        let e = parse_with("-- m\n-- Revision ID: a\n-- migrate:x\n", true, MORE).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown marker `-- migrate:x`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:check` and `-- migrate:note`"
+        );
     }
 
     mod props {

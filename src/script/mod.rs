@@ -6,14 +6,17 @@
 
 pub mod cache;
 pub mod display;
+mod error;
 pub mod file;
+pub mod marker;
 pub mod revision;
+
+pub use error::{LoadError, LoadErrors, ScriptError};
 
 use crate::config::Config;
 use crate::template;
 use file::RevisionFile;
 use revision::{HeaderLines, RevisionInfo, RevisionMap};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A revision file as loaded: where it is and what it says. Its header's
@@ -25,28 +28,6 @@ pub struct Script {
     pub file: RevisionFile,
 }
 
-/// Every problem found while loading, each naming its file (and line).
-#[derive(Debug)]
-pub struct LoadErrors(pub Vec<String>);
-
-impl fmt::Display for LoadErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.len() == 1 {
-            return f.write_str(&self.0[0]);
-        }
-        writeln!(f, "{} problems in the revision files:", self.0.len())?;
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "  {e}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for LoadErrors {}
-
 /// The loaded scripts and their graph.
 pub struct ScriptDirectory {
     pub script_location: PathBuf,
@@ -57,8 +38,8 @@ pub struct ScriptDirectory {
 }
 
 /// The last component of a path joined from a folder and a listed name
-/// (what follows the last `/`; `Path::file_name` costs ten times more, and
-/// this runs once per revision file).
+/// (what follows the last `/`; `Path::file_name` costs far more, and this
+/// runs once per revision file).
 fn name_bytes(path: &Path) -> &[u8] {
     let b = path.as_os_str().as_encoded_bytes();
     match b
@@ -71,22 +52,23 @@ fn name_bytes(path: &Path) -> &[u8] {
 }
 
 /// Lists the `.sql` files of one version location, sorted by name.
-fn list_sql_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn list_sql_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(list_entries(dir)?.into_iter().map(|(p, _)| p).collect())
 }
 
 /// The `.sql` files of one version location with their directory entries
 /// (which stat a file relative to the open folder), sorted by name.
-fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        format!(
-            "cannot read the version location {}: {e}; create it, run `migrate init`, or fix script_location/version_locations in migrate.toml",
-            dir.display()
-        )
+fn list_entries(dir: &Path) -> Result<Vec<(PathBuf, std::fs::DirEntry)>, LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|error| LoadError::ListFolder {
+        dir: dir.to_path_buf(),
+        error,
     })?;
     let mut files = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?;
+        let entry = entry.map_err(|error| LoadError::ListEntry {
+            dir: dir.to_path_buf(),
+            error,
+        })?;
         let path = entry.path();
         let name = name_bytes(&path);
         if name.starts_with(b".") || !name.ends_with(b".sql") {
@@ -159,8 +141,8 @@ fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
 /// when there are enough of them to pay for a thread (the order is kept).
 fn in_parallel<T: Send, R: Send>(
     mut items: Vec<T>,
-    f: impl Fn(Vec<T>) -> Vec<Result<R, String>> + Sync,
-) -> Vec<Result<R, String>> {
+    f: impl Fn(Vec<T>) -> Vec<Result<R, LoadError>> + Sync,
+) -> Vec<Result<R, LoadError>> {
     const MIN_FILES_PER_THREAD: usize = 128;
     let threads = if items.len() >= 2 * MIN_FILES_PER_THREAD {
         std::thread::available_parallelism()
@@ -189,7 +171,7 @@ fn in_parallel<T: Send, R: Send>(
         for h in others {
             match h.join() {
                 Ok(r) => all.extend(r),
-                Err(_) => all.push(Err("a thread reading revision files failed".into())),
+                Err(_) => all.push(Err(LoadError::ThreadFailed)),
             }
         }
         all
@@ -197,7 +179,7 @@ fn in_parallel<T: Send, R: Send>(
 }
 
 /// Reads and parses one file (`buf` is reused from file to file).
-fn read_and_parse(path: &Path, buf: &mut Vec<u8>) -> Result<RevisionFile, String> {
+fn read_and_parse(path: &Path, buf: &mut Vec<u8>) -> Result<RevisionFile, LoadError> {
     read_and(path, buf, file::parse)
 }
 
@@ -206,16 +188,19 @@ fn read_and(
     path: &Path,
     buf: &mut Vec<u8>,
     parse: fn(&str) -> Result<RevisionFile, file::FileError>,
-) -> Result<RevisionFile, String> {
-    let len = read_into(path, buf).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let text = std::str::from_utf8(&buf[..len]).map_err(|e| {
-        format!(
-            "{}: not UTF-8 text (byte {}); save the file as UTF-8",
-            path.display(),
-            e.valid_up_to()
-        )
+) -> Result<RevisionFile, LoadError> {
+    let len = read_into(path, buf).map_err(|error| LoadError::ReadFile {
+        path: path.to_path_buf(),
+        error,
     })?;
-    parse(text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line))
+    let text = std::str::from_utf8(&buf[..len]).map_err(|e| LoadError::NotUtf8 {
+        path: path.to_path_buf(),
+        byte: e.valid_up_to(),
+    })?;
+    parse(text).map_err(|error| LoadError::Parse {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// The stamp of a listed file: its entry is statted relative to the open
@@ -291,7 +276,7 @@ fn load_headers(
     items: Vec<(PathBuf, std::fs::DirEntry)>,
     cached: Option<&cache::Cache>,
     caching: bool,
-) -> Vec<Result<HeaderLoaded, String>> {
+) -> Vec<Result<HeaderLoaded, LoadError>> {
     let mut buf = Vec::new();
     items
         .into_iter()
@@ -321,7 +306,7 @@ fn load_headers(
                         })
                     }
                     // An entry that does not decode: read the file instead.
-                    Err(full) => path = PathBuf::from(full),
+                    Err(cache::Undecoded(full)) => path = PathBuf::from(full),
                 }
             }
             let file = read_and(&path, &mut buf, file::parse_header)?;
@@ -337,7 +322,7 @@ fn load_headers(
 }
 
 /// Reads and parses revision files, in order: each file is read exactly once.
-fn load_files(paths: Vec<PathBuf>) -> Vec<Result<Script, String>> {
+fn load_files(paths: Vec<PathBuf>) -> Vec<Result<Script, LoadError>> {
     let mut buf = Vec::new();
     paths
         .into_iter()
@@ -643,7 +628,7 @@ impl ScriptDirectory {
         infos: Vec<RevisionInfo>,
     ) -> Result<ScriptDirectory, LoadErrors> {
         let map = RevisionMap::new(infos)
-            .map_err(|e| LoadErrors(e.0.iter().map(|g| g.to_string()).collect()))?;
+            .map_err(|e| LoadErrors(e.0.into_iter().map(LoadError::Graph).collect()))?;
         Ok(ScriptDirectory {
             script_location: config.script_location.clone(),
             version_locations: config.version_locations.clone(),
@@ -664,7 +649,7 @@ impl ScriptDirectory {
         infos.push(extra);
         RevisionMap::new(infos)
             .map(|_| ())
-            .map_err(|e| LoadErrors(e.0.iter().map(|g| g.to_string()).collect()))
+            .map_err(|e| LoadErrors(e.0.into_iter().map(LoadError::Graph).collect()))
     }
 
     /// The folder a new revision goes into.
@@ -673,7 +658,7 @@ impl ScriptDirectory {
         requested: Option<&Path>,
         cwd: &Path,
         parents: &[String],
-    ) -> Result<PathBuf, String> {
+    ) -> Result<PathBuf, ScriptError> {
         if let Some(p) = requested {
             let p = if p.is_absolute() {
                 p.to_path_buf()
@@ -687,16 +672,9 @@ impl ScriptDirectory {
                 .iter()
                 .find(|l| canon(l) == want)
                 .cloned()
-                .ok_or_else(|| {
-                    format!(
-                        "Path {} is not represented in current version locations: {}",
-                        p.display(),
-                        self.version_locations
-                            .iter()
-                            .map(|l| l.display().to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                .ok_or_else(|| ScriptError::NotAVersionLocation {
+                    path: p,
+                    locations: self.version_locations.clone(),
                 });
         }
         if self.version_locations.len() == 1 {
@@ -707,20 +685,16 @@ impl ScriptDirectory {
                 return Ok(dir.to_path_buf());
             }
         }
-        Err("Multiple version locations present, please specify --version-path".into())
+        Err(ScriptError::MultipleVersionLocations)
     }
 
     /// The project's `script.sql.tera`.
-    pub fn script_template(&self) -> Result<(PathBuf, String), String> {
+    pub fn script_template(&self) -> Result<(PathBuf, String), ScriptError> {
         let path = self.script_location.join("script.sql.tera");
-        std::fs::read_to_string(&path)
-            .map(|t| (path.clone(), t))
-            .map_err(|e| {
-                format!(
-                    "cannot read the revision template {}: {e}; restore it (`migrate init` writes one) or fix script_location",
-                    path.display()
-                )
-            })
+        match std::fs::read_to_string(&path) {
+            Ok(t) => Ok((path, t)),
+            Err(error) => Err(ScriptError::ReadTemplate { path, error }),
+        }
     }
 }
 
@@ -730,45 +704,42 @@ pub fn write_new_revision(
     file_name: &str,
     text: &str,
     expected_id: &str,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, ScriptError> {
     use std::io::Write;
     let path = dir.join(format!("{file_name}.sql"));
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|error| ScriptError::Create {
+            path: parent.to_path_buf(),
+            error,
+        })?;
     }
-    let mut f = std::fs::OpenOptions::new()
+    let mut f = match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!(
-                    "{} already exists; not overwriting it (choose another --rev-id or message)",
-                    path.display()
-                )
-            } else {
-                format!("cannot create {}: {e}", path.display())
-            }
-        })?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(ScriptError::FileExists { path })
+        }
+        Err(error) => return Err(ScriptError::Create { path, error }),
+    };
+    if let Err(error) = f.write_all(text.as_bytes()) {
+        return Err(ScriptError::Write { path, error });
+    }
     drop(f);
     match file::parse(text) {
         Ok(parsed) if parsed.revision == expected_id => Ok(path),
         Ok(parsed) => {
             let _ = std::fs::remove_file(&path);
-            Err(format!(
-                "the revision template rendered Revision ID '{}' instead of '{expected_id}'; fix script.sql.tera (it must write `-- Revision ID: {{{{ up_revision }}}}`)",
-                parsed.revision
-            ))
+            Err(ScriptError::TemplateId {
+                rendered: parsed.revision,
+                expected: expected_id.to_string(),
+            })
         }
-        Err(e) => {
+        Err(error) => {
             let _ = std::fs::remove_file(&path);
-            Err(format!(
-                "the revision template rendered a file that does not parse (line {}: {e}); fix script.sql.tera; nothing was written",
-                e.line
-            ))
+            Err(ScriptError::TemplateParse { error })
         }
     }
 }
@@ -786,7 +757,7 @@ pub fn file_name(
     message: &str,
     now: chrono::NaiveDateTime,
     epoch: i64,
-) -> Result<String, String> {
+) -> Result<String, ScriptError> {
     let slug = template::slug(message, config.truncate_slug_length);
     template::render_file_name(
         &config.file_template,
@@ -797,5 +768,5 @@ pub fn file_name(
             epoch,
         },
     )
-    .map_err(|e| e.to_string())
+    .map_err(ScriptError::FileName)
 }

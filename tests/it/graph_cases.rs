@@ -10,12 +10,12 @@
 //!
 //! - on SQLite, all of them: `Running …` lines (stderr), the rows after
 //!   each upgrade/downgrade/stamp, stdout line for line, and errors (exit 1,
-//!   message on stderr, Alembic's text except SPEC §4's deliberate
+//!   message on stderr, Alembic's text except `docs/spec.md` §4's deliberate
 //!   differences);
 //! - on PostgreSQL and MariaDB, each graph's upgrade, downgrade and stamp
 //!   commands, checking run order and rows.
 //!
-//! Normalizations, each a SPEC §4 difference or a file-format one: sets
+//! Normalizations, each a `docs/spec.md` §4 difference or a file-format one: sets
 //! Alembic prints in hash order are compared sorted; `Path:` is relative
 //! and `.sql` for `.py`; our header block also shows `Branch Labels:` and
 //! `Depends On:` (Alembic keeps them in module variables); the `current -v`
@@ -194,7 +194,7 @@ fn expected_stdout(cmd: &Cmd) -> Vec<String> {
     out
 }
 
-/// SPEC §4: unknown ids and ambiguous prefixes say more than Alembic's
+/// `docs/spec.md` §4: unknown ids and ambiguous prefixes say more than Alembic's
 /// "Can't locate revision identified by 'X'"; `downgrade -1` from several
 /// heads is an error where Alembic warns and picks one.
 fn deliberate(expected: &str, ours: &str) -> bool {
@@ -300,7 +300,7 @@ fn replay(kind: Db, case: &Case, all: bool) -> (usize, Vec<String>) {
         if r.stderr.contains("panicked") {
             failures.push(format!("{what}: panicked: {}", r.stderr));
         } else if multi_head_relative {
-            // SPEC §4: an error, the rows untouched.
+            // `docs/spec.md` §4: an error, the rows untouched.
         } else if let Some(msg) = failed {
             if r.code != 1 {
                 failures.push(format!(

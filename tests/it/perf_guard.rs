@@ -10,7 +10,11 @@
 //! - an SQLite run is one transaction (its journal is created once), and the
 //!   `--sql` output holds a fixed number of statements per revision;
 //! - the instructions `heads`, `history`, `current` and `upgrade --sql` execute
-//!   (valgrind's callgrind, exact and repeatable) grow linearly with N.
+//!   (valgrind's callgrind, exact and repeatable) grow linearly with N;
+//! - the graph's own work (building the map, plans, head maintenance's
+//!   questions, the listings), counted by callgrind from outside the binary,
+//!   grows linearly with N on graph shapes chosen to make careless
+//!   algorithms quadratic.
 
 use crate::support::*;
 use std::collections::HashMap;
@@ -539,4 +543,317 @@ fn graph_commands_execute_linearly_many_instructions() {
             args.join(" ")
         );
     }
+}
+
+// ---------------------------------------------------------------- graph work on adversarial shapes (callgrind)
+
+/// One revision of a generated shape: its number, the numbers it revises and
+/// depends on, and its own branch labels.
+struct ShapeRev {
+    i: usize,
+    down: Vec<usize>,
+    labels: Vec<String>,
+    deps: Vec<usize>,
+}
+
+fn shape_rev(i: usize, down: Vec<usize>, labels: Vec<String>, deps: Vec<usize>) -> ShapeRev {
+    ShapeRev {
+        i,
+        down,
+        labels,
+        deps,
+    }
+}
+
+fn shape_id(i: usize) -> String {
+    format!("{:012x}", 0x5000_0000_0000u64 + i as u64)
+}
+
+/// Graphs of about `n` revisions that make a careless graph algorithm
+/// quadratic: long labelled chains, many dependents of one revision,
+/// dependencies between parallel branches, many branches and roots, a
+/// ladder of merges.
+fn adversarial_shapes(n: usize) -> Vec<(&'static str, Vec<ShapeRev>)> {
+    let mut out = Vec::new();
+    // A chain with a branch label on every other revision.
+    out.push((
+        "labelled chain",
+        (0..n)
+            .map(|i| {
+                let labels = if i % 2 == 0 {
+                    vec![format!("l{i}")]
+                } else {
+                    vec![]
+                };
+                shape_rev(i, if i == 0 { vec![] } else { vec![i - 1] }, labels, vec![])
+            })
+            .collect(),
+    ));
+    // Two long parallel branches from one root, joined at the top; each
+    // revision of the first depends on its twin in the second.
+    let half = n / 2;
+    let mut v = vec![shape_rev(0, vec![], vec![], vec![])];
+    for k in 1..half {
+        let (a, b) = (2 * k - 1, 2 * k);
+        let (pa, pb) = if k == 1 { (0, 0) } else { (a - 2, b - 2) };
+        v.push(shape_rev(a, vec![pa], vec![], vec![b]));
+        v.push(shape_rev(b, vec![pb], vec![], vec![]));
+    }
+    let top = 2 * half - 1;
+    v.push(shape_rev(top, vec![top - 2, top - 1], vec![], vec![]));
+    out.push(("parallel branches with dependencies", v));
+    // Every revision of a chain depends on one early revision of another root.
+    out.push((
+        "many dependents of one revision",
+        (0..n)
+            .map(|i| match i {
+                0 | 1 => shape_rev(i, vec![], vec![], vec![]),
+                _ => shape_rev(i, vec![if i == 2 { 0 } else { i - 1 }], vec![], vec![1]),
+            })
+            .collect(),
+    ));
+    // Many labelled branches of 10 from one root, each a head.
+    let mut v = vec![shape_rev(0, vec![], vec![], vec![])];
+    let mut i = 1;
+    while i + 10 <= n {
+        for k in 0..10 {
+            let labels = if k == 0 {
+                vec![format!("b{i}")]
+            } else {
+                vec![]
+            };
+            let down = vec![if k == 0 { 0 } else { i + k - 1 }];
+            v.push(shape_rev(i + k, down, labels, vec![]));
+        }
+        i += 10;
+    }
+    out.push(("many labelled branches", v));
+    // A ladder: b(k) merges b(k-1) and a(k); a labelled root on each side.
+    let mut v = vec![
+        shape_rev(0, vec![], vec!["left".into()], vec![]),
+        shape_rev(1, vec![0], vec!["right".into()], vec![]),
+    ];
+    for k in 1..n / 2 {
+        let (a, b) = (2 * k, 2 * k + 1);
+        v.push(shape_rev(a, vec![a - 2], vec![], vec![]));
+        v.push(shape_rev(b, vec![b - 2, a], vec![], vec![]));
+    }
+    out.push(("ladder of merges", v));
+    // Two long branches from one root, never merged.
+    out.push((
+        "two unmerged branches",
+        (0..n)
+            .map(|i| {
+                let down = match i {
+                    0 => vec![],
+                    1 | 2 => vec![0],
+                    _ => vec![i - 2],
+                };
+                shape_rev(i, down, vec![], vec![])
+            })
+            .collect(),
+    ));
+    // A root every fifth revision: n / 5 short chains, each a head.
+    out.push((
+        "many roots",
+        (0..n)
+            .map(|i| {
+                shape_rev(
+                    i,
+                    if i % 5 == 0 { vec![] } else { vec![i - 1] },
+                    vec![],
+                    vec![],
+                )
+            })
+            .collect(),
+    ));
+    out
+}
+
+fn shape_project(revs: &[ShapeRev]) -> Project {
+    let p = Project::new(Db::Sqlite);
+    for r in revs {
+        let down: Vec<String> = r.down.iter().map(|&d| shape_id(d)).collect();
+        let down: Vec<&str> = down.iter().map(String::as_str).collect();
+        let mut extra = String::new();
+        if !r.labels.is_empty() {
+            extra.push_str(&format!("-- Branch Labels: {}", r.labels.join(", ")));
+        }
+        if !r.deps.is_empty() {
+            let deps: Vec<String> = r.deps.iter().map(|&d| shape_id(d)).collect();
+            if !extra.is_empty() {
+                extra.push('\n');
+            }
+            extra.push_str(&format!("-- Depends On: {}", deps.join(", ")));
+        }
+        p.revision_with(&shape_id(r.i), &down, &extra, "", "");
+    }
+    p
+}
+
+/// The graph's entry points a command calls: building the map, the plans,
+/// head maintenance's questions about the rows, and the listings that walk
+/// the graph. None of them calls another, so their inclusive costs add up to
+/// the graph work of a run, apart from file reading, SQL and output.
+const GRAPH_ENTRY_POINTS: [&str; 8] = [
+    "RevisionMap>::new",
+    "RevisionMap>::upgrade_plan",
+    "RevisionMap>::downgrade_plan",
+    "RevisionMap>::implied_by_other_rows",
+    "RevisionMap>::rows_moved",
+    "RevisionMap>::down_revisions_implied_by_siblings",
+    "display::branches_lines",
+    "display::current_lines",
+];
+
+/// Inclusive instruction counts per function of a callgrind output file
+/// (costs of a function's own lines plus those of the calls it makes).
+fn inclusive_costs(profile: &str) -> HashMap<String, u64> {
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut costs: HashMap<String, u64> = HashMap::new();
+    let mut current = String::new();
+    // `fn=(7) name` defines id 7; a later `fn=(7)` refers to it.
+    let mut resolve = |spec: &str| -> String {
+        let spec = spec.trim();
+        match spec.strip_prefix('(').and_then(|s| s.split_once(')')) {
+            Some((id, "")) => names.get(id).cloned().unwrap_or_default(),
+            Some((id, name)) => {
+                let name = name.trim().to_string();
+                names.insert(id.to_string(), name.clone());
+                name
+            }
+            None => spec.to_string(),
+        }
+    };
+    for line in profile.lines() {
+        if let Some(spec) = line.strip_prefix("fn=") {
+            current = resolve(spec);
+        } else if let Some(spec) = line.strip_prefix("cfn=") {
+            resolve(spec);
+        } else if line.starts_with(|c: char| c.is_ascii_digit() || "+-*".contains(c)) {
+            // A cost line: the position, then the instructions, of the
+            // function's own code or (after a `calls=` line) of a call.
+            let ir: u64 = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            *costs.entry(current.clone()).or_insert(0) += ir;
+        }
+    }
+    costs
+}
+
+/// Head maintenance hands the graph the whole list of version-table rows at
+/// every step, and the graph compares it with (and copies it into) the
+/// rows its counts are for: a cost per step of the number of rows, not of
+/// the graph (a graph with n / 5 heads pays it n / 5 times per step). It is
+/// counted apart, in these functions, and reported, not bounded.
+const ROW_BOOKKEEPING: [&str; 2] = ["applied::Applied::holds", "applied::copy_rows"];
+
+/// The graph work of `migrate ARGS` in `dir` (no header cache): the
+/// instructions callgrind counts in [`GRAPH_ENTRY_POINTS`] and all they
+/// call, less the [`ROW_BOOKKEEPING`], which is returned second.
+fn graph_instructions(dir: &Path, args: &[&str]) -> (u64, u64) {
+    let profile = dir.join("callgrind.out");
+    let bin = assert_cmd::cargo::cargo_bin("migrate");
+    let out = std::process::Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", profile.display()))
+        .arg(&bin)
+        .arg("-q")
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_CONFIG")
+        .env("MIGRATE_CACHE_DIR", "")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("valgrind is needed to count instructions ({e}): `apt-get install valgrind`")
+        });
+    assert!(
+        out.status.success(),
+        "migrate {args:?} under valgrind failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&profile).expect("callgrind's output file");
+    std::fs::remove_file(&profile).ok();
+    let costs = inclusive_costs(&text);
+    let cost_of = |suffix: &str| -> u64 {
+        costs
+            .iter()
+            .filter(|(name, _)| name.ends_with(suffix))
+            .map(|(_, &c)| c)
+            .sum()
+    };
+    // Every run builds the map: if that is not found, the names changed and
+    // this guard would count nothing.
+    let build = cost_of(GRAPH_ENTRY_POINTS[0]);
+    assert!(
+        build > 0,
+        "no instructions of `{}` in the profile of migrate {args:?}: were graph functions renamed?",
+        GRAPH_ENTRY_POINTS[0]
+    );
+    let all: u64 = GRAPH_ENTRY_POINTS.iter().map(|e| cost_of(e)).sum();
+    let rows: u64 = ROW_BOOKKEEPING.iter().map(|e| cost_of(e)).sum();
+    (all - rows, rows)
+}
+
+#[test]
+fn graph_work_stays_linear_on_adversarial_shapes() {
+    // 5x the revisions may cost at most 6x the graph work: linear code
+    // gives 5x (a little more where ids are sorted), quadratic code 25x.
+    // Counts are exact, so the margin only absorbs hash-order differences.
+    let (n1, n2) = (200, 1000);
+    let bound = 6.0;
+    let commands: [&[&str]; 5] = [
+        &["branches"],
+        &["upgrade", "heads", "--sql"],
+        &["stamp", "heads"],
+        &["current"],
+        &["downgrade", "base"],
+    ];
+    // Each command's (graph work, row bookkeeping) in one project.
+    let measure = |revs: &[ShapeRev]| -> Vec<(u64, u64)> {
+        let p = shape_project(revs);
+        let mut counts = Vec::new();
+        for args in commands {
+            if args[0] == "stamp" {
+                p.run(args).ok();
+            } else {
+                counts.push(graph_instructions(p.path(), args));
+            }
+        }
+        counts
+    };
+    let mut failures = Vec::new();
+    let mut measured = 0;
+    for ((name, s), (_, l)) in adversarial_shapes(n1).iter().zip(&adversarial_shapes(n2)) {
+        let (small, large) = std::thread::scope(|scope| {
+            let small = scope.spawn(|| measure(s));
+            let large = measure(l);
+            (small.join().expect("the small project's runs"), large)
+        });
+        let measured_commands = commands.iter().filter(|a| a[0] != "stamp");
+        for (args, ((a, rows_a), (b, rows_b))) in measured_commands.zip(small.iter().zip(&large)) {
+            measured += 1;
+            let ratio = *b as f64 / *a as f64;
+            let growth = l.len() as f64 / s.len() as f64;
+            let what = format!("{name}: `migrate {}`", args.join(" "));
+            eprintln!(
+                "{what}: graph work {a} at {} revisions, {b} at {} ({ratio:.1}x); row bookkeeping {rows_a}, {rows_b}",
+                s.len(),
+                l.len()
+            );
+            if ratio > bound * growth / 5.0 {
+                failures.push(format!(
+                    "{what} does {a} instructions of graph work for {} revisions and {b} for {} ({ratio:.1}x): not linear",
+                    s.len(),
+                    l.len()
+                ));
+            }
+        }
+    }
+    assert_eq!(measured, 7 * 4);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
