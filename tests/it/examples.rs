@@ -36,6 +36,11 @@ fn round_trip(name: &str, kind: Db, tables: &[&str]) {
     }
     run(&["upgrade", "head"]).ok();
     assert_eq!(db.versions(), vec![head], "{name}");
+    // Its schema.sql is what its revisions make: nothing to autogenerate.
+    let r = run(&["diff", "--exit-code"]).ok();
+    assert_eq!(r.stdout, "", "{name}");
+    let r = run(&["revision", "--autogenerate", "-m", "nothing"]).ok();
+    assert_eq!(r.stdout, "No changes in schema detected.\n", "{name}");
 }
 
 #[test]
