@@ -13,14 +13,24 @@ pub mod config;
 pub mod dialect;
 pub mod interrupt;
 pub mod kind;
+pub mod migrator;
 pub mod progress;
 pub mod runtime;
 pub mod schema;
 pub mod scratch;
 pub mod script;
 pub mod sql;
+pub mod target;
 pub mod template;
 pub mod text;
 pub mod url;
 
 pub use kind::Kind;
+pub use migrator::{Embedded, Error, Migrator, Step};
+pub use progress::Event;
+
+/// What `embed_migrations!` expands to needs; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use include_dir;
+}

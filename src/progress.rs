@@ -17,9 +17,36 @@ use std::time::Duration;
 /// How often the live line is redrawn, so the elapsed time moves during a long statement.
 const TICK: Duration = Duration::from_millis(120);
 
+/// What a run reports as it goes, for a program that embeds `migrate`
+/// (see [`Progress::events`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A step starts: `Running upgrade a -> b, doc`.
+    StepStarted(String),
+    /// Statement `number` of `total` starts, at `line` of the file.
+    Statement {
+        number: usize,
+        total: usize,
+        line: usize,
+    },
+    /// The step is done.
+    StepFinished(std::time::Duration),
+    /// Anything else worth a line (a wait for the lock, a resumed step).
+    Note(String),
+    /// A connection attempt, or a failed one about to be retried while the
+    /// wait allows: `Connecting to … (attempt 2)`.
+    Connecting(String),
+}
+
+/// A receiver of [`Event`]s.
+pub type Listener = Box<dyn FnMut(&Event) + Send>;
+
 /// Where progress goes while a run applies revisions.
 pub struct Progress {
     out: Box<dyn Write>,
+    /// Events for a program that embeds `migrate`, instead of lines.
+    listener: Option<Listener>,
     quiet: bool,
     /// Draw the live line (stderr is a terminal and the run is online).
     live: bool,
@@ -39,11 +66,35 @@ impl Progress {
             && std::env::var("TERM").map_or(true, |t| t != "dumb");
         Progress {
             out,
+            listener: None,
             quiet,
             live,
             colour: !env_set("NO_COLOR"),
             step: String::new(),
             bar: None,
+        }
+    }
+
+    /// Progress as events to `listener`, and no line written anywhere.
+    pub fn events(listener: Listener) -> Progress {
+        Progress {
+            out: Box::new(std::io::sink()),
+            listener: Some(listener),
+            quiet: false,
+            live: false,
+            colour: false,
+            step: String::new(),
+            bar: None,
+        }
+    }
+
+    fn tell(&mut self, event: Event) -> bool {
+        match &mut self.listener {
+            Some(l) => {
+                l(&event);
+                true
+            }
+            None => false,
         }
     }
 
@@ -56,7 +107,7 @@ impl Progress {
 
     /// A plain line (a step starting, a wait for the lock, …).
     pub fn line(&mut self, text: &str) {
-        if self.quiet {
+        if self.tell(Event::Note(text.to_string())) || self.quiet {
             return;
         }
         let out = &mut self.out;
@@ -73,6 +124,9 @@ impl Progress {
 
     /// A step (`Running upgrade a -> b, doc`) starts.
     pub fn step_started(&mut self, description: &str) {
+        if self.tell(Event::StepStarted(description.to_string())) {
+            return;
+        }
         self.clear();
         self.line(description);
         if self.live {
@@ -85,6 +139,13 @@ impl Progress {
 
     /// Statement `number` of `total` (at `line` of the file) starts.
     pub fn statement_started(&mut self, number: usize, total: usize, line: usize) {
+        if self.tell(Event::Statement {
+            number,
+            total,
+            line,
+        }) {
+            return;
+        }
         if !self.live {
             return;
         }
@@ -111,7 +172,10 @@ impl Progress {
     }
 
     /// The step is done.
-    pub fn step_finished(&mut self, _elapsed: Duration) {
+    pub fn step_finished(&mut self, elapsed: Duration) {
+        if self.tell(Event::StepFinished(elapsed)) {
+            return;
+        }
         self.clear();
     }
 

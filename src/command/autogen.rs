@@ -4,7 +4,6 @@
 use super::revision::{generate, NewRevision};
 use super::schema::{between, section_text, Reader, Side};
 use super::{Ctx, RevisionArgs};
-use crate::runtime::RunError;
 use crate::schema::Catalog;
 use anyhow::{bail, Result};
 use serde_json::json;
@@ -29,7 +28,7 @@ pub fn revision_autogenerate(
     let (up, down) = {
         let mut reader = Reader::new(ctx);
         let current = if from_database {
-            let rows = ctx.target()?.reader(ctx)?.read_heads()?;
+            let rows = ctx.reader()?.read_heads()?;
             let pending = scripts.map.upgrade_plan(&rows, "heads")?;
             if !pending.is_empty() || rows.is_empty() && !scripts.map.is_empty() {
                 bail!(
@@ -175,14 +174,6 @@ pub fn baseline(ctx: &mut Ctx<'_>, args: &RevisionArgs) -> Result<()> {
     let rev = crate::script::file::parse(&text)
         .map(|f| f.revision)
         .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
-    let scripts = ctx.scripts()?;
-    let mut mc = ctx.target()?.writer(ctx)?;
-    let targets = vec![rev.clone()];
-    mc.run_stamp(scripts, false, &targets, |rows| {
-        scripts
-            .map
-            .stamp_plan(rows, &targets, false)
-            .map_err(RunError::Graph)
-    })?;
+    ctx.migrator()?.stamp(&[&rev], false)?;
     Ok(())
 }

@@ -33,7 +33,7 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
     if let Some(scripts) = &scripts {
         problems.extend(check::graph_problems(scripts));
         if !offline_only {
-            let mut mc = ctx.target()?.reader(ctx)?;
+            let mut mc = ctx.reader()?;
             let rows = mc.read_heads()?;
             let log = mc.audit_rows()?;
             problems.extend(check::database_problems(scripts, &rows, &log, mc.kind())?);

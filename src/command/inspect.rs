@@ -24,7 +24,7 @@ pub struct HeadsArgs {
 
 /// The version table's rows; never writes.
 fn db_heads(ctx: &Ctx<'_>) -> Result<Vec<String>> {
-    Ok(ctx.target()?.reader(ctx)?.read_heads()?)
+    Ok(ctx.reader()?.read_heads()?)
 }
 
 /// True when `show`/`edit` are asked for the database's current revisions.
@@ -186,7 +186,7 @@ pub fn edit(ctx: &mut Ctx<'_>, rev: &str) -> Result<()> {
 
 /// `history --applied`: the audit log, newest first.
 pub fn applied_history(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
-    let rows = ctx.target()?.reader(ctx)?.audit_rows()?;
+    let rows = ctx.reader()?.audit_rows()?;
     if ctx.globals.json {
         return ctx.json_out(&json!(rows));
     }

@@ -15,8 +15,8 @@ mod inspect;
 mod revision;
 mod run;
 mod schema;
-mod target;
 
+pub use crate::target::Target;
 pub use autogen::{baseline, diff, DiffArgs};
 pub use check::{check, CheckArgs};
 pub use error::CommandError;
@@ -26,17 +26,20 @@ pub use inspect::{
 pub use revision::{init, list_templates, merge, revision, InitArgs, MergeArgs, RevisionArgs};
 pub use run::{downgrade, ensure_version, stamp, upgrade, RunArgs, StampArgs};
 pub use schema::Side;
-pub use target::Target;
 
 use crate::config::{self, Config, LoadOptions};
+use crate::migrator::{CommandSettings, Migrator};
 use crate::progress::Progress;
+use crate::runtime::MigrationContext;
 pub use crate::runtime::Resume;
 use crate::script::ScriptDirectory;
+use crate::target::Access;
 use anyhow::Result;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The global options, as the command line gives them.
@@ -113,8 +116,59 @@ impl<'a> Ctx<'a> {
         if let Some(t) = self.target.get() {
             return Ok(t);
         }
-        let t = Target::from_config(self.config()?, &self.globals)?;
+        let config = self.config()?;
+        let raw = config.require_url()?;
+        let t = Target::new(raw, config, self.globals.lock_timeout, &self.globals.cwd)?;
         Ok(self.target.get_or_init(|| t))
+    }
+
+    /// A context on the configured database that reads; never writes.
+    fn reader(&self) -> Result<MigrationContext> {
+        self.open(self.target()?, Access::Read, self.progress(false))
+    }
+
+    /// A context on `target`, connecting while `--wait` allows; with `-v`,
+    /// each attempt is said.
+    fn open(
+        &self,
+        target: &Target,
+        access: Access,
+        progress: Progress,
+    ) -> Result<MigrationContext> {
+        let verbose = self.globals.verbose;
+        let mut note = |line: &str| {
+            if verbose {
+                self.say(line);
+            }
+        };
+        Ok(target.open(access, self.globals.wait, &mut note, progress)?)
+    }
+
+    /// A context that prints the SQL (`--sql`) instead of running it, from
+    /// the version-table rows `start` (none: from base).
+    fn offline(&self, start: Option<Vec<String>>) -> Result<MigrationContext> {
+        // The SQL goes to stdout, maybe the same terminal: no redrawn live line.
+        Ok(self.target()?.offline(start, self.progress(true)))
+    }
+
+    /// The library's migrator for the configured project and database, with
+    /// the command line's options; its progress goes to stderr.
+    fn migrator(&self) -> Result<Migrator> {
+        let config = self.config()?;
+        let scripts = Arc::new(ScriptDirectory::load(config)?);
+        let url = config.require_url()?.to_string();
+        // Kept until the process ends, as `scripts` (see there).
+        std::mem::forget(Arc::clone(&scripts));
+        let settings = CommandSettings {
+            url: Some(url),
+            cwd: self.globals.cwd.clone(),
+            wait: self.globals.wait,
+            lock_timeout: self.globals.lock_timeout,
+            out: self.progress,
+            quiet: self.globals.quiet,
+            verbose: self.globals.verbose,
+        };
+        Ok(Migrator::for_command(config.clone(), scripts, settings))
     }
 
     /// Progress for a run: a live line on a terminal, unless `plain`.

@@ -3,7 +3,8 @@
 
 use super::{CommandError, Ctx};
 use crate::runtime::{Resume, RunError, RunOptions, StepReport};
-use crate::script::revision::{Direction, MigrationStep, Target};
+use crate::script::revision::{Direction, Target};
+use crate::target::Access;
 use anyhow::Result;
 use serde_json::json;
 use std::time::Instant;
@@ -40,50 +41,44 @@ fn is_range(target: &str) -> bool {
 
 /// What `upgrade` and `downgrade` share: plan from the heads, run the steps.
 fn run_revisions(ctx: &mut Ctx<'_>, direction: Direction, args: &RunArgs) -> Result<()> {
-    let scripts = ctx.scripts()?;
     let started = Instant::now();
-    let (verb, up) = match direction {
-        Direction::Up => ("upgrade", true),
-        Direction::Down => ("downgrade", false),
+    let verb = match direction {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
     };
     let target = args.target.as_str();
-    let plan = |rows: &[String], dest: &str| -> Result<Vec<MigrationStep>, RunError> {
-        if up {
-            scripts.map.upgrade_plan(rows, dest)
-        } else {
-            scripts.map.downgrade_plan(rows, dest)
-        }
-        .map_err(RunError::Graph)
-    };
     if args.sql {
-        if !up && !is_range(target) {
-            return Err(CommandError::DowngradeSqlNeedsRange.into());
-        }
-        if args.resume.is_some() {
-            return Err(CommandError::ResumeWithSql.into());
-        }
-        let (from, dest) = scripts.map.sql_range(target)?;
-        // As Alembic: starting from base (`upgrade base:head`, no range) includes the CREATE TABLE.
-        let start = is_range(target).then(|| from.clone());
-        let mut mc = ctx.target()?.offline(ctx, start);
-        mc.run_steps(scripts, &RunOptions::default(), |_| plan(&from, &dest))?;
-        return Ok(());
+        return run_offline(ctx, direction, args);
     }
     if is_range(target) {
         return Err(CommandError::RangeNotAllowed.into());
     }
-    let mut mc = ctx.target()?.writer(ctx)?;
-    let opts = RunOptions {
-        resume: args.resume,
-        // A target that means the same whatever the database is at (`head`,
-        // an id, a label) may be planned again when another `migrate` moved
-        // the version table under this run; a step from it (`+1`) may not.
-        replan: !Target::new(target).is_relative(),
-        verb,
-    };
-    let reports = mc.run_steps(scripts, &opts, |rows| plan(rows, target))?;
-    drop(mc);
+    let reports = ctx.migrator()?.run(direction, target, args.resume)?;
     summary(ctx, verb, &reports, started)
+}
+
+/// `upgrade`/`downgrade --sql`: the SQL of a range, from the graph alone.
+fn run_offline(ctx: &mut Ctx<'_>, direction: Direction, args: &RunArgs) -> Result<()> {
+    let scripts = ctx.scripts()?;
+    let target = args.target.as_str();
+    if direction == Direction::Down && !is_range(target) {
+        return Err(CommandError::DowngradeSqlNeedsRange.into());
+    }
+    if args.resume.is_some() {
+        return Err(CommandError::ResumeWithSql.into());
+    }
+    let (from, dest) = scripts.map.sql_range(target)?;
+    // As Alembic: starting from base (`upgrade base:head`, no range) includes the CREATE TABLE.
+    let start = is_range(target).then(|| from.clone());
+    let mut mc = ctx.offline(start)?;
+    mc.run_steps(scripts, &RunOptions::default(), |_| {
+        match direction {
+            Direction::Up => scripts.map.upgrade_plan(&from, &dest),
+            Direction::Down => scripts.map.downgrade_plan(&from, &dest),
+        }
+        .map_err(RunError::Graph)
+    })?;
+    Ok(())
 }
 
 fn summary(ctx: &mut Ctx<'_>, verb: &str, reports: &[StepReport], started: Instant) -> Result<()> {
@@ -105,9 +100,9 @@ fn summary(ctx: &mut Ctx<'_>, verb: &str, reports: &[StepReport], started: Insta
 
 /// `stamp REV… [--sql] [--purge]`
 pub fn stamp(ctx: &mut Ctx<'_>, args: &StampArgs) -> Result<()> {
-    let scripts = ctx.scripts()?;
     let revisions = &args.revisions;
     if args.sql {
+        let scripts = ctx.scripts()?;
         if args.purge {
             return Err(CommandError::PurgeWithSql.into());
         }
@@ -126,7 +121,7 @@ pub fn stamp(ctx: &mut Ctx<'_>, args: &StampArgs) -> Result<()> {
             }
         }
         let from = start.clone().unwrap_or_default();
-        let mut mc = ctx.target()?.offline(ctx, start);
+        let mut mc = ctx.offline(start)?;
         mc.run_stamp(scripts, false, revisions, |_| {
             scripts
                 .map
@@ -135,23 +130,17 @@ pub fn stamp(ctx: &mut Ctx<'_>, args: &StampArgs) -> Result<()> {
         })?;
         return Ok(());
     }
-    let mut mc = ctx.target()?.writer(ctx)?;
-    mc.run_stamp(scripts, args.purge, revisions, |rows| {
-        scripts
-            .map
-            .stamp_plan(rows, revisions, args.purge)
-            .map_err(RunError::Graph)
-    })?;
+    let revisions: Vec<&str> = revisions.iter().map(String::as_str).collect();
+    ctx.migrator()?.stamp(&revisions, args.purge)?;
     Ok(())
 }
 
 /// `ensure-version [--sql]`
 pub fn ensure_version(ctx: &mut Ctx<'_>, sql: bool) -> Result<()> {
-    let target = ctx.target()?;
     let mut mc = if sql {
-        target.offline(ctx, None)
+        ctx.offline(None)?
     } else {
-        target.writer(ctx)?
+        ctx.open(ctx.target()?, Access::Write, ctx.progress(false))?
     };
     mc.ensure_version()?;
     Ok(())

@@ -7,10 +7,12 @@
 
 use super::{Ctx, Target};
 use crate::dialect::{self, own_tables, Database};
+use crate::progress::Progress;
 use crate::runtime::{RunError, RunOptions};
 use crate::schema::{self, Catalog, Migration, Renames};
 use crate::scratch::Scratch;
 use crate::script::ScriptDirectory;
+use crate::target::Access;
 use crate::url;
 use crate::Kind;
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -121,7 +123,7 @@ impl<'c, 'a> Reader<'c, 'a> {
         let mut renames = Renames::default();
         let catalog = match side {
             Side::Database => {
-                let mut mc = self.ctx.target()?.reader(self.ctx)?;
+                let mut mc = self.ctx.reader()?;
                 mc.db().read_catalog(&own)?
             }
             Side::Url(u) => {
@@ -137,7 +139,7 @@ impl<'c, 'a> Reader<'c, 'a> {
                 let mut t = self.ctx.target()?.clone();
                 t.display = url::redact(u);
                 t.url = parsed;
-                let mut mc = t.reader(self.ctx)?;
+                let mut mc = self.ctx.open(&t, Access::Read, self.ctx.progress(false))?;
                 mc.db().read_catalog(&own)?
             }
             Side::Migrations(upto) => {
@@ -201,7 +203,8 @@ fn replay(
         None => vec!["heads".to_string()],
     };
     for dest in heads {
-        let mut mc = target.quiet_writer(ctx)?;
+        let quiet = Progress::new(Box::new(std::io::sink()), true);
+        let mut mc = ctx.open(target, Access::Write, quiet)?;
         let opts = RunOptions {
             resume: None,
             replan: true,

@@ -372,6 +372,74 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Box<dyn Database>, ConnectEr
     }
 }
 
+/// Connects, retrying with backoff while `wait` allows and the failure is one
+/// that can pass (the server is starting, the database is not created yet,
+/// the server did not answer within `connect_timeout`). Each attempt is
+/// bounded by the URL's `connect_timeout`, so a server that never answers
+/// fails within about `wait` plus one attempt. `note` hears of each attempt.
+pub fn connect_waiting(
+    opts: &ConnectOptions<'_>,
+    wait: Option<std::time::Duration>,
+    note: &mut dyn FnMut(&str),
+) -> Result<Box<dyn Database>, ConnectError> {
+    use std::time::{Duration, Instant};
+    let display = &opts.display;
+    let start = Instant::now();
+    let mut attempt = 0u32;
+    let mut delay = Duration::from_millis(100);
+    loop {
+        attempt += 1;
+        note(&format!("Connecting to {display} (attempt {attempt})"));
+        let e = match connect(opts) {
+            Ok(db) => {
+                if attempt > 1 {
+                    note(&format!("Connected to {display} on attempt {attempt}"));
+                }
+                return Ok(db);
+            }
+            Err(e) => e,
+        };
+        let message = crate::url::redact(&e.message);
+        let Some(wait) = wait else {
+            return Err(ConnectError {
+                message,
+                retryable: e.retryable,
+            });
+        };
+        let elapsed = start.elapsed();
+        if !e.retryable {
+            return Err(ConnectError {
+                message,
+                retryable: false,
+            });
+        }
+        if elapsed >= wait {
+            return Err(ConnectError {
+                message: format!(
+                    "gave up after {attempt} connection attempt{} over {:.1} s (--wait={}): {message}",
+                    if attempt == 1 { "" } else { "s" },
+                    elapsed.as_secs_f64(),
+                    wait.as_secs(),
+                ),
+                retryable: true,
+            });
+        }
+        if crate::interrupt::interrupted() {
+            return Err(ConnectError {
+                message: format!("interrupted (Ctrl-C) while waiting for the database: {message}"),
+                retryable: false,
+            });
+        }
+        let pause = delay.min(wait - elapsed);
+        note(&format!(
+            "Attempt {attempt} to connect to {display} failed: {message}; retrying in {} ms",
+            pause.as_millis()
+        ));
+        std::thread::sleep(pause);
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
+
 /// The dialect of a kind of database, without a connection (offline output).
 pub fn dialect_of(kind: Kind) -> &'static dyn Dialect {
     match kind {

@@ -397,6 +397,26 @@ impl ScriptDirectory {
         Self::build(config, scripts)
     }
 
+    /// The scripts of revision files given as text (embedded in a program at
+    /// compile time): each file's path (for messages) and contents.
+    pub fn from_texts(
+        config: &Config,
+        files: impl IntoIterator<Item = (PathBuf, String)>,
+    ) -> Result<ScriptDirectory, LoadErrors> {
+        let mut errors = Vec::new();
+        let mut scripts = Vec::new();
+        for (path, text) in files {
+            match file::parse(&text) {
+                Ok(file) => scripts.push(Script { path, file }),
+                Err(error) => errors.push(LoadError::Parse { path, error }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        Self::build(config, scripts)
+    }
+
     /// Like [`load`](Self::load), for commands that need the graph but no
     /// SQL: each file's header comes from the header cache in `cache_dir`
     /// when the file has not changed since it was recorded, else the file is

@@ -10,6 +10,7 @@ mod examples;
 mod faults;
 mod graph;
 mod graph_cases;
+mod library;
 mod offline;
 mod perf_guard;
 mod revision;
