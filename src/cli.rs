@@ -125,7 +125,8 @@ pub enum Command {
         /// Print the SQL instead of running it
         #[arg(long)]
         sql: bool,
-        /// Arbitrary tag, visible to templates
+        /// Recorded with each revision of the run in the audit log
+        /// (`history --applied` shows it); accepted as Alembic accepts it
         #[arg(long)]
         tag: Option<String>,
         /// Continue a half-applied revision from the statement that failed
@@ -143,6 +144,7 @@ pub enum Command {
         revision: String,
         #[arg(long)]
         sql: bool,
+        /// Recorded with each revision of the run in the audit log
         #[arg(long)]
         tag: Option<String>,
         /// Continue a half-applied downgrade from the statement that failed
@@ -190,6 +192,7 @@ pub enum Command {
         /// Empty the version table first
         #[arg(long)]
         purge: bool,
+        /// Recorded with the stamp in the audit log
         #[arg(long)]
         tag: Option<String>,
     },
@@ -346,24 +349,26 @@ impl Cli {
             Command::Upgrade {
                 revision,
                 sql,
+                tag,
                 resume,
                 resume_after,
-                ..
             } => Verb::Upgrade(RunArgs {
                 target: revision,
                 sql,
                 resume: resume_from(resume, resume_after),
+                tag,
             }),
             Command::Downgrade {
                 revision,
                 sql,
+                tag,
                 resume,
                 resume_after,
-                ..
             } => Verb::Downgrade(RunArgs {
                 target: revision,
                 sql,
                 resume: resume_from(resume, resume_after),
+                tag,
             }),
             Command::Current => Verb::Current { verbose },
             Command::History { applied: true, .. } => Verb::Applied { verbose },
@@ -388,11 +393,12 @@ impl Cli {
                 revisions,
                 sql,
                 purge,
-                ..
+                tag,
             } => Verb::Stamp(StampArgs {
                 revisions,
                 sql,
                 purge,
+                tag,
             }),
             Command::Edit { revision } => Verb::Edit(revision),
             Command::Check { offline, drift } => Verb::Check(CheckArgs { offline, drift }),

@@ -154,6 +154,8 @@ pub struct Migrator {
     wait: Option<Duration>,
     /// Overrides the configured lock timeout.
     lock_timeout: Option<Duration>,
+    /// Recorded in the audit log's rows of each run.
+    tag: Option<String>,
     reporter: Reporter,
 }
 
@@ -179,6 +181,7 @@ impl Migrator {
             cwd,
             wait: None,
             lock_timeout: None,
+            tag: None,
             reporter: Reporter::Events(Arc::new(Mutex::new(None))),
         }
     }
@@ -236,6 +239,7 @@ impl Migrator {
             cwd: settings.cwd,
             wait: settings.wait,
             lock_timeout: settings.lock_timeout,
+            tag: None,
             reporter: Reporter::Lines {
                 out: settings.out,
                 quiet: settings.quiet,
@@ -266,6 +270,13 @@ impl Migrator {
     /// How long to wait for another `migrate`'s lock (default 60 s).
     pub fn lock_timeout(mut self, timeout: Duration) -> Migrator {
         self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// A tag recorded with each revision a run applies, reverts or stamps in
+    /// the audit log (a release name, a ticket); none without it.
+    pub fn tag(mut self, tag: Option<&str>) -> Migrator {
+        self.tag = tag.map(str::to_string);
         self
     }
 
@@ -307,7 +318,10 @@ impl Migrator {
                 _ => Error::NoUrl,
             });
         };
-        Target::new(raw, &self.config, self.lock_timeout, &self.cwd).map_err(Error::Url)
+        let mut target =
+            Target::new(raw, &self.config, self.lock_timeout, &self.cwd).map_err(Error::Url)?;
+        target.settings.tag.clone_from(&self.tag);
+        Ok(target)
     }
 
     /// The progress of one run, and what hears of connection attempts.

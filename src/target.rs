@@ -56,6 +56,7 @@ impl Target {
                 lock_timeout: lock_timeout
                     .unwrap_or_else(|| Duration::from_secs(config.lock_timeout_secs())),
                 log_table: config.log_table_name(),
+                tag: None,
             },
             cwd: cwd.to_path_buf(),
         })

@@ -256,5 +256,8 @@ fn applied_line(r: &LogRow) -> String {
         s.push_str(&format!("  from {}", r.client_host));
     }
     s.push_str(&format!("  migrate {}", r.migrate_version));
+    if !r.tag.is_empty() {
+        s.push_str(&format!("  tag {}", crate::text::escape_controls(&r.tag)));
+    }
     s
 }

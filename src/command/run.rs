@@ -15,6 +15,8 @@ pub struct RunArgs {
     pub target: String,
     pub sql: bool,
     pub resume: Option<Resume>,
+    /// `--tag`: recorded in the audit log.
+    pub tag: Option<String>,
 }
 
 /// `stamp REV… [--sql] [--purge]`
@@ -22,6 +24,8 @@ pub struct StampArgs {
     pub revisions: Vec<String>,
     pub sql: bool,
     pub purge: bool,
+    /// `--tag`: recorded in the audit log.
+    pub tag: Option<String>,
 }
 
 /// `upgrade TARGET [--sql] [--resume | --resume-after N]`
@@ -53,7 +57,10 @@ fn run_revisions(ctx: &mut Ctx<'_>, direction: Direction, args: &RunArgs) -> Res
     if is_range(target) {
         return Err(CommandError::RangeNotAllowed.into());
     }
-    let reports = ctx.migrator()?.run(direction, target, args.resume)?;
+    let reports = ctx
+        .migrator()?
+        .tag(args.tag.as_deref())
+        .run(direction, target, args.resume)?;
     summary(ctx, verb, &reports, started)
 }
 
@@ -131,7 +138,9 @@ pub fn stamp(ctx: &mut Ctx<'_>, args: &StampArgs) -> Result<()> {
         return Ok(());
     }
     let revisions: Vec<&str> = revisions.iter().map(String::as_str).collect();
-    ctx.migrator()?.stamp(&revisions, args.purge)?;
+    ctx.migrator()?
+        .tag(args.tag.as_deref())
+        .stamp(&revisions, args.purge)?;
     Ok(())
 }
 

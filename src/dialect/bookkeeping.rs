@@ -163,10 +163,16 @@ pub const AUDIT_COLUMNS: &[&str] = &[
     "db_user",
     "client_host",
     "migrate_version",
+    "tag",
 ];
 
+/// Columns added to the audit log after its first version, with their types:
+/// a table from an older `migrate` gets them (`ALTER TABLE … ADD COLUMN`) the
+/// next time a run writes to it, and reads show them as empty until then.
+pub const AUDIT_LATER_COLUMNS: &[(&str, &str)] = &[("tag", "VARCHAR(255)")];
+
 /// The columns a new row sets, in order, and whether each holds a number.
-pub const AUDIT_INSERT_COLUMNS: [(&str, bool); 18] = [
+pub const AUDIT_INSERT_COLUMNS: [(&str, bool); 19] = [
     ("id", true),
     ("revision", false),
     ("direction", false),
@@ -185,10 +191,11 @@ pub const AUDIT_INSERT_COLUMNS: [(&str, bool); 18] = [
     ("db_user", false),
     ("client_host", false),
     ("migrate_version", false),
+    ("tag", false),
 ];
 
 /// A new row's values, in `AUDIT_INSERT_COLUMNS` order, as text; None is NULL.
-pub type AuditValues = [Option<String>; 18];
+pub type AuditValues = [Option<String>; 19];
 
 /// The audit log of one database: where it is and the SQL that writes and reads it.
 #[derive(Clone)]
@@ -215,15 +222,21 @@ impl AuditTable {
     pub fn create(&self) -> String {
         let long = self.dialect.long_text_type();
         format!(
-            "CREATE TABLE {} (\n    id BIGINT NOT NULL, \n    revision VARCHAR(32) NOT NULL, \n    direction VARCHAR(16) NOT NULL, \n    step TEXT, \n    message TEXT, \n    outcome VARCHAR(16) NOT NULL, \n    resolution VARCHAR(64), \n    checksum VARCHAR(64), \n    sql_text {long}, \n    statements_done BIGINT NOT NULL, \n    statements_total BIGINT NOT NULL, \n    done_checksum VARCHAR(64), \n    failed_statement BIGINT, \n    failed_line BIGINT, \n    failed_excerpt TEXT, \n    error TEXT, \n    started_at VARCHAR(32) NOT NULL, \n    finished_at VARCHAR(32), \n    duration_ms BIGINT, \n    db_user VARCHAR(255), \n    client_host VARCHAR(255), \n    migrate_version VARCHAR(32), \n    CONSTRAINT {} PRIMARY KEY (id)\n)",
+            "CREATE TABLE {} (\n    id BIGINT NOT NULL, \n    revision VARCHAR(32) NOT NULL, \n    direction VARCHAR(16) NOT NULL, \n    step TEXT, \n    message TEXT, \n    outcome VARCHAR(16) NOT NULL, \n    resolution VARCHAR(64), \n    checksum VARCHAR(64), \n    sql_text {long}, \n    statements_done BIGINT NOT NULL, \n    statements_total BIGINT NOT NULL, \n    done_checksum VARCHAR(64), \n    failed_statement BIGINT, \n    failed_line BIGINT, \n    failed_excerpt TEXT, \n    error TEXT, \n    started_at VARCHAR(32) NOT NULL, \n    finished_at VARCHAR(32), \n    duration_ms BIGINT, \n    db_user VARCHAR(255), \n    client_host VARCHAR(255), \n    migrate_version VARCHAR(32), \n    tag VARCHAR(255), \n    CONSTRAINT {} PRIMARY KEY (id)\n)",
             self.table,
             self.dialect.quote_ident(&format!("{}_pkc", self.name))
         )
     }
 
-    pub fn exists(&self) -> Query {
+    /// The table's column names, one per row; no row when it does not exist.
+    pub fn columns(&self) -> Query {
         self.dialect
-            .table_exists(self.place.schema.as_deref(), &self.name)
+            .table_columns(self.place.schema.as_deref(), &self.name)
+    }
+
+    /// Adds a column of `AUDIT_LATER_COLUMNS` to a table from an older `migrate`.
+    pub fn add_column(&self, name: &str, sql_type: &str) -> String {
+        format!("ALTER TABLE {} ADD COLUMN {name} {sql_type}", self.table)
     }
 
     /// The id the next row takes: only the lock holder writes here.
@@ -396,10 +409,16 @@ impl AuditTable {
     }
 
     /// Every column of the rows matching `condition` (built from numbers only), newest first.
-    pub fn select(&self, condition: &str) -> String {
+    /// Every column of `AUDIT_COLUMNS` (NULL for those a table from an older
+    /// `migrate` does not have yet, as `present` says), newest row first.
+    pub fn select(&self, condition: &str, present: &dyn Fn(&str) -> bool) -> String {
+        let columns: Vec<&str> = AUDIT_COLUMNS
+            .iter()
+            .map(|c| if present(c) { c } else { "NULL" })
+            .collect();
         format!(
             "SELECT {} FROM {} WHERE {condition} ORDER BY id DESC",
-            AUDIT_COLUMNS.join(", "),
+            columns.join(", "),
             self.table
         )
     }
@@ -464,7 +483,7 @@ mod tests {
         let (sql, params) = a.insert(&rows);
         assert!(sql.starts_with("INSERT INTO \"alembic_version_log\" (id, revision, direction"));
         assert!(sql.contains(
-            "VALUES (CAST(CAST($1 AS TEXT) AS BIGINT), $2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), (CAST(CAST($3 AS TEXT) AS BIGINT), $4,"
+            "VALUES (CAST(CAST($1 AS TEXT) AS BIGINT), $2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), (CAST(CAST($3 AS TEXT) AS BIGINT), $4,"
         ));
         assert_eq!(params, vec!["7", "r1", "7", "r1"]);
     }

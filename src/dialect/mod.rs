@@ -140,6 +140,10 @@ pub trait Dialect: Sync {
     /// without one, where unqualified names are found.
     fn table_exists(&self, schema: Option<&str>, name: &str) -> Query;
 
+    /// A query returning the names of a table's columns, one per row (none
+    /// when the table does not exist), found as `table_exists` finds it.
+    fn table_columns(&self, schema: Option<&str>, name: &str) -> Query;
+
     /// A statement that fails unless the statement before it in the same
     /// message affected exactly one row (see `Capabilities::batches_statements`).
     fn one_row_guard(&self) -> Option<&'static str> {

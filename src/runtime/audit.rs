@@ -147,6 +147,8 @@ pub struct LogRow {
     pub db_user: String,
     pub client_host: String,
     pub migrate_version: String,
+    /// `--tag` of the run that wrote the row (empty without one).
+    pub tag: String,
 }
 
 impl LogRow {

@@ -15,7 +15,7 @@
 use super::audit::{self, LogRow, StatementsDigest, FAILED, OK, ROLLED_BACK, RUNNING};
 use super::error::{Doing, RunError};
 use super::plan::Record;
-use crate::dialect::bookkeeping::{AuditValues, AUDIT_COLUMNS};
+use crate::dialect::bookkeeping::{AuditValues, AUDIT_COLUMNS, AUDIT_LATER_COLUMNS};
 use crate::dialect::{AuditTable, Database, DbError, VersionTable};
 
 /// Rows `finished_in_transaction` holds before writing them (a bound on the
@@ -56,11 +56,18 @@ struct Log {
     /// Several rows per INSERT (statements cross a network).
     batches_rows: bool,
     prestarted: Option<Prestarted>,
+    /// `--tag`, recorded in each row of the run.
+    tag: Option<String>,
 }
 
 impl Journal {
     /// The journal of runs on `db`: none where it keeps no audit log.
-    pub fn new(db: &dyn Database, version_table: &VersionTable, name: &str) -> Journal {
+    pub fn new(
+        db: &dyn Database,
+        version_table: &VersionTable,
+        name: &str,
+        tag: Option<&str>,
+    ) -> Journal {
         let caps = db.capabilities();
         Journal {
             log: caps.audit_log.then(|| Log {
@@ -70,6 +77,7 @@ impl Journal {
                 pending: Vec::new(),
                 batches_rows: caps.batches_rows,
                 prestarted: None,
+                tag: tag.map(str::to_string),
             }),
         }
     }
@@ -87,18 +95,22 @@ impl Journal {
         Doing::ReadingAuditLog(self.table().unwrap_or_default().to_string())
     }
 
-    /// Creates the table when it is missing.
+    /// Creates the table when it is missing, and adds the columns a table
+    /// from an older `migrate` does not have yet.
     pub fn ensure(&self, db: &mut dyn Database) -> Result<(), RunError> {
         let Some(log) = &self.log else { return Ok(()) };
         let doing = || Doing::CreatingAuditLog(log.table.table.clone());
-        let q = log.table.exists();
-        if db
-            .query_rows(&q.sql, &q.params())
-            .map_err(RunError::db(doing()))?
-            .is_empty()
-        {
+        let columns = log.columns(db).map_err(RunError::db(doing()))?;
+        if columns.is_empty() {
             db.execute(&log.table.create())
                 .map_err(RunError::db(doing()))?;
+            return Ok(());
+        }
+        for (name, sql_type) in AUDIT_LATER_COLUMNS {
+            if !columns.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                db.execute(&log.table.add_column(name, sql_type))
+                    .map_err(RunError::db(doing()))?;
+            }
         }
         Ok(())
     }
@@ -453,6 +465,7 @@ impl Log {
             Some(user),
             Some(host),
             text(env!("CARGO_PKG_VERSION")),
+            self.tag.clone(),
         ])
     }
 
@@ -498,24 +511,39 @@ impl Log {
         db.execute_params(&self.table.resolve(id), &[how]).map(drop)
     }
 
-    fn exists(&self, db: &mut dyn Database) -> Result<bool, DbError> {
-        let q = self.table.exists();
-        Ok(!db.query_rows(&q.sql, &q.params())?.is_empty())
+    /// The table's column names; none when it does not exist.
+    fn columns(&self, db: &mut dyn Database) -> Result<Vec<String>, DbError> {
+        let q = self.table.columns();
+        Ok(db
+            .query_rows(&q.sql, &q.params())?
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
+    }
+
+    /// SELECT of the rows matching `condition`; None when there is no table.
+    fn select(&self, db: &mut dyn Database, condition: &str) -> Result<Option<String>, DbError> {
+        let columns = self.columns(db)?;
+        if columns.is_empty() {
+            return Ok(None);
+        }
+        let present = |name: &str| columns.iter().any(|c| c.eq_ignore_ascii_case(name));
+        Ok(Some(self.table.select(condition, &present)))
     }
 
     fn rows(&self, db: &mut dyn Database) -> Result<Vec<LogRow>, DbError> {
-        if !self.exists(db)? {
+        let Some(select) = self.select(db, "1 = 1")? else {
             return Ok(Vec::new());
-        }
+        };
         Ok(db
-            .query_rows(&self.table.select("1 = 1"), &[])?
+            .query_rows(&select, &[])?
             .into_iter()
             .map(log_row)
             .collect())
     }
 
     fn unresolved(&self, db: &mut dyn Database) -> Result<Vec<LogRow>, DbError> {
-        if !self.exists(db)? {
+        if self.columns(db)?.is_empty() {
             return Ok(Vec::new());
         }
         let ids: Vec<i64> = db
@@ -532,8 +560,11 @@ impl Log {
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(", ");
+        let select = self
+            .select(db, &format!("id IN ({list})"))?
+            .unwrap_or_default();
         Ok(db
-            .query_rows(&self.table.select(&format!("id IN ({list})")), &[])?
+            .query_rows(&select, &[])?
             .into_iter()
             .map(log_row)
             .collect())
@@ -578,5 +609,6 @@ fn log_row(cells: crate::dialect::Row) -> LogRow {
         db_user: text(19),
         client_host: text(20),
         migrate_version: text(21),
+        tag: text(22),
     }
 }

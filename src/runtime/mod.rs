@@ -54,6 +54,8 @@ pub struct RunSettings {
     pub lock_timeout: Duration,
     /// The audit log table's name (beside the version table).
     pub log_table: String,
+    /// `--tag`: recorded in the audit log's rows of the run.
+    pub tag: Option<String>,
 }
 
 /// How a half-applied revision is continued.
@@ -117,7 +119,12 @@ impl MigrationContext {
         settings: RunSettings,
         progress: Progress,
     ) -> MigrationContext {
-        let journal = Journal::new(db.as_ref(), &table, &settings.log_table);
+        let journal = Journal::new(
+            db.as_ref(),
+            &table,
+            &settings.log_table,
+            settings.tag.as_deref(),
+        );
         MigrationContext {
             caps: db.capabilities(),
             db,

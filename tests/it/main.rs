@@ -2,6 +2,7 @@
 //! against SQLite and the real PostgreSQL and MariaDB servers, each test in a
 //! database of its own.
 
+mod audit;
 mod autogen;
 mod cache;
 mod core;

@@ -106,6 +106,19 @@ impl Dialect for MySqlDialect {
         }
     }
 
+    fn table_columns(&self, schema: Option<&str>, name: &str) -> Query {
+        match schema {
+            Some(s) => Query {
+                sql: "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position".into(),
+                params: vec![s.to_string(), name.to_string()],
+            },
+            None => Query {
+                sql: "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position".into(),
+                params: vec![name.to_string()],
+            },
+        }
+    }
+
     /// Fails unless the statement before it affected exactly one row
     /// (`ROW_COUNT()`, the count the client is told), and returns no row when
     /// it did. Sent after a version-table UPDATE or DELETE in a message that

@@ -99,6 +99,20 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn table_columns(&self, schema: Option<&str>, name: &str) -> Query {
+        const COLUMNS: &str = "SELECT a.attname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p')";
+        match schema {
+            Some(s) => Query {
+                sql: format!("{COLUMNS} AND n.nspname = $1 AND c.relname = $2 ORDER BY a.attnum"),
+                params: vec![s.to_string(), name.to_string()],
+            },
+            None => Query {
+                sql: format!("{COLUMNS} AND c.relname = $1 AND pg_catalog.pg_table_is_visible(c.oid) ORDER BY a.attnum"),
+                params: vec![name.to_string()],
+            },
+        }
+    }
+
     fn lock_identity(&self, url: &DbUrl, _cwd: &Path) -> String {
         format!(
             "{}:{}",

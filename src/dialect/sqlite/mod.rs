@@ -61,6 +61,13 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    fn table_columns(&self, schema: Option<&str>, name: &str) -> Query {
+        Query {
+            sql: "SELECT name FROM pragma_table_info(?1, ?2) ORDER BY cid".into(),
+            params: vec![name.to_string(), schema.unwrap_or("main").to_string()],
+        }
+    }
+
     /// The database file, as an absolute path; an in-memory database has none.
     fn lock_identity(&self, url: &DbUrl, cwd: &Path) -> String {
         url.sqlite_path
