@@ -150,11 +150,10 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Sqlite, ConnectError> {
     // The page cache, for this connection only (nothing is stored in the
     // file): 1 MiB instead of SQLite's default 2,000 KiB. A run is one
     // transaction that leaves each page it creates (a table's root) dirty,
-    // so the cache fills whatever the schema's size: at 1,000 revisions the
-    // default takes a 7.9 MB peak RSS to 9.5 MB, 1 MiB to 8.4 MB. What no
-    // longer fits is spilled to the file and read back from the OS's cache:
-    // a 1,000-revision downgrade measured 1.17x the sqlite3 floor at 1 MiB
-    // and 1.25x at 512 KiB (20 runs each), as fast at 1 MiB as at 2,000 KiB.
+    // so the cache fills whatever the schema's size; a smaller cache keeps
+    // the peak memory of a long run down, and what no longer fits is
+    // spilled to the file and read back from the OS's cache at no measurable
+    // cost (bench/README.md has the figures).
     //
     // Foreign keys off, as the sqlite3 shell and Python's sqlite3 module
     // (Alembic's driver) leave them: the bundled library turns them on by

@@ -5,7 +5,7 @@
 //! current heads. Values in, values out: no files, clock, environment or
 //! database; it uses nothing but `std` and `thiserror` (and
 //! `crate::text::edit_distance` for suggestions). Semantics follow Alembic
-//! 1.20 (`script/revision.py`), with the deliberate differences of
+//! 1.20, with the deliberate differences of
 //! `docs/spec.md` §4: stable orders where Alembic iterates a set, every graph
 //! problem reported at once, helpful resolution errors, an error for
 //! `downgrade -1` from several heads, and linear-time walks.
