@@ -87,7 +87,12 @@ impl Doc {
                 clap_complete::generate(*shell, &mut cmd, "migrate", out);
                 Ok(())
             }
-            Doc::Man(None) => man_page(&cmd, out).map_err(DocError::Io),
+            Doc::Man(None) => {
+                let mut page = Vec::new();
+                man_page(&cmd, &mut page).map_err(DocError::Io)?;
+                out.write_all(ascii_roff(&page).as_bytes())
+                    .map_err(DocError::Io)
+            }
             Doc::Man(Some(name)) => {
                 // clap's `help` is no command of ours and has no page.
                 let found = cmd.find_subcommand(name).filter(|c| c.get_name() != "help");
@@ -109,7 +114,12 @@ impl Doc {
                     };
                     return Err(DocError::Usage(error));
                 };
-                clap_mangen::Man::new(sub).render(out).map_err(DocError::Io)
+                let mut page = Vec::new();
+                clap_mangen::Man::new(sub)
+                    .render(&mut page)
+                    .map_err(DocError::Io)?;
+                out.write_all(ascii_roff(&page).as_bytes())
+                    .map_err(DocError::Io)
             }
         }
     }
@@ -121,6 +131,22 @@ pub enum DocError {
     Usage(clap::Error),
     /// Writing to stdout failed.
     Io(std::io::Error),
+}
+
+/// The page with every non-ASCII character (the help's `…`, say) written as
+/// roff's `\[uXXXX]`: groff reads its input as Latin-1 unless a preprocessor
+/// converts it first, which man-db does and a plain `groff -man` does not.
+fn ascii_roff(page: &[u8]) -> String {
+    let text = String::from_utf8_lossy(page);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
+        }
+    }
+    out
 }
 
 /// migrate(1): clap's sections, then the facts that are not options (exit
