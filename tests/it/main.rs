@@ -11,6 +11,7 @@ mod faults;
 mod graph;
 mod graph_cases;
 mod offline;
+mod packaging;
 mod perf_guard;
 mod revision;
 mod safety;
