@@ -1,8 +1,11 @@
 //! The command line: clap types, and their conversion into the library's
 //! typed values (the global options and one verb with its argument struct).
-//! Nothing else in the crate sees clap.
+//! Nothing else in the crate sees clap. The shell completion scripts and the
+//! manual page are made here too, from the same definition, so they cannot
+//! drift from what the parser accepts.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 use migrate::command::{
     CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, InitArgs, MergeArgs, Resume,
     RevisionArgs, RunArgs, Side, StampArgs,
@@ -22,8 +25,181 @@ pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Top,
 }
+
+/// The commands: those that work on a project, and those that describe the
+/// binary itself.
+#[derive(Subcommand, Debug)]
+pub enum Top {
+    #[command(flatten)]
+    Run(Command),
+    /// Print a shell completion script: `source <(migrate completions bash)`
+    Completions {
+        /// The shell the script is for
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `migrate man | man -l -`
+    Man {
+        /// A command whose own page to print (e.g. `upgrade`) instead of migrate(1)
+        command: Option<String>,
+    },
+}
+
+/// What the binary prints about itself: it needs no project, no `.env`, no
+/// database and no working directory, so it works wherever a shell's start-up
+/// file or a packaging script runs it.
+pub enum Doc {
+    Completions(Shell),
+    Man(Option<String>),
+}
+
+/// A command line that works on a project: the global options and the command.
+pub struct Run {
+    global: Global,
+    command: Command,
+}
+
+impl Cli {
+    /// `completions` and `man` as a [`Doc`], every other command as a [`Run`].
+    pub fn split(self) -> Result<Run, Doc> {
+        match self.command {
+            Top::Run(command) => Ok(Run {
+                global: self.global,
+                command,
+            }),
+            Top::Completions { shell } => Err(Doc::Completions(shell)),
+            Top::Man { command } => Err(Doc::Man(command)),
+        }
+    }
+}
+
+impl Doc {
+    /// Writes the script or the page. An unknown command name for `man` is a
+    /// usage error, worded as clap words its own.
+    pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), DocError> {
+        let mut cmd = Cli::command();
+        // Built, every subcommand knows its full name (`migrate upgrade`) and
+        // carries the global options, as the parser sees them.
+        cmd.build();
+        match self {
+            Doc::Completions(shell) => {
+                clap_complete::generate(*shell, &mut cmd, "migrate", out);
+                Ok(())
+            }
+            Doc::Man(None) => {
+                let mut page = Vec::new();
+                man_page(&cmd, &mut page).map_err(DocError::Io)?;
+                out.write_all(ascii_roff(&page).as_bytes())
+                    .map_err(DocError::Io)
+            }
+            Doc::Man(Some(name)) => {
+                // clap's `help` is no command of ours and has no page.
+                let found = cmd.find_subcommand(name).filter(|c| c.get_name() != "help");
+                let Some(sub) = found.cloned() else {
+                    let known: Vec<String> = cmd
+                        .get_subcommands()
+                        .map(|c| c.get_name().to_string())
+                        .filter(|n| n != "help")
+                        .collect();
+                    let message = format!(
+                        "no command `{name}` to print the page of; the commands are: {}",
+                        known.join(", ")
+                    );
+                    let kind = clap::error::ErrorKind::InvalidValue;
+                    // The usage line shown is `man`'s own.
+                    let error = match cmd.find_subcommand_mut("man") {
+                        Some(man) => man.error(kind, message),
+                        None => cmd.error(kind, message),
+                    };
+                    return Err(DocError::Usage(error));
+                };
+                let mut page = Vec::new();
+                clap_mangen::Man::new(sub)
+                    .render(&mut page)
+                    .map_err(DocError::Io)?;
+                out.write_all(ascii_roff(&page).as_bytes())
+                    .map_err(DocError::Io)
+            }
+        }
+    }
+}
+
+/// Why a [`Doc`] was not written.
+pub enum DocError {
+    /// Bad usage: exit 2, as any other usage error.
+    Usage(clap::Error),
+    /// Writing to stdout failed.
+    Io(std::io::Error),
+}
+
+/// The page with every non-ASCII character (the help's `…`, say) written as
+/// roff's `\[uXXXX]`: groff reads its input as Latin-1 unless a preprocessor
+/// converts it first, which man-db does and a plain `groff -man` does not.
+fn ascii_roff(page: &[u8]) -> String {
+    let text = String::from_utf8_lossy(page);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
+        }
+    }
+    out
+}
+
+/// migrate(1): clap's sections, then the facts that are not options (exit
+/// status, environment, files), which a reader of a manual page looks for.
+fn man_page(cmd: &clap::Command, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    man.render_subcommands_section(out)?;
+    out.write_all(MAN_EXTRA.as_bytes())?;
+    man.render_version_section(out)
+}
+
+/// Hand-written roff: `\-` is a hyphen-minus that man keeps as typed.
+const MAN_EXTRA: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+Success.
+.TP
+\fB1\fR
+Failure: the message on standard error says what, where, and what to do next.
+\fBcheck\fR and \fBdiff \-\-exit\-code\fR also exit 1 when they find a problem or a difference.
+.TP
+\fB2\fR
+Bad usage.
+.SH ENVIRONMENT
+.TP
+\fBDATABASE_URL\fR
+The database URL when neither \fB\-\-url\fR nor \fBurl\fR in the configuration file gives one.
+.TP
+\fBMIGRATE_CONFIG\fR
+The configuration file when \fB\-c\fR is not given.
+.TP
+\fBMIGRATE_CACHE_DIR\fR
+Where the header cache is kept (default \fI$XDG_CACHE_HOME/migrate\fR, else \fI~/.cache/migrate\fR); empty turns the cache off.
+.TP
+\fBEDITOR\fR, \fBVISUAL\fR
+The editor \fBedit\fR opens (default \fBvi\fR).
+.SH FILES
+.TP
+\fImigrate.toml\fR
+The configuration file in the working directory; \fB${VAR}\fR and \fB${VAR:\-default}\fR in it are read from the environment.
+.TP
+\fI.env\fR
+Variables loaded from the working directory first; it never overrides a variable that is already set.
+.SH "SEE ALSO"
+\fBmigrate man\fR \fICOMMAND\fR prints the page of one command, \fBmigrate\-\fR\fICOMMAND\fR(1).
+.PP
+\fBmigrate completions\fR prints the completion script of bash, zsh, fish, PowerShell or elvish.
+"#;
 
 #[derive(Args, Debug, Clone)]
 pub struct Global {
@@ -288,7 +464,7 @@ fn resume_from(resume: bool, after: Option<usize>) -> Option<Resume> {
     }
 }
 
-impl Cli {
+impl Run {
     /// The global options and the verb, as typed values.
     pub fn into_parts(self, cwd: PathBuf) -> (Globals, Verb) {
         let g = self.global;

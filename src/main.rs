@@ -5,7 +5,7 @@
 mod cli;
 
 use clap::Parser;
-use cli::{Cli, Verb};
+use cli::{Cli, Doc, DocError, Verb};
 use migrate::command::{self, Ctx};
 use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
@@ -54,7 +54,7 @@ impl Write for Stdout {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<bool> {
+fn run(cli: cli::Run) -> anyhow::Result<bool> {
     let cwd = std::env::current_dir()
         .map_err(|e| anyhow::anyhow!("cannot read the working directory: {e}"))?;
     migrate::config::load_dotenv(&cwd)?;
@@ -90,6 +90,29 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     ok
 }
 
+/// `completions` and `man`: straight to stdout, before `.env` is read, so a
+/// broken `.env` in the working directory cannot break a shell's start-up.
+fn print_doc(doc: &Doc) -> ExitCode {
+    let mut stdout = Stdout {
+        inner: std::io::BufWriter::new(std::io::stdout().lock()),
+        closed: false,
+    };
+    match doc
+        .write(&mut stdout)
+        .and_then(|()| stdout.flush().map_err(DocError::Io))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(DocError::Usage(e)) => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        Err(DocError::Io(e)) => {
+            let _ = writeln!(std::io::stderr(), "error: writing to stdout: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -98,6 +121,10 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::from(code);
         }
+    };
+    let cli = match cli.split() {
+        Ok(run) => run,
+        Err(doc) => return print_doc(&doc),
     };
     migrate::interrupt::install();
     match run(cli) {

@@ -13,6 +13,7 @@ mod graph;
 mod graph_cases;
 mod library;
 mod offline;
+mod packaging;
 mod perf_guard;
 mod revision;
 mod safety;
