@@ -2,7 +2,7 @@
 //! a log table written by an older `migrate` (without the column) read as it
 //! is and given the column by the next run that writes.
 
-use crate::support::{create_table, drop_table, Db, Project, ALL};
+use crate::support::{all, create_table, drop_table, Db, Project};
 
 const LOG: &str = "alembic_version_log";
 
@@ -28,7 +28,7 @@ fn row(rev: &str, dir: &str, tag: &str) -> (String, String, String) {
 
 #[test]
 fn tag_is_recorded_for_each_revision_of_the_run() {
-    for kind in ALL {
+    for kind in all() {
         let p = project(kind);
         p.run(&["upgrade", "head", "--tag", "release-42"]).ok();
         p.run(&["downgrade", "-1"]).ok();
@@ -61,7 +61,7 @@ fn tag_is_recorded_for_each_revision_of_the_run() {
 
 #[test]
 fn a_log_from_before_the_tag_column_is_read_then_given_the_column() {
-    for kind in ALL {
+    for kind in all() {
         let p = project(kind);
         p.run(&["upgrade", "a1"]).ok();
         // The table as an older migrate created it.

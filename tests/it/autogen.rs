@@ -5,12 +5,10 @@
 //! database never written by what only compares.
 
 use crate::safety::{finish, spawn_in, Watched};
+use crate::support::all;
 use crate::support::*;
 use std::process::Command;
 use std::time::Duration;
-
-/// The databases the loop runs on.
-const KINDS: [Db; 3] = ALL;
 
 /// A table definition of each database's SQL.
 fn users(kind: Db, extra: &str) -> String {
@@ -115,7 +113,7 @@ fn scratch_databases(kind: Db, pid: u32) -> usize {
 
 #[test]
 fn the_autogenerate_loop_on_every_database() {
-    let handles: Vec<_> = KINDS
+    let handles: Vec<_> = all()
         .into_iter()
         .map(|kind| {
             std::thread::spawn(move || {
@@ -184,7 +182,7 @@ fn the_autogenerate_loop_on_every_database() {
 
 #[test]
 fn comparing_never_writes_the_configured_database() {
-    for kind in KINDS {
+    for kind in all() {
         let p = project(kind, &users(kind, ",\n    nickname VARCHAR(30)"));
         p.revision("aaaa00000001", &[], &users(kind, ""), "DROP TABLE users;");
         p.run(&["upgrade", "head"]).ok();
@@ -225,7 +223,7 @@ fn comparing_never_writes_the_configured_database() {
 
 #[test]
 fn diff_shows_the_sql_between_any_two_schemas() {
-    for kind in KINDS {
+    for kind in all() {
         let p = project(kind, &users(kind, ",\n    nickname VARCHAR(30)"));
         p.revision("aaaa00000001", &[], &users(kind, ""), "DROP TABLE users;");
         let r = p.run(&["diff"]).ok();
@@ -276,7 +274,7 @@ fn diff_shows_the_sql_between_any_two_schemas() {
 
 #[test]
 fn check_reports_schema_changes_and_drift() {
-    for kind in KINDS {
+    for kind in all() {
         let p = project(kind, &users(kind, ",\n    nickname VARCHAR(30)"));
         p.revision("aaaa00000001", &[], &users(kind, ""), "DROP TABLE users;");
         p.run(&["upgrade", "head"]).ok();
@@ -308,7 +306,7 @@ fn check_reports_schema_changes_and_drift() {
 
 #[test]
 fn baseline_writes_the_first_revision_from_the_database_and_stamps_it() {
-    for kind in KINDS {
+    for kind in all() {
         let p = Project::new(kind);
         p.db.exec(&users(kind, ""));
         p.db.exec("CREATE INDEX users_email ON users (email)");
@@ -352,7 +350,7 @@ fn baseline_writes_the_first_revision_from_the_database_and_stamps_it() {
 
 #[test]
 fn from_database_compares_with_the_configured_database_at_head_only() {
-    for kind in KINDS {
+    for kind in all() {
         let p = project(kind, &users(kind, ",\n    nickname VARCHAR(30)"));
         p.revision("aaaa00000001", &[], &users(kind, ""), "DROP TABLE users;");
         let r = p
@@ -368,7 +366,7 @@ fn from_database_compares_with_the_configured_database_at_head_only() {
 
 #[test]
 fn a_bad_schema_file_names_its_line_and_leaves_no_scratch_database() {
-    for kind in KINDS {
+    for kind in all() {
         let p = project(
             kind,
             &format!("{}\nCREATE TABLE users (id INTEGER);\n", users(kind, "")),
@@ -390,9 +388,10 @@ fn a_bad_schema_file_names_its_line_and_leaves_no_scratch_database() {
 
 #[test]
 fn ctrl_c_while_reading_a_schema_drops_the_scratch_database() {
+    crate::require!(Db::Postgres, Db::MySql);
     for kind in [Db::Postgres, Db::MySql]
         .into_iter()
-        .filter(|k| KINDS.contains(k))
+        .filter(|k| all().contains(k))
     {
         let sleep = match kind {
             Db::Postgres => "SELECT pg_sleep(30);",

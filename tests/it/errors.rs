@@ -766,6 +766,7 @@ fn run_messages_are_pinned() {
 
 #[test]
 fn resume_messages_are_pinned_on_mariadb() {
+    crate::require!(Db::MySql);
     let p = Project::new(Db::MySql);
     p.revision(
         "aaaa00000001",

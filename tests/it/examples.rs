@@ -50,11 +50,13 @@ fn quickstart_on_sqlite() {
 
 #[test]
 fn notes_on_postgres() {
+    crate::require!(Db::Postgres);
     round_trip("notes", Db::Postgres, &["notes"]);
 }
 
 #[test]
 fn cleanings_on_postgres_downgrades_one_step() {
+    crate::require!(Db::Postgres);
     round_trip("cleanings", Db::Postgres, &["cleanings"]);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(Db::Postgres, dir.path());
@@ -73,10 +75,12 @@ fn cleanings_on_postgres_downgrades_one_step() {
 
 #[test]
 fn some_infos_on_mysql() {
+    crate::require!(Db::MySql);
     round_trip("some_infos", Db::MySql, &["some_infos"]);
 }
 
 #[test]
 fn users_on_mysql() {
+    crate::require!(Db::MySql);
     round_trip("users", Db::MySql, &["users"]);
 }

@@ -400,11 +400,13 @@ fn alembic_graph_cases_on_sqlite() {
 
 #[test]
 fn alembic_graph_cases_rows_on_postgres() {
+    crate::require!(Db::Postgres);
     check(Db::Postgres, false);
 }
 
 #[test]
 fn alembic_graph_cases_rows_on_mariadb() {
+    crate::require!(Db::MySql);
     check(Db::MySql, false);
 }
 

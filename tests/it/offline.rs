@@ -258,38 +258,45 @@ fn quickstart_offline_on_sqlite_equals_online() {
 
 #[test]
 fn notes_offline_on_postgres_equals_online() {
+    crate::require!(Db::Postgres);
     online_equals_offline(Db::Postgres, &example("notes"));
 }
 
 #[test]
 fn cleanings_offline_on_postgres_equals_online() {
+    crate::require!(Db::Postgres);
     online_equals_offline(Db::Postgres, &example("cleanings"));
 }
 
 #[test]
 fn some_infos_offline_on_mysql_equals_online() {
+    crate::require!(Db::MySql);
     online_equals_offline(Db::MySql, &example("some_infos"));
 }
 
 #[test]
 fn users_offline_on_mysql_equals_online() {
+    crate::require!(Db::MySql);
     online_equals_offline(Db::MySql, &example("users"));
 }
 
 #[test]
 fn postgres_functions_do_blocks_and_begin_atomic_offline_equal_online() {
+    crate::require!(Db::Postgres);
     let (_dir, config) = fixture("postgres", "");
     online_equals_offline(Db::Postgres, &config);
 }
 
 #[test]
 fn postgres_transaction_per_migration_offline_equals_online() {
+    crate::require!(Db::Postgres);
     let (_dir, config) = fixture("postgres", "transaction_per_migration = true");
     online_equals_offline(Db::Postgres, &config);
 }
 
 #[test]
 fn mysql_procedures_triggers_and_functions_offline_equal_online() {
+    crate::require!(Db::MySql);
     let (dir, config) = fixture("mysql", "");
     online_equals_offline(Db::MySql, &config);
     // The client as most run it, without --comments: it drops the comments
@@ -336,6 +343,7 @@ fn lines(text: &str) -> Vec<&str> {
 
 #[test]
 fn non_transactional_revision_runs_between_commit_and_begin_and_replays_through_psql() {
+    crate::require!(Db::Postgres);
     let (dir, config) = fixture("postgres", "");
     let db = TestDb::new(Db::Postgres, dir.path());
     let m = Runner {
@@ -438,6 +446,7 @@ COMMIT;
 
 #[test]
 fn upgrade_sql_prints_alembics_layout_and_only_sql_on_stdout() {
+    crate::require!(Db::Postgres);
     let p = three(Db::Postgres);
     let r = p.run(&["upgrade", "head", "--sql"]).ok();
     assert_eq!(r.stdout, PG_UPGRADE_HEAD);
@@ -463,6 +472,7 @@ fn upgrade_sql_prints_alembics_layout_and_only_sql_on_stdout() {
 
 #[test]
 fn mysql_sql_has_no_transactions_even_per_migration() {
+    crate::require!(Db::MySql);
     let p = Project::with_config(Db::MySql, "transaction_per_migration = true");
     p.revision(
         "77d3ebb99569",
@@ -510,6 +520,7 @@ fn transaction_per_migration_gives_one_transaction_per_revision() {
 
 #[test]
 fn ranges_stamp_and_ensure_version_as_alembic() {
+    crate::require!(Db::Postgres);
     let p = three(Db::Postgres);
     // FROM:TO starts from FROM: no CREATE TABLE.
     let r = p.run(&["upgrade", "77d3:head", "--sql"]).ok();
@@ -619,6 +630,7 @@ fn sql_needs_no_server() {
 
 #[test]
 fn progress_lines_without_a_terminal_are_the_plain_log() {
+    crate::require!(Db::Postgres);
     let p = Project::new(Db::Postgres);
     p.revision(
         "aaaa00000001",

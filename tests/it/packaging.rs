@@ -632,10 +632,12 @@ fn compose_revisions_run(service: &str, kind: Db, tables: &[&str]) {
 
 #[test]
 fn compose_postgres_revisions_run_on_postgres() {
+    crate::require!(Db::Postgres);
     compose_revisions_run("migrate-postgres", Db::Postgres, &["items"]);
 }
 
 #[test]
 fn compose_mariadb_revisions_run_on_mariadb() {
+    crate::require!(Db::MySql);
     compose_revisions_run("migrate-mariadb", Db::MySql, &["events"]);
 }

@@ -5,6 +5,7 @@
 //! never a lock behind; `--wait` for a database created late; the audit log;
 //! `check`; and what scripts rely on (JSON, `-q`, no colour, exit codes).
 
+use crate::support::all;
 use crate::support::*;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -189,7 +190,7 @@ fn assert_applied_once(p: &Project, kind: Db, runs: &[Run], n: usize) {
 
 #[test]
 fn eight_replicas_upgrading_at_once_apply_each_revision_exactly_once() {
-    let handles: Vec<_> = ALL
+    let handles: Vec<_> = all()
         .into_iter()
         .map(|kind| {
             std::thread::spawn(move || {
@@ -207,6 +208,7 @@ fn eight_replicas_upgrading_at_once_apply_each_revision_exactly_once() {
 
 #[test]
 fn sqlite_with_a_transaction_per_migration_replans_when_another_run_moved_in_between() {
+    crate::require!(Db::Postgres);
     // SQLite's lock is its write transaction: committing after each revision
     // lets another process in, so each new transaction reads the heads again.
     let p = Project::with_config(Db::Sqlite, "transaction_per_migration = true");
@@ -248,6 +250,7 @@ fn long_statement(kind: Db, seconds: u32) -> String {
 
 #[test]
 fn a_killed_run_leaves_postgres_and_sqlite_as_they_were_and_no_lock() {
+    crate::require!(Db::Postgres);
     let handles: Vec<_> = [Db::Postgres, Db::Sqlite]
         .into_iter()
         .map(|kind| {
@@ -292,6 +295,7 @@ fn a_killed_run_leaves_postgres_and_sqlite_as_they_were_and_no_lock() {
 
 #[test]
 fn a_killed_run_on_mariadb_is_reported_and_resumed_and_leaves_no_lock() {
+    crate::require!(Db::MySql);
     let kind = Db::MySql;
     let (p, path) = project_with_long_revision(kind, &long_statement(kind, 30));
     let mut w = Watched::start(p.path(), &["upgrade", "head"]);
@@ -359,6 +363,7 @@ const FAILS_AT_THREE: &str = "CREATE TABLE a1 (id INT);\nINSERT INTO a1 VALUES (
 
 #[test]
 fn mariadb_revision_failing_at_its_third_statement_is_refused_then_resumed() {
+    crate::require!(Db::MySql);
     let p = Project::new(Db::MySql);
     p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
     let path = p.revision(
@@ -458,6 +463,7 @@ fn mariadb_revision_failing_at_its_third_statement_is_refused_then_resumed() {
 
 #[test]
 fn mariadb_version_row_gone_during_a_run_stops_the_bookkeeping_before_its_commit() {
+    crate::require!(Db::MySql);
     // Between two revisions, the version row, the log rows and the COMMIT go
     // in one message: an UPDATE that matched no row must stop it before the
     // COMMIT (nothing of it kept, the next revision's running row included).
@@ -505,6 +511,7 @@ fn mariadb_version_row_gone_during_a_run_stops_the_bookkeeping_before_its_commit
 
 #[test]
 fn stamping_a_half_applied_revision_marks_it_resolved() {
+    crate::require!(Db::MySql);
     let p = Project::new(Db::MySql);
     p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
     p.revision(
@@ -543,6 +550,7 @@ fn stamping_a_half_applied_revision_marks_it_resolved() {
 
 #[test]
 fn a_failure_at_the_first_statement_left_nothing_and_blocks_nothing() {
+    crate::require!(Db::MySql);
     let p = Project::new(Db::MySql);
     p.revision(
         "aaaa00000001",
@@ -563,6 +571,7 @@ fn a_failure_at_the_first_statement_left_nothing_and_blocks_nothing() {
 
 #[test]
 fn non_transactional_revision_on_postgres_is_tracked_statement_by_statement() {
+    crate::require!(Db::Postgres);
     let p = Project::new(Db::Postgres);
     p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
     let path = p.revision_with(
@@ -591,6 +600,7 @@ fn non_transactional_revision_on_postgres_is_tracked_statement_by_statement() {
 
 #[test]
 fn a_lock_waiter_names_the_holder_and_gives_up_at_the_lock_timeout() {
+    crate::require!(Db::Postgres, Db::MySql);
     let handles: Vec<_> = [Db::Postgres, Db::MySql]
         .into_iter()
         .map(|kind| {
@@ -709,6 +719,7 @@ pub(crate) fn bare_project(url: &str) -> tempfile::TempDir {
 
 #[test]
 fn wait_covers_a_database_that_is_created_after_the_start() {
+    crate::require!(Db::Postgres, Db::MySql);
     let handles: Vec<_> = [Db::Postgres, Db::MySql]
         .into_iter()
         .map(|kind| {
@@ -775,7 +786,7 @@ fn wait_covers_a_database_that_is_created_after_the_start() {
 
 #[test]
 fn the_audit_log_records_every_upgrade_downgrade_and_stamp() {
-    for kind in ALL {
+    for kind in all() {
         let p = Project::new(kind);
         p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
         p.revision(
@@ -850,6 +861,7 @@ fn the_audit_log_records_every_upgrade_downgrade_and_stamp() {
 
 #[test]
 fn offline_sql_has_no_audit_log_statements() {
+    crate::require!(Db::Postgres);
     let p = Project::new(Db::Postgres);
     p.revision("aaaa00000001", &[], &create_table("t1"), &drop_table("t1"));
     let r = p.run(&["upgrade", "head", "--sql"]).ok();
@@ -1058,11 +1070,12 @@ fn scripts_get_json_quiet_runs_no_colour_and_exit_codes() {
 
 #[test]
 fn audit_rows_written_together_at_the_commit_are_all_there_or_all_rolled_back() {
+    crate::require!(Db::MySql);
     // 300 revisions: their log rows go in several multi-row INSERTs before the
     // commit. A failure in the last revision takes them all back (with the
     // revisions) and leaves one rolled_back row; fixed, the run logs all 300.
     const N: usize = 300;
-    for kind in ALL {
+    for kind in all() {
         let p = Project::new(kind);
         chain(&p, N - 1);
         let last = p.revision(
@@ -1121,6 +1134,7 @@ fn audit_rows_written_together_at_the_commit_are_all_there_or_all_rolled_back() 
 
 #[test]
 fn mariadb_log_rows_sent_with_literal_values_keep_quotes_backslashes_and_accents() {
+    crate::require!(Db::MySql);
     // Between two revisions, the version row, the finished log row and the
     // next revision's running row go in one message with their values written
     // in: the text must arrive byte for byte.

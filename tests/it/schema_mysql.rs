@@ -40,6 +40,7 @@ fn rows_after_upgrade(before: &str, after: &str, rows: &str, sql: &str) -> Vec<V
 
 #[test]
 fn a_table_with_every_kind_of_column_is_created_and_dropped() {
+    crate::require!(Db::MySql);
     let after = "CREATE TABLE items (
         id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
         code VARCHAR(20) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL DEFAULT 'it''s',
@@ -64,6 +65,7 @@ fn a_table_with_every_kind_of_column_is_created_and_dropped() {
 
 #[test]
 fn engine_charset_collation_and_comment_of_a_table_change_in_place() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(10)) ENGINE=InnoDB DEFAULT CHARSET=latin1 COMMENT='old';",
@@ -84,6 +86,7 @@ fn engine_charset_collation_and_comment_of_a_table_change_in_place() {
 
 #[test]
 fn a_renamed_table_is_renamed_with_its_rows() {
+    crate::require!(Db::MySql);
     let before = "CREATE TABLE accounts (id INT PRIMARY KEY, mail VARCHAR(50));";
     let after = "CREATE TABLE users ( -- migrate:renamed-from accounts
         id INT PRIMARY KEY,
@@ -107,6 +110,7 @@ fn a_renamed_table_is_renamed_with_its_rows() {
 
 #[test]
 fn a_table_dropped_is_a_warning() {
+    crate::require!(Db::MySql);
     let r = roundtrip(MY, "CREATE TABLE old (id INT);", "");
     assert_eq!(r.up.statements, ["DROP TABLE `old`"]);
     assert!(
@@ -118,6 +122,7 @@ fn a_table_dropped_is_a_warning() {
 
 #[test]
 fn migrate_own_tables_are_left_out() {
+    crate::require!(Db::MySql);
     let own = "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
                CREATE TABLE alembic_version_log (id INT PRIMARY KEY);";
     let r = roundtrip(MY, own, "CREATE TABLE t (id INT);");
@@ -129,6 +134,7 @@ fn migrate_own_tables_are_left_out() {
 
 #[test]
 fn a_new_column_goes_where_the_schema_puts_it() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (id INT, b INT);",
@@ -148,6 +154,7 @@ fn a_new_column_goes_where_the_schema_puts_it() {
 
 #[test]
 fn columns_that_move_keep_their_rows() {
+    crate::require!(Db::MySql);
     let before = "CREATE TABLE t (a INT, b VARCHAR(5), c INT);";
     let after = "CREATE TABLE t (c INT, a INT, b VARCHAR(5));";
     let rows = "INSERT INTO t VALUES (1, 'x', 3);";
@@ -166,6 +173,7 @@ fn columns_that_move_keep_their_rows() {
 
 #[test]
 fn a_dropped_column_is_a_warning() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (id INT, gone TEXT);",
@@ -182,6 +190,7 @@ fn a_dropped_column_is_a_warning() {
 
 #[test]
 fn type_nullability_default_comment_and_collation_changes_modify_the_column() {
+    crate::require!(Db::MySql);
     let before = "CREATE TABLE t (
         id INT PRIMARY KEY,
         n INT,
@@ -228,6 +237,7 @@ fn type_nullability_default_comment_and_collation_changes_modify_the_column() {
 
 #[test]
 fn not_null_without_a_default_is_a_warning() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT);",
@@ -243,6 +253,7 @@ fn not_null_without_a_default_is_a_warning() {
 
 #[test]
 fn generated_columns_are_added_changed_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT, v INT AS (a + 1) VIRTUAL, s INT AS (a * 2) STORED, KEY s_a (s, a));",
@@ -266,6 +277,7 @@ fn generated_columns_are_added_changed_and_dropped() {
 
 #[test]
 fn auto_increment_and_invisible_are_compared() {
+    crate::require!(Db::MySql);
     roundtrip(
         MY,
         "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, h INT);",
@@ -277,6 +289,7 @@ fn auto_increment_and_invisible_are_compared() {
 
 #[test]
 fn an_auto_increment_primary_key_is_added_with_its_column() {
+    crate::require!(Db::MySql);
     let r = roundtrip_with(
         MY,
         "CREATE TABLE t (name VARCHAR(10));",
@@ -299,6 +312,7 @@ fn an_auto_increment_primary_key_is_added_with_its_column() {
 
 #[test]
 fn a_primary_key_with_an_auto_increment_column_changes_in_one_statement() {
+    crate::require!(Db::MySql);
     let r = roundtrip_with(
         MY,
         "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, tenant INT NOT NULL);",
@@ -313,6 +327,7 @@ fn a_primary_key_with_an_auto_increment_column_changes_in_one_statement() {
 
 #[test]
 fn a_primary_key_is_added_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT NOT NULL, b INT NOT NULL);",
@@ -332,6 +347,7 @@ fn a_primary_key_is_added_and_dropped() {
 
 #[test]
 fn indexes_of_every_kind_are_created_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(100), body TEXT, b BLOB, d DATE, g POINT NOT NULL) ENGINE=InnoDB;",
@@ -363,6 +379,7 @@ fn indexes_of_every_kind_are_created_and_dropped() {
 
 #[test]
 fn an_index_over_a_dropped_column_is_made_again_around_it() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT, b INT, KEY i (a, b));",
@@ -381,6 +398,7 @@ fn an_index_over_a_dropped_column_is_made_again_around_it() {
 
 #[test]
 fn a_memory_table_keeps_its_btree_index() {
+    crate::require!(Db::MySql);
     roundtrip(
         MY,
         "CREATE TABLE m (a INT, KEY h (a)) ENGINE=MEMORY;",
@@ -392,6 +410,7 @@ fn a_memory_table_keeps_its_btree_index() {
 
 #[test]
 fn table_checks_are_added_changed_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT, b INT, CONSTRAINT a_pos CHECK (a > 0), CONSTRAINT gone CHECK (b < 10));",
@@ -412,6 +431,7 @@ fn table_checks_are_added_changed_and_dropped() {
 
 #[test]
 fn a_column_check_goes_with_a_modify_of_its_column() {
+    crate::require!(Db::MySql);
     // MariaDB names a column's check after the column and drops it only with
     // a MODIFY of the column; a MODIFY for another reason keeps it.
     let r = roundtrip(
@@ -440,6 +460,7 @@ fn a_column_check_goes_with_a_modify_of_its_column() {
 
 #[test]
 fn tables_referencing_each_other_are_created_and_dropped_together() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "",
@@ -457,6 +478,7 @@ fn tables_referencing_each_other_are_created_and_dropped_together() {
 
 #[test]
 fn foreign_keys_are_added_changed_and_dropped() {
+    crate::require!(Db::MySql);
     let before = "CREATE TABLE p (id INT PRIMARY KEY);
                   CREATE TABLE c (id INT PRIMARY KEY, p_id INT, q_id INT, CONSTRAINT c_p FOREIGN KEY (p_id) REFERENCES p (id));";
     let after = "CREATE TABLE p (id INT PRIMARY KEY);
@@ -489,6 +511,7 @@ fn foreign_keys_are_added_changed_and_dropped() {
 
 #[test]
 fn a_renamed_table_changes_its_foreign_key_by_its_old_name_first() {
+    crate::require!(Db::MySql);
     roundtrip(
         MY,
         "CREATE TABLE p (id INT PRIMARY KEY);
@@ -501,6 +524,7 @@ fn a_renamed_table_changes_its_foreign_key_by_its_old_name_first() {
 
 #[test]
 fn a_parent_table_dropped_with_its_child_goes_in_any_order() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE a_parent (id INT PRIMARY KEY);
@@ -523,6 +547,7 @@ fn a_parent_table_dropped_with_its_child_goes_in_any_order() {
 
 #[test]
 fn views_are_created_changed_and_dropped_in_dependency_order() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT, b INT);
@@ -555,6 +580,7 @@ fn views_are_created_changed_and_dropped_in_dependency_order() {
 
 #[test]
 fn view_security_algorithm_and_check_option_are_compared() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT);
@@ -575,6 +601,7 @@ fn view_security_algorithm_and_check_option_are_compared() {
 
 #[test]
 fn views_reading_a_table_whose_columns_change_are_made_again_around_it() {
+    crate::require!(Db::MySql);
     let r = roundtrip_with(
         MY,
         "CREATE TABLE t (id INT, name VARCHAR(10));
@@ -602,6 +629,7 @@ fn views_reading_a_table_whose_columns_change_are_made_again_around_it() {
 
 #[test]
 fn a_view_over_a_renamed_table_is_made_again() {
+    crate::require!(Db::MySql);
     roundtrip(
         MY,
         "CREATE TABLE a (id INT); CREATE VIEW v AS SELECT id FROM a;",
@@ -614,6 +642,7 @@ fn a_view_over_a_renamed_table_is_made_again() {
 
 #[test]
 fn functions_and_procedures_are_created_replaced_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE FUNCTION add_one(x INT) RETURNS INT DETERMINISTIC RETURN x + 1;
@@ -648,6 +677,7 @@ fn functions_and_procedures_are_created_replaced_and_dropped() {
 
 #[test]
 fn triggers_are_created_changed_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT, b INT);
@@ -677,6 +707,7 @@ fn triggers_are_created_changed_and_dropped() {
 
 #[test]
 fn a_trigger_follows_its_renamed_table() {
+    crate::require!(Db::MySql);
     roundtrip(
         MY,
         "CREATE TABLE a (x INT); CREATE TRIGGER trg BEFORE INSERT ON a FOR EACH ROW SET NEW.x = 1;",
@@ -689,6 +720,7 @@ fn a_trigger_follows_its_renamed_table() {
 
 #[test]
 fn events_are_created_changed_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT);
@@ -710,6 +742,7 @@ fn events_are_created_changed_and_dropped() {
 
 #[test]
 fn an_event_without_starts_is_the_same_event_created_later() {
+    crate::require!(Db::MySql);
     // Its STARTS is the instant it was created: no part of the schema.
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (TestDb::new(MY, dir.path()), TestDb::new(MY, dir.path()));
@@ -726,6 +759,7 @@ fn an_event_without_starts_is_the_same_event_created_later() {
 
 #[test]
 fn sequences_are_created_altered_and_dropped() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE SEQUENCE s START WITH 10 INCREMENT BY 5;
@@ -766,6 +800,7 @@ fn objects_of_every_kind() -> &'static str {
 
 #[test]
 fn a_scratch_database_takes_the_character_set_of_the_database_connected_to() {
+    crate::require!(Db::MySql);
     let dir = tempfile::tempdir().unwrap();
     let home = TestDb::new(MY, dir.path());
     home.exec(&format!(
@@ -786,6 +821,7 @@ fn a_scratch_database_takes_the_character_set_of_the_database_connected_to() {
 
 #[test]
 fn a_scratch_database_is_dropped_while_another_connection_holds_it() {
+    crate::require!(Db::MySql);
     use mysql::prelude::Queryable;
     let dir = tempfile::tempdir().unwrap();
     let home = TestDb::new(MY, dir.path());
@@ -811,6 +847,7 @@ fn a_scratch_database_is_dropped_while_another_connection_holds_it() {
 
 #[test]
 fn emptying_a_database_drops_every_object_in_it() {
+    crate::require!(Db::MySql);
     let dir = tempfile::tempdir().unwrap();
     let dev = TestDb::new(MY, dir.path());
     apply(&dev, objects_of_every_kind());
@@ -845,6 +882,7 @@ fn emptying_a_database_drops_every_object_in_it() {
 
 #[test]
 fn a_mariadb_dump_loads_through_the_splitter_into_the_same_schema() {
+    crate::require!(Db::MySql);
     let dir = tempfile::tempdir().unwrap();
     let source = TestDb::new(MY, dir.path());
     let copy = TestDb::new(MY, dir.path());
@@ -894,6 +932,7 @@ fn a_mariadb_dump_loads_through_the_splitter_into_the_same_schema() {
 
 #[test]
 fn an_index_a_foreign_key_needs_is_redefined_in_one_statement() {
+    crate::require!(Db::MySql);
     // Dropped alone, the server refuses: the foreign key needs an index.
     let r = roundtrip(
         MY,
@@ -910,6 +949,7 @@ fn an_index_a_foreign_key_needs_is_redefined_in_one_statement() {
 
 #[test]
 fn an_index_renamed_keeps_its_definition() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE p (id INT PRIMARY KEY);
@@ -925,6 +965,7 @@ fn an_index_renamed_keeps_its_definition() {
 
 #[test]
 fn a_renamed_column_keeps_its_rows_index_and_foreign_key() {
+    crate::require!(Db::MySql);
     let before = "CREATE TABLE p (id INT PRIMARY KEY);
                   CREATE TABLE c (
                     id INT PRIMARY KEY,
@@ -955,6 +996,7 @@ fn a_renamed_column_keeps_its_rows_index_and_foreign_key() {
 
 #[test]
 fn the_type_of_columns_a_foreign_key_joins_changes_on_both_sides() {
+    crate::require!(Db::MySql);
     let r = roundtrip_with(
         MY,
         "CREATE TABLE p (id INT NOT NULL PRIMARY KEY);
@@ -978,6 +1020,7 @@ fn the_type_of_columns_a_foreign_key_joins_changes_on_both_sides() {
 
 #[test]
 fn a_column_with_its_own_check_is_renamed() {
+    crate::require!(Db::MySql);
     let before = "CREATE TABLE t (
         id INT,
         a INT CHECK (a > 0)
@@ -996,6 +1039,7 @@ fn a_column_with_its_own_check_is_renamed() {
 
 #[test]
 fn tables_renamed_with_their_unnamed_foreign_keys() {
+    crate::require!(Db::MySql);
     let r = roundtrip_with(
         MY,
         "CREATE TABLE parent (id INT PRIMARY KEY);
@@ -1019,6 +1063,7 @@ fn tables_renamed_with_their_unnamed_foreign_keys() {
 
 #[test]
 fn a_not_null_column_added_without_a_default_is_a_warning() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT);",
@@ -1033,6 +1078,7 @@ fn a_not_null_column_added_without_a_default_is_a_warning() {
 
 #[test]
 fn an_unnamed_foreign_key_changed_keeps_the_index_the_server_made_for_it() {
+    crate::require!(Db::MySql);
     // Added again, the key would take the place of the index MariaDB made
     // for it before, under the key's name: the index is made again with it.
     let r = roundtrip(
@@ -1053,6 +1099,7 @@ fn an_unnamed_foreign_key_changed_keeps_the_index_the_server_made_for_it() {
 
 #[test]
 fn quotes_and_backslashes_survive_in_every_kind_of_text() {
+    crate::require!(Db::MySql);
     roundtrip(
         MY,
         "",
@@ -1070,6 +1117,7 @@ fn quotes_and_backslashes_survive_in_every_kind_of_text() {
 
 #[test]
 fn a_comment_removed_from_a_table_and_a_column() {
+    crate::require!(Db::MySql);
     let r = roundtrip(
         MY,
         "CREATE TABLE t (a INT COMMENT 'the a') COMMENT 'the t';",

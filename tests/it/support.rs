@@ -2,8 +2,11 @@
 //! `migrate` binary, and one fresh database per test on the real servers.
 //!
 //! PostgreSQL and MariaDB are reached at MIGRATE_TEST_PG_URL and
-//! MIGRATE_TEST_MYSQL_URL (defaults: the local servers). An unreachable server
-//! fails the test with the way to start it: tests are never skipped.
+//! MIGRATE_TEST_MYSQL_URL (defaults: the local servers). A test that needs a
+//! server says so first (`require!(Db::Postgres)`, or a loop over `all()`):
+//! when the server is unreachable, the test is skipped with a loud line on
+//! the terminal, except with `CI=true`, where it fails with the way to start
+//! the server.
 
 #![allow(dead_code)]
 
@@ -24,6 +27,111 @@ pub enum Db {
 
 pub const ALL: [Db; 3] = [Db::Sqlite, Db::Postgres, Db::MySql];
 
+impl Db {
+    fn server(self) -> &'static str {
+        match self {
+            Db::Sqlite => "SQLite",
+            Db::Postgres => "PostgreSQL",
+            Db::MySql => "MariaDB",
+        }
+    }
+}
+
+/// Why the server of `kind` cannot be reached (None: it answers), asked once
+/// per test process.
+fn unreachable(kind: Db) -> Option<&'static str> {
+    use std::sync::OnceLock;
+    static PG: OnceLock<Option<String>> = OnceLock::new();
+    static MY: OnceLock<Option<String>> = OnceLock::new();
+    let probe = |kind: Db| -> Option<String> {
+        match kind {
+            Db::Sqlite => None,
+            Db::Postgres => {
+                let mut config: postgres::Config = pg_admin_url().parse().ok()?;
+                config.connect_timeout(std::time::Duration::from_secs(3));
+                config.connect(postgres::NoTls).err().map(|e| e.to_string())
+            }
+            Db::MySql => {
+                let opts = mysql::Opts::from_url(&my_admin_url()).ok()?;
+                let opts = mysql::OptsBuilder::from_opts(opts)
+                    .tcp_connect_timeout(Some(std::time::Duration::from_secs(3)));
+                mysql::Conn::new(opts).err().map(|e| e.to_string())
+            }
+        }
+    };
+    let slot = match kind {
+        Db::Sqlite => return None,
+        Db::Postgres => &PG,
+        Db::MySql => &MY,
+    };
+    slot.get_or_init(|| probe(kind)).as_deref()
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+fn how_to_start(kind: Db) -> &'static str {
+    match kind {
+        Db::Sqlite => "",
+        Db::Postgres => {
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`"
+        }
+        Db::MySql => "`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`",
+    }
+}
+
+/// True when the test may use the servers of `kinds`. When one is
+/// unreachable: with `CI=true` the test fails; otherwise a line on the
+/// terminal (past the test harness's capture) says the test is skipped and
+/// why, and this returns false.
+#[track_caller]
+pub fn need(kinds: &[Db]) -> bool {
+    for &kind in kinds {
+        let Some(why) = unreachable(kind) else {
+            continue;
+        };
+        let url = match kind {
+            Db::Postgres => pg_admin_url(),
+            _ => my_admin_url(),
+        };
+        if in_ci() {
+            panic!(
+                "{} is unreachable at {url}: {why}\nCI=true: tests that need it fail. Start it ({}) or run `.ci/run`, which provisions it.",
+                kind.server(),
+                how_to_start(kind)
+            );
+        }
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {}: {} is unreachable at {url} ({why}). Start it ({}) or run `.ci/run`; with CI=true this fails.",
+            std::panic::Location::caller(),
+            kind.server(),
+            how_to_start(kind)
+        );
+        return false;
+    }
+    true
+}
+
+/// Every database whose server answers (SQLite always), for tests that run
+/// on each; the others are skipped as [`need`] says.
+#[track_caller]
+pub fn all() -> Vec<Db> {
+    ALL.into_iter().filter(|&k| need(&[k])).collect()
+}
+
+/// Skips the test (returns from it) unless the servers it names answer; see [`need`].
+#[macro_export]
+macro_rules! require {
+    ($($kind:expr),+ $(,)?) => {
+        if !$crate::support::need(&[$($kind),+]) {
+            return;
+        }
+    };
+}
+
 fn pg_admin_url() -> String {
     std::env::var("MIGRATE_TEST_PG_URL").unwrap_or_else(|_| PG_ADMIN_DEFAULT.into())
 }
@@ -33,21 +141,34 @@ fn my_admin_url() -> String {
 }
 
 fn pg_admin() -> postgres::Client {
+    guarded(Db::Postgres);
     let url = pg_admin_url();
     postgres::Client::connect(&url, postgres::NoTls).unwrap_or_else(|e| {
         panic!(
-            "PostgreSQL is unreachable at {url}: {e}\nStart it (`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or run `.ci/run`, which provisions it. Tests never skip."
+            "PostgreSQL is unreachable at {url}: {e}\nStart it (`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or run `.ci/run`, which provisions it."
         )
     })
 }
 
 fn my_admin() -> mysql::Conn {
+    guarded(Db::MySql);
     let url = my_admin_url();
     mysql::Conn::new(mysql::Opts::from_url(&url).expect("MIGRATE_TEST_MYSQL_URL")).unwrap_or_else(|e| {
         panic!(
-            "MariaDB is unreachable at {url}: {e}\nStart it (`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`) or run `.ci/run`, which provisions it. Tests never skip."
+            "MariaDB is unreachable at {url}: {e}\nStart it (`start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`) or run `.ci/run`, which provisions it."
         )
     })
+}
+
+/// A test that reaches an unreachable server without `require!` first fails
+/// and says so, rather than failing on the connection.
+fn guarded(kind: Db) {
+    if unreachable(kind).is_some() && !in_ci() {
+        panic!(
+            "{} is unreachable, and this test uses it without `require!({kind:?})` (or a loop over `all()`) at its start",
+            kind.server()
+        );
+    }
 }
 
 fn base_of(url: &str) -> &str {

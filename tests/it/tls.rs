@@ -332,6 +332,7 @@ fn recorded(p: &Project, url: &str) -> Result<String, Run> {
 
 #[test]
 fn postgres_client_certificate_is_sent_and_checked_by_the_server() {
+    crate::require!(Db::Postgres);
     let t = pg_tls();
     let p = pg_project_recording("coalesce(client_dn, '')");
     let (_, host, port) = pg_parts();
@@ -368,6 +369,7 @@ fn postgres_client_certificate_is_sent_and_checked_by_the_server() {
 
 #[test]
 fn postgres_tls_modes_connect_as_libpq_does() {
+    crate::require!(Db::Postgres);
     let ca = pg_ca().display().to_string();
     let p = pg_project();
     let (_, host, port) = pg_parts();
@@ -406,6 +408,7 @@ fn postgres_tls_modes_connect_as_libpq_does() {
 
 #[test]
 fn postgres_verify_ca_with_a_wrong_ca_fails() {
+    crate::require!(Db::Postgres);
     let _ = pg_ca();
     let wrong = local().wrong_ca.display().to_string();
     let p = pg_project();
@@ -444,6 +447,7 @@ fn postgres_verify_ca_with_a_wrong_ca_fails() {
 
 #[test]
 fn postgres_verify_full_against_the_wrong_host_name_fails() {
+    crate::require!(Db::Postgres);
     let ca = pg_ca().display().to_string();
     let p = pg_project();
     let (_, _, port) = pg_parts();
@@ -523,6 +527,7 @@ fn pg_without_tls() -> u16 {
 
 #[test]
 fn postgres_require_fails_on_a_server_without_tls_and_prefer_falls_back() {
+    crate::require!(Db::Postgres);
     let p = pg_project();
     let port = pg_without_tls();
     for mode in ["prefer", "allow", "disable"] {
@@ -748,6 +753,7 @@ fn my_url(host: &str, port: u16, db: &str, query: &str) -> String {
 
 #[test]
 fn mariadb_tls_modes_connect_as_mysql_does() {
+    crate::require!(Db::MySql);
     let t = my_tls();
     let ca = t.ca.display().to_string();
     let (p, db) = my_project();
@@ -779,6 +785,7 @@ fn mariadb_tls_modes_connect_as_mysql_does() {
 
 #[test]
 fn mariadb_verify_ca_with_a_wrong_ca_fails() {
+    crate::require!(Db::MySql);
     let t = my_tls();
     let wrong = local().wrong_ca.display().to_string();
     let (p, db) = my_project();
@@ -798,6 +805,7 @@ fn mariadb_verify_ca_with_a_wrong_ca_fails() {
 
 #[test]
 fn mariadb_verify_identity_against_the_wrong_host_name_fails() {
+    crate::require!(Db::MySql);
     let t = my_tls();
     let ca = t.ca.display().to_string();
     let (p, db) = my_project();
@@ -850,6 +858,7 @@ fn mariadb_without_tls() -> u16 {
 
 #[test]
 fn mariadb_required_fails_on_a_server_without_tls_and_preferred_falls_back() {
+    crate::require!(Db::MySql);
     let (p, db) = my_project();
     let port = mariadb_without_tls();
     for mode in ["PREFERRED", "DISABLED"] {
@@ -874,6 +883,7 @@ fn mariadb_required_fails_on_a_server_without_tls_and_preferred_falls_back() {
 
 #[test]
 fn mariadb_client_certificate_is_sent_and_checked_by_the_server() {
+    crate::require!(Db::MySql);
     let t = my_tls();
     let (p, db) = my_project();
     let (crt, key) = (t.client.0.display(), t.client.1.display());

@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn migrates_own_tables_and_extension_objects_are_left_out() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     apply(
@@ -27,6 +28,7 @@ fn migrates_own_tables_and_extension_objects_are_left_out() {
 
 #[test]
 fn the_schema_of_migrates_own_tables_is_left_out_not_the_users_tables_in_it() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     apply(
@@ -50,6 +52,7 @@ fn the_schema_of_migrates_own_tables_is_left_out_not_the_users_tables_in_it() {
 
 #[test]
 fn an_empty_database_reads_empty() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     assert!(catalog(&db).is_empty(), "{:?}", catalog(&db));

@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn primary_key_unique_and_check_added_and_dropped() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int, code text, qty int);",
@@ -35,6 +36,7 @@ fn primary_key_unique_and_check_added_and_dropped() {
 
 #[test]
 fn check_changed_and_not_valid_constraints() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "CREATE TABLE t (n int CONSTRAINT c CHECK (n > 0));",
@@ -59,6 +61,7 @@ fn check_changed_and_not_valid_constraints() {
 
 #[test]
 fn foreign_keys_with_actions_deferrable_and_between_new_tables() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -85,6 +88,7 @@ fn foreign_keys_with_actions_deferrable_and_between_new_tables() {
 
 #[test]
 fn dropping_a_referenced_table_drops_the_key_first() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int, p int REFERENCES p);",
@@ -101,6 +105,7 @@ fn dropping_a_referenced_table_drops_the_key_first() {
 
 #[test]
 fn indexes_with_method_expressions_predicates_include_and_comments() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int, email text, tags text[], at timestamptz, n int);",
@@ -134,6 +139,7 @@ fn indexes_with_method_expressions_predicates_include_and_comments() {
 
 #[test]
 fn index_comment_changes_alone() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int); CREATE INDEX t_id ON t (id);",
@@ -145,6 +151,7 @@ fn index_comment_changes_alone() {
 
 #[test]
 fn exclusion_constraint() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "CREATE EXTENSION btree_gist; CREATE TABLE r (room int, during tsrange);",

@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn partitioned_table_and_partitions() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -38,6 +39,7 @@ const EVENTS: &str =
 
 #[test]
 fn a_partitioned_tables_column_changes_reach_its_partitions() {
+    crate::require!(Db::Postgres);
     let r = roundtrip_with(
         PG,
         EVENTS,
@@ -68,6 +70,7 @@ fn a_partitioned_tables_column_changes_reach_its_partitions() {
 
 #[test]
 fn partitions_added_attached_detached_and_dropped() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         EVENTS,
@@ -100,6 +103,7 @@ fn partitions_added_attached_detached_and_dropped() {
 
 #[test]
 fn sub_partitions_and_list_and_hash_partitioning() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "",
@@ -114,6 +118,7 @@ fn sub_partitions_and_list_and_hash_partitioning() {
 
 #[test]
 fn triggers_and_keys_of_a_partitioned_table_are_not_its_partitions() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     apply(
@@ -136,6 +141,7 @@ fn triggers_and_keys_of_a_partitioned_table_are_not_its_partitions() {
 
 #[test]
 fn changing_how_a_table_is_partitioned_is_refused_with_the_way_out() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (TestDb::new(PG, dir.path()), TestDb::new(PG, dir.path()));
     apply(

@@ -7,6 +7,7 @@ const FN_V1: &str =
 
 #[test]
 fn functions_and_procedures_created_and_dropped() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -43,6 +44,7 @@ fn functions_and_procedures_created_and_dropped() {
 
 #[test]
 fn function_body_replaced_in_place() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         FN_V1,
@@ -54,6 +56,7 @@ fn function_body_replaced_in_place() {
 
 #[test]
 fn function_result_or_argument_names_changed_is_dropped_and_made_again() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         FN_V1,
@@ -73,6 +76,7 @@ fn function_result_or_argument_names_changed_is_dropped_and_made_again() {
 
 #[test]
 fn triggers_created_changed_and_dropped() {
+    crate::require!(Db::Postgres);
     let base = "CREATE TABLE t (id int, at timestamptz);
         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.at := now(); RETURN NEW; END $$;";
     let r = roundtrip(
@@ -100,6 +104,7 @@ fn triggers_created_changed_and_dropped() {
 
 #[test]
 fn trigger_on_a_view_made_again_comes_back() {
+    crate::require!(Db::Postgres);
     let fun = "CREATE FUNCTION ins() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (NEW.id, 0); RETURN NEW; END $$;";
     let r = roundtrip(
         PG,
@@ -117,6 +122,7 @@ fn trigger_on_a_view_made_again_comes_back() {
 
 #[test]
 fn procedure_body_and_function_comment_change() {
+    crate::require!(Db::Postgres);
     let p = |body: &str| {
         format!("CREATE PROCEDURE p(a int) LANGUAGE plpgsql AS $$ BEGIN {body} END $$;")
     };

@@ -21,6 +21,7 @@ impl Drop for Scratch {
 
 #[test]
 fn scratch_database_created_and_dropped_with_a_session_still_open() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let admin = TestDb::new(PG, dir.path());
     let scratch = Scratch {
@@ -54,6 +55,7 @@ fn scratch_database_created_and_dropped_with_a_session_still_open() {
 
 #[test]
 fn empty_database_drops_every_object_and_keeps_public() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     apply(

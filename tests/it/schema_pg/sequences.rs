@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn identity_columns_and_their_changes() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "",
@@ -25,6 +26,7 @@ fn identity_columns_and_their_changes() {
 
 #[test]
 fn identity_sequences_are_not_separate_objects() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     apply(&db, "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY);");
@@ -40,6 +42,7 @@ fn identity_sequences_are_not_separate_objects() {
 
 #[test]
 fn serial_sequence_created_before_its_table_and_owned_after() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -66,6 +69,7 @@ fn serial_sequence_created_before_its_table_and_owned_after() {
 
 #[test]
 fn serial_column_added_to_a_table_and_dropped() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (x int);",
@@ -81,6 +85,7 @@ fn serial_column_added_to_a_table_and_dropped() {
 
 #[test]
 fn sequences_created_altered_owned_and_dropped() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "",
@@ -106,6 +111,7 @@ fn sequences_created_altered_owned_and_dropped() {
 
 #[test]
 fn generated_columns_added_changed_and_made_plain() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "CREATE TABLE t (a int, b int);",
@@ -139,6 +145,7 @@ fn generated_columns_added_changed_and_made_plain() {
 
 #[test]
 fn identity_column_widened() {
+    crate::require!(Db::Postgres);
     roundtrip_with(
         PG,
         "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
@@ -149,6 +156,7 @@ fn identity_column_widened() {
 
 #[test]
 fn serial_made_identity_and_back() {
+    crate::require!(Db::Postgres);
     roundtrip_with(
         PG,
         "CREATE TABLE t (id serial PRIMARY KEY, v text);",

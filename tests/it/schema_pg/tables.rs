@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn table_created_and_dropped() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -19,6 +20,7 @@ fn table_created_and_dropped() {
 
 #[test]
 fn table_in_another_schema_with_the_schema() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -31,6 +33,7 @@ fn table_in_another_schema_with_the_schema() {
 
 #[test]
 fn column_added_dropped_with_warning() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int);",
@@ -53,6 +56,7 @@ fn column_added_dropped_with_warning() {
 
 #[test]
 fn column_type_nullability_default_collation_and_comment_change() {
+    crate::require!(Db::Postgres);
     let r = roundtrip_with(
         PG,
         "CREATE TABLE t (id int, qty text DEFAULT '1', name text, code varchar(10) NOT NULL);",
@@ -81,6 +85,7 @@ fn column_type_nullability_default_collation_and_comment_change() {
 
 #[test]
 fn table_comment_set_and_removed() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int);",
@@ -95,6 +100,7 @@ fn table_comment_set_and_removed() {
 
 #[test]
 fn table_renamed_by_hint_keeps_its_rows() {
+    crate::require!(Db::Postgres);
     let r = roundtrip_with(
         PG,
         "CREATE TABLE accounts (id int PRIMARY KEY, mail text);",
@@ -123,6 +129,7 @@ fn table_renamed_by_hint_keeps_its_rows() {
 
 #[test]
 fn renamed_table_rows_survive_the_upgrade() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     apply(
@@ -151,6 +158,7 @@ fn renamed_table_rows_survive_the_upgrade() {
 
 #[test]
 fn renamed_table_keeps_its_keys_indexes_and_references() {
+    crate::require!(Db::Postgres);
     let r = roundtrip_with(
         PG,
         "CREATE TABLE accounts (id int PRIMARY KEY, mail text UNIQUE, age int CHECK (age > 0), boss int REFERENCES accounts);
@@ -191,6 +199,7 @@ fn renamed_table_keeps_its_keys_indexes_and_references() {
 
 #[test]
 fn rename_hint_whose_old_name_is_gone_is_ignored() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int);",
@@ -202,6 +211,7 @@ fn rename_hint_whose_old_name_is_gone_is_ignored() {
 
 #[test]
 fn quoted_names_and_keywords() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -214,6 +224,7 @@ fn quoted_names_and_keywords() {
 
 #[test]
 fn column_renamed_with_a_view_on_it_and_rows() {
+    crate::require!(Db::Postgres);
     let r = roundtrip_with(
         PG,
         "CREATE TABLE t (id int, qty int); CREATE VIEW v AS SELECT id, qty FROM t;",
@@ -229,6 +240,7 @@ fn column_renamed_with_a_view_on_it_and_rows() {
 
 #[test]
 fn narrowing_and_not_null_hazards() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (a bigint, b text);",
@@ -245,6 +257,7 @@ fn narrowing_and_not_null_hazards() {
 
 #[test]
 fn a_referenced_key_widened_with_its_references() {
+    crate::require!(Db::Postgres);
     roundtrip_with(
         PG,
         "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (id int, p int REFERENCES p);",
@@ -255,6 +268,7 @@ fn a_referenced_key_widened_with_its_references() {
 
 #[test]
 fn a_table_moved_to_another_schema_by_hint() {
+    crate::require!(Db::Postgres);
     let r = roundtrip_with(
         PG,
         "CREATE SCHEMA archive; CREATE TABLE t (id int PRIMARY KEY);",

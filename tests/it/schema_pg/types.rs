@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn schema_comment_changes_in_place() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE SCHEMA app; COMMENT ON SCHEMA app IS 'old';",
@@ -14,6 +15,7 @@ fn schema_comment_changes_in_place() {
 
 #[test]
 fn enum_created_used_and_dropped() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -29,6 +31,7 @@ fn enum_created_used_and_dropped() {
 
 #[test]
 fn enum_labels_added_in_place() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TYPE mood AS ENUM ('sad', 'happy');",
@@ -45,6 +48,7 @@ fn enum_labels_added_in_place() {
 
 #[test]
 fn enum_labels_removed_or_reordered_make_the_type_again_with_its_columns() {
+    crate::require!(Db::Postgres);
     let r = roundtrip_with(
         PG,
         "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -73,6 +77,7 @@ fn enum_labels_removed_or_reordered_make_the_type_again_with_its_columns() {
 
 #[test]
 fn enum_comment_changes_in_place() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TYPE e AS ENUM ('a');",
@@ -83,6 +88,7 @@ fn enum_comment_changes_in_place() {
 
 #[test]
 fn extensions_created_dropped_and_moved_without_their_objects() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "",
@@ -106,6 +112,7 @@ fn extensions_created_dropped_and_moved_without_their_objects() {
 
 #[test]
 fn a_schema_dropped_with_what_it_holds() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE SCHEMA app; CREATE TYPE app.kind AS ENUM ('a'); CREATE TABLE app.t (id serial, k app.kind);
@@ -117,6 +124,7 @@ fn a_schema_dropped_with_what_it_holds() {
 
 #[test]
 fn enum_in_another_schema_used_by_arrays() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "CREATE SCHEMA s; CREATE TYPE s.\"Level\" AS ENUM ('low', 'high'); CREATE TABLE s.t (l s.\"Level\"[] DEFAULT '{low}');",

@@ -4,6 +4,7 @@ use super::*;
 
 #[test]
 fn views_created_changed_and_dropped_in_dependency_order() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "CREATE TABLE t (id int, v int);",
@@ -22,6 +23,7 @@ fn views_created_changed_and_dropped_in_dependency_order() {
 
 #[test]
 fn views_reading_a_changed_column_are_put_back() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int, v int); CREATE VIEW tv AS SELECT id, v FROM t;",
@@ -38,6 +40,7 @@ fn views_reading_a_changed_column_are_put_back() {
 
 #[test]
 fn view_options_are_compared() {
+    crate::require!(Db::Postgres);
     roundtrip(
         PG,
         "CREATE TABLE t (id int); CREATE VIEW v AS SELECT id FROM t;",
@@ -47,6 +50,7 @@ fn view_options_are_compared() {
 
 #[test]
 fn materialized_views_with_their_indexes() {
+    crate::require!(Db::Postgres);
     let r = roundtrip(
         PG,
         "CREATE TABLE t (id int, v int);",
@@ -70,6 +74,7 @@ fn materialized_views_with_their_indexes() {
 
 #[test]
 fn view_dependencies_come_from_the_server() {
+    crate::require!(Db::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let db = TestDb::new(PG, dir.path());
     apply(

@@ -42,6 +42,7 @@ COMMENT ON FUNCTION billing.total_of(bigint) IS 'sum of invoices';
 
 #[test]
 fn a_whole_schema_made_changed_and_dropped() {
+    crate::require!(Db::Postgres);
     roundtrip(PG, "", RICH);
     let changed = RICH
         .replace("('new', 'paid', 'void')", "('new', 'sent', 'paid', 'void')")
