@@ -21,7 +21,7 @@ use std::time::Duration;
     about = "Alembic's revision graph with plain-SQL revision files, for PostgreSQL, MySQL/MariaDB and SQLite",
     max_term_width = 100
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
@@ -31,7 +31,7 @@ pub struct Cli {
 /// The commands: those that work on a project, and those that describe the
 /// binary itself.
 #[derive(Subcommand, Debug)]
-pub enum Top {
+pub(crate) enum Top {
     #[command(flatten)]
     Run(Command),
     /// Print a shell completion script: `source <(migrate completions bash)`
@@ -49,20 +49,20 @@ pub enum Top {
 /// What the binary prints about itself: it needs no project, no `.env`, no
 /// database and no working directory, so it works wherever a shell's start-up
 /// file or a packaging script runs it.
-pub enum Doc {
+pub(crate) enum Doc {
     Completions(Shell),
     Man(Option<String>),
 }
 
 /// A command line that works on a project: the global options and the command.
-pub struct Run {
+pub(crate) struct Run {
     global: Global,
     command: Command,
 }
 
 impl Cli {
     /// `completions` and `man` as a [`Doc`], every other command as a [`Run`].
-    pub fn split(self) -> Result<Run, Doc> {
+    pub(crate) fn split(self) -> Result<Run, Doc> {
         match self.command {
             Top::Run(command) => Ok(Run {
                 global: self.global,
@@ -77,7 +77,7 @@ impl Cli {
 impl Doc {
     /// Writes the script or the page. An unknown command name for `man` is a
     /// usage error, worded as clap words its own.
-    pub fn write(&self, out: &mut dyn std::io::Write) -> Result<(), DocError> {
+    pub(crate) fn write(&self, out: &mut dyn std::io::Write) -> Result<(), DocError> {
         let mut cmd = Cli::command();
         // Built, every subcommand knows its full name (`migrate upgrade`) and
         // carries the global options, as the parser sees them.
@@ -126,7 +126,7 @@ impl Doc {
 }
 
 /// Why a [`Doc`] was not written.
-pub enum DocError {
+pub(crate) enum DocError {
     /// Bad usage: exit 2, as any other usage error.
     Usage(clap::Error),
     /// Writing to stdout failed.
@@ -202,7 +202,7 @@ Variables loaded from the working directory first; it never overrides a variable
 "#;
 
 #[derive(Args, Debug, Clone)]
-pub struct Global {
+pub(crate) struct Global {
     /// Configuration file (default: $MIGRATE_CONFIG, then ./migrate.toml)
     #[arg(short = 'c', long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -233,13 +233,13 @@ pub struct Global {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create migrate.toml and a script folder (default `migrations`)
     Init {
         /// The script folder to create
@@ -418,7 +418,7 @@ pub enum Command {
 }
 
 /// One verb with its arguments, as the library takes them.
-pub enum Verb {
+pub(crate) enum Verb {
     Init(InitArgs),
     ListTemplates,
     Revision(RevisionArgs),
@@ -466,7 +466,7 @@ fn resume_from(resume: bool, after: Option<usize>) -> Option<Resume> {
 
 impl Run {
     /// The global options and the verb, as typed values.
-    pub fn into_parts(self, cwd: PathBuf) -> (Globals, Verb) {
+    pub(crate) fn into_parts(self, cwd: PathBuf) -> (Globals, Verb) {
         let g = self.global;
         let verbose = g.verbose;
         let globals = Globals {

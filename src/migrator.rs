@@ -103,7 +103,7 @@ impl Embedded {
     pub fn from_dir(dir: &'static include_dir::Dir<'static>) -> Embedded {
         let mut files = Vec::new();
         collect(dir, &mut files);
-        files.sort();
+        files.sort_unstable();
         Embedded { files }
     }
 }
@@ -249,12 +249,14 @@ impl Migrator {
     }
 
     /// The database to work on.
+    #[must_use]
     pub fn url(mut self, url: &str) -> Migrator {
         self.url = Some(url.to_string());
         self
     }
 
     /// The version table's name and schema (default `alembic_version`).
+    #[must_use]
     pub fn version_table(mut self, name: &str, schema: Option<&str>) -> Migrator {
         self.config.version_table = name.to_string();
         self.config.version_table_schema = schema.map(str::to_string);
@@ -262,12 +264,14 @@ impl Migrator {
     }
 
     /// One transaction per revision instead of one for the whole run.
+    #[must_use]
     pub fn transaction_per_migration(mut self, yes: bool) -> Migrator {
         self.config.transaction_per_migration = yes;
         self
     }
 
     /// How long to wait for another `migrate`'s lock (default 60 s).
+    #[must_use]
     pub fn lock_timeout(mut self, timeout: Duration) -> Migrator {
         self.lock_timeout = Some(timeout);
         self
@@ -275,6 +279,7 @@ impl Migrator {
 
     /// A tag recorded with each revision a run applies, reverts or stamps in
     /// the audit log (a release name, a ticket); none without it.
+    #[must_use]
     pub fn tag(mut self, tag: Option<&str>) -> Migrator {
         self.tag = tag.map(str::to_string);
         self
@@ -283,6 +288,7 @@ impl Migrator {
     /// Keeps trying to connect for up to `wait` while the server is not up
     /// yet (a service starting next to its database), with backoff; without
     /// it, one attempt. Each attempt is bounded by the URL's `connect_timeout`.
+    #[must_use]
     pub fn wait(mut self, wait: Duration) -> Migrator {
         self.wait = Some(wait);
         self
@@ -290,6 +296,7 @@ impl Migrator {
 
     /// Calls `listener` as the run goes: each connection attempt, each step,
     /// each statement.
+    #[must_use]
     pub fn on_progress(mut self, listener: impl FnMut(&Event) + Send + 'static) -> Migrator {
         self.reporter = Reporter::Events(Arc::new(Mutex::new(Some(Box::new(listener)))));
         self

@@ -100,6 +100,7 @@ impl Progress {
 
     /// Plain lines only, even on a terminal: offline `--sql` output may share the
     /// terminal with stderr, and a redrawn line would garble it.
+    #[must_use]
     pub fn plain(mut self) -> Progress {
         self.live = false;
         self

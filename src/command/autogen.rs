@@ -11,7 +11,7 @@ use serde_json::json;
 /// `revision --autogenerate -m MSG [--from-database]`: a revision whose
 /// upgrade turns what the revisions make into the desired schema, and whose
 /// downgrade turns it back.
-pub fn revision_autogenerate(
+pub(crate) fn revision_autogenerate(
     ctx: &mut Ctx<'_>,
     args: &RevisionArgs,
     from_database: bool,

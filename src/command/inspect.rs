@@ -57,7 +57,7 @@ pub fn current(ctx: &mut Ctx<'_>, verbose: bool) -> Result<()> {
 pub fn history(ctx: &mut Ctx<'_>, args: &HistoryArgs) -> Result<()> {
     let scripts = ctx.headers()?;
     let range = args.range.as_deref().map(RevRange::parse).transpose()?;
-    let needs_db = args.indicate_current || range.is_some_and(|r| r.mentions_current());
+    let needs_db = args.indicate_current || range.is_some_and(RevRange::mentions_current);
     let rows = if needs_db { db_heads(ctx)? } else { Vec::new() };
     let revs = scripts.map.history_of(range, &rows)?;
     // Alembic marks the version-table rows, not the effective heads.

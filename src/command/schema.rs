@@ -62,20 +62,20 @@ impl fmt::Display for Side {
 }
 
 /// A schema read, and the renames its files ask for.
-pub struct Read {
+pub(crate) struct Read {
     pub catalog: Catalog,
     pub renames: Renames,
 }
 
 /// Reads schemas for one command: the scratch database (made when first
 /// needed, dropped when this goes) and the project.
-pub struct Reader<'c, 'a> {
+pub(crate) struct Reader<'c, 'a> {
     ctx: &'c Ctx<'a>,
     scratch: Option<Scratch>,
 }
 
 impl<'c, 'a> Reader<'c, 'a> {
-    pub fn new(ctx: &'c Ctx<'a>) -> Self {
+    pub(crate) fn new(ctx: &'c Ctx<'a>) -> Self {
         Reader { ctx, scratch: None }
     }
 
@@ -113,7 +113,7 @@ impl<'c, 'a> Reader<'c, 'a> {
     }
 
     /// Reads one side.
-    pub fn read(&mut self, side: &Side, scripts: &ScriptDirectory) -> Result<Read> {
+    pub(crate) fn read(&mut self, side: &Side, scripts: &ScriptDirectory) -> Result<Read> {
         if crate::interrupt::interrupted() {
             bail!("interrupted (Ctrl-C) before reading the {side} schema");
         }
@@ -228,7 +228,7 @@ fn replay(
 
 /// The texts of the schema's files: each path a `.sql` file, or a folder
 /// whose `*.sql` files are read in name order.
-pub fn schema_texts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
+pub(crate) fn schema_texts(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -349,13 +349,18 @@ fn apply_schema_file(ctx: &Ctx<'_>, db: &mut dyn Database, path: &Path, text: &s
 
 /// The SQL from `from` to `to` on the project's database, with the renames
 /// `to` asks for (and the reverse for the way back).
-pub fn between(kind: Kind, from: &Catalog, to: &Catalog, renames: &Renames) -> Result<Migration> {
+pub(crate) fn between(
+    kind: Kind,
+    from: &Catalog,
+    to: &Catalog,
+    renames: &Renames,
+) -> Result<Migration> {
     let ddl = dialect::dialect_of(kind).ddl();
     Ok(schema::migration(from, to, renames, ddl)?)
 }
 
 /// A revision section: the warnings as `-- WARNING:` lines, then the statements.
-pub fn section_text(m: &Migration) -> String {
+pub(crate) fn section_text(m: &Migration) -> String {
     let mut out = String::new();
     for w in &m.warnings {
         out.push_str(&format!("-- WARNING: {w}\n"));

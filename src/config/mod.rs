@@ -177,7 +177,7 @@ impl fmt::Debug for Config {
             .field("lock_timeout", &self.lock_timeout)
             .field("schema", &self.schema)
             .field("dev_url", &self.dev_url.as_deref().map(crate::url::redact))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -434,7 +434,7 @@ pub fn connect_waiting(
                 retryable: false,
             });
         }
-        let pause = delay.min(wait - elapsed);
+        let pause = delay.min(wait.checked_sub(elapsed).unwrap());
         note(&format!(
             "Attempt {attempt} to connect to {display} failed: {message}; retrying in {} ms",
             pause.as_millis()

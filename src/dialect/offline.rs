@@ -111,17 +111,19 @@ fn delimiter_for(sql: &str) -> String {
     ["//", "$$", ";;", "@@"]
         .into_iter()
         .find(|d| fits(d))
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            // Longer and longer runs of a character `sql` does not end with
-            // (one of two always is): one is absent from `sql` in the end.
-            let c = if sql.ends_with('|') { '~' } else { '|' };
-            let mut d = format!("{c}{c}");
-            while !fits(&d) {
-                d.push(c);
-            }
-            d
-        })
+        .map_or_else(
+            || {
+                // Longer and longer runs of a character `sql` does not end with
+                // (one of two always is): one is absent from `sql` in the end.
+                let c = if sql.ends_with('|') { '~' } else { '|' };
+                let mut d = format!("{c}{c}");
+                while !fits(&d) {
+                    d.push(c);
+                }
+                d
+            },
+            str::to_string,
+        )
 }
 
 /// Replaces the placeholders of `sql` (`$1`… or `?`) with the values as

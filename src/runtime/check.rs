@@ -53,7 +53,7 @@ pub fn graph_problems(scripts: &ScriptDirectory) -> Vec<Problem> {
             heads.join(", ")
         ),
     );
-    p.revisions = heads.iter().map(|h| h.to_string()).collect();
+    p.revisions = heads.iter().map(std::string::ToString::to_string).collect();
     vec![p]
 }
 
@@ -71,17 +71,7 @@ pub fn database_problems(
         .filter(|r| scripts.map.get(r).is_none())
         .cloned()
         .collect();
-    if !unknown.is_empty() {
-        let mut p = Problem::new(
-            "unknown_revision",
-            format!(
-                "the database is at revision(s) no file has: {}; restore the file(s) (e.g. from version control), or if the database should be elsewhere, `migrate stamp --purge <rev>`",
-                unknown.join(", ")
-            ),
-        );
-        p.revisions = unknown;
-        problems.push(p);
-    } else {
+    if unknown.is_empty() {
         let pending = scripts.map.upgrade_plan(rows, "heads")?;
         if !pending.is_empty() {
             let ids: Vec<String> = pending.iter().map(|s| s.revision.clone()).collect();
@@ -96,6 +86,16 @@ pub fn database_problems(
             p.revisions = ids;
             problems.push(p);
         }
+    } else {
+        let mut p = Problem::new(
+            "unknown_revision",
+            format!(
+                "the database is at revision(s) no file has: {}; restore the file(s) (e.g. from version control), or if the database should be elsewhere, `migrate stamp --purge <rev>`",
+                unknown.join(", ")
+            ),
+        );
+        p.revisions = unknown;
+        problems.push(p);
     }
     for row in log.iter().filter(|r| r.is_half_applied()) {
         let mut p = Problem::new(

@@ -400,7 +400,7 @@ mod tests {
             "+", "abc:def",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
         for r in map.revisions().iter().take(4) {
             t.push(r.id.clone());
@@ -422,7 +422,7 @@ mod tests {
             // No panic from any operation on any target.
             let rows_sets: Vec<Vec<String>> = vec![
                 Vec::new(),
-                map.heads().iter().map(|s| s.to_string()).collect(),
+                map.heads().iter().map(std::string::ToString::to_string).collect(),
                 map.revisions().iter().take(2).map(|r| r.id.clone()).collect(),
             ];
             for t in targets(&map) {
@@ -445,13 +445,13 @@ mod tests {
             }
             let mut got = rows.clone();
             got.sort();
-            let mut want: Vec<String> = map.heads().iter().map(|s| s.to_string()).collect();
+            let mut want: Vec<String> = map.heads().iter().map(std::string::ToString::to_string).collect();
             want.sort();
             prop_assert_eq!(&got, &want);
             prop_assert_eq!(plan.len(), map.len());
-            let mut cur: Vec<String> = map.effective_current(&rows).expect("current").iter().map(|s| s.to_string()).collect();
+            let mut cur: Vec<String> = map.effective_current(&rows).expect("current").iter().map(std::string::ToString::to_string).collect();
             cur.sort();
-            let mut vheads: Vec<String> = map.versioned_heads().iter().map(|s| s.to_string()).collect();
+            let mut vheads: Vec<String> = map.versioned_heads().iter().map(std::string::ToString::to_string).collect();
             vheads.sort();
             prop_assert_eq!(cur, vheads);
             // Then back to base: every revision once, after its children and dependents.

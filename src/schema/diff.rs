@@ -25,6 +25,7 @@ pub struct Renames {
 
 impl Renames {
     /// The same renames the other way, for the reverse diff (the downgrade).
+    #[must_use]
     pub fn reversed(&self) -> Renames {
         Renames {
             tables: self

@@ -218,7 +218,10 @@ fn enum_labels_are_added_in_place_or_the_type_made_again() {
             name.clone(),
             EnumType {
                 name,
-                labels: labels.iter().map(|s| s.to_string()).collect(),
+                labels: labels
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect(),
                 comment: None,
             },
         );
@@ -1035,7 +1038,10 @@ fn views_reading_a_view_made_again_are_made_again_too() {
 fn views_reading_a_column_of_an_enum_made_again_are_put_back() {
     let mood = |labels: &[&str]| EnumType {
         name: QName::new(Some("public"), "mood"),
-        labels: labels.iter().map(|s| s.to_string()).collect(),
+        labels: labels
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         comment: None,
     };
     let mut t = table("t", &[col("m", "public.mood", true)]);

@@ -562,6 +562,7 @@ fn location_of(file: &Path) -> Option<PathBuf> {
 
 /// A path from the bytes [`header_of`] wrote for it.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // the same signature as on other platforms
 fn path_of_bytes(bytes: &[u8]) -> Option<PathBuf> {
     use std::os::unix::ffi::OsStrExt;
     Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))

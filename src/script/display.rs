@@ -389,9 +389,12 @@ mod tests {
     fn map() -> RevisionMap {
         let rev = |id: &str, down: &[&str], labels: &[&str], deps: &[&str]| RevisionInfo {
             id: id.to_string(),
-            down_revisions: down.iter().map(|s| s.to_string()).collect(),
-            branch_labels: labels.iter().map(|s| s.to_string()).collect(),
-            depends_on: deps.iter().map(|s| s.to_string()).collect(),
+            down_revisions: down.iter().map(std::string::ToString::to_string).collect(),
+            branch_labels: labels
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
+            depends_on: deps.iter().map(std::string::ToString::to_string).collect(),
             doc: format!("rev {id}"),
             // As the file parser gives it: trailing spaces trimmed.
             longdoc: format!(

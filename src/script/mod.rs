@@ -146,7 +146,7 @@ fn in_parallel<T: Send, R: Send>(
     const MIN_FILES_PER_THREAD: usize = 128;
     let threads = if items.len() >= 2 * MIN_FILES_PER_THREAD {
         std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
+            .map_or(1, std::num::NonZero::get)
             .min(items.len() / MIN_FILES_PER_THREAD)
             .min(8)
     } else {
@@ -231,6 +231,7 @@ fn open_folder(_: &str) -> Option<std::convert::Infallible> {
 /// `std::fs::metadata` gives it: `Some(None)` when it cannot be statted, None
 /// when `statx` is unavailable (the caller stats the path).
 #[cfg(target_os = "linux")]
+#[allow(clippy::option_option)] // three outcomes, as documented above
 fn stamp_at(folder: &rustix::fd::OwnedFd, name: &str) -> Option<Option<cache::Stamp>> {
     use rustix::fs::{statx, AtFlags, StatxFlags};
     match statx(folder, name, AtFlags::empty(), StatxFlags::BASIC_STATS) {

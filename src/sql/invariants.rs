@@ -174,7 +174,7 @@ fn check_closed(text: &[u8], dialect: Kind) -> Result<(), Unclosed> {
         let e_prefix =
             word == Some(false) && i == word_start + 1 && matches!(text[i - 1], b'E' | b'e');
         let next = match (c, dialect) {
-            (b'\'', Kind::MySql) | (b'"', Kind::MySql) => close(i + 1, c, true)?,
+            (b'\'' | b'"', Kind::MySql) => close(i + 1, c, true)?,
             (b'\'', Kind::Postgres) if e_prefix => close(i + 1, c, true)?,
             (b'\'' | b'"', _) => close(i + 1, c, false)?,
             (b'`', Kind::MySql | Kind::Sqlite) => close(i + 1, c, false)?,

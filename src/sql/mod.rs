@@ -175,6 +175,7 @@ impl SplitError {
     /// The same error with its line moved down by `lines_before`: the lines
     /// of the file that precede the text that was split (a revision's
     /// section starts below its header).
+    #[must_use]
     pub fn shifted(mut self, lines_before: usize) -> Self {
         match &mut self {
             SplitError::UnterminatedQuote { line, .. }
@@ -263,6 +264,7 @@ fn walk_position(stmt: &Statement, before: impl Iterator<Item = char>) -> (usize
 /// A delimiter to put a compound statement between `DELIMITER` lines for
 /// the mysql client: `//` unless `text` holds it, or would run into it when
 /// the delimiter is written right after it (`text` ending in `/`).
+#[allow(clippy::maybe_infinite_iter)] // the search below ends: see its comment
 pub fn mysql_delimiter_for(text: &str) -> String {
     let fits = |candidate: &str| {
         let joined = format!("{text}{candidate}");

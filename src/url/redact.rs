@@ -113,7 +113,7 @@ fn redact_bare_userinfo(text: &str) -> String {
                 if let Some(colon) = word[..at].find(':') {
                     let secret = &word[colon + 1..at];
                     if !secret.is_empty() && secret != "***" {
-                        out.push_str(&text[copied..start + colon + 1]);
+                        out.push_str(&text[copied..=(start + colon)]);
                         out.push_str("***");
                         copied = start + at;
                     }

@@ -507,7 +507,7 @@ fn a_cache_folder_that_cannot_be_written_only_means_no_cache() {
     assert_eq!(before.len(), MAX_FILES + 2);
 
     let mode = |path: &Path, mode: u32| {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     };
     mode(&cache, 0o555);
     mode(p.path(), 0o755);

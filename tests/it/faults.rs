@@ -142,7 +142,7 @@ fn a_resume_failing_at_the_statement_of_unknown_outcome_keeps_the_revision_half_
     );
     let mut w = Watched::start(p.path(), &["upgrade", "head"]);
     w.wait_for("Running upgrade  -> a1");
-    std::thread::sleep(Duration::from_millis(1000));
+    std::thread::sleep(Duration::from_secs(1));
     w.kill();
     // The server finishes the statement of the dead client.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -180,7 +180,11 @@ fn a_resume_failing_at_the_statement_of_unknown_outcome_keeps_the_revision_half_
         c.stdout
     );
     let log = rows_of(&p.db, "a1");
-    assert_eq!(log[0], ("running".into(), "".into(), "0".into()), "{log:?}");
+    assert_eq!(
+        log[0],
+        ("running".into(), String::new(), "0".into()),
+        "{log:?}"
+    );
     assert_eq!(log[1].0, "failed", "{log:?}");
     assert!(log[1].1.starts_with("outcome still unknown"), "{log:?}");
     // And a plain run still refuses.
@@ -205,7 +209,7 @@ fn a_resume_failing_at_the_statement_of_unknown_outcome_keeps_the_revision_half_
     assert!(p.db.has_table("slow2"));
     let log = rows_of(&p.db, "a1");
     assert!(log[0].1.contains("after statement 1"), "{log:?}");
-    assert_eq!(log[2], ("ok".into(), "".into(), "2".into()), "{log:?}");
+    assert_eq!(log[2], ("ok".into(), String::new(), "2".into()), "{log:?}");
     p.run(&["check"]).ok();
 }
 
@@ -239,7 +243,7 @@ fn a_resume_that_gets_past_the_unknown_statement_resolves_the_interrupted_row() 
         log,
         vec![
             ("running".into(), "resumed by row 2".into(), "1".into()),
-            ("ok".into(), "".into(), "3".into()),
+            ("ok".into(), String::new(), "3".into()),
         ]
     );
     p.run(&["check"]).ok();
@@ -499,7 +503,7 @@ fn ctrl_c_on_mariadb_lets_the_statement_finish_and_stops_before_the_next() {
     assert!(p.db.has_table("t1") && !p.db.has_table("t3"));
     assert_eq!(
         rows_of(&p.db, "a1"),
-        vec![("failed".into(), "".into(), "2".into())]
+        vec![("failed".into(), String::new(), "2".into())]
     );
     // The next run says so, and --resume goes on from statement 3.
     p.run(&["upgrade", "head"]).fails();

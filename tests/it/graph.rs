@@ -102,7 +102,7 @@ fn inspection_of_a_branched_graph_matches_alembic() {
         .ok()
         .lines()
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>();
     heads.sort();
     assert_eq!(
@@ -119,7 +119,7 @@ fn inspection_of_a_branched_graph_matches_alembic() {
         .copied()
         .filter(|l| !l.is_empty())
         .collect();
-    children.sort();
+    children.sort_unstable();
     assert_eq!(
         children,
         vec![
@@ -162,7 +162,7 @@ fn upgrade_downgrade_and_stamp_across_branches_on_every_database() {
             .ok()
             .lines()
             .iter()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<Vec<_>>();
         cur.sort();
         assert_eq!(cur, vec!["814c54c7a386 (head)", "a0b47dc6f698 (head)"]);

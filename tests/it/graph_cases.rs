@@ -133,7 +133,7 @@ fn normalize(line: &str) -> String {
     for key in ["Branches into: ", "Branch names: "] {
         if let Some(rest) = line.strip_prefix(key) {
             let mut v: Vec<&str> = rest.split(", ").collect();
-            v.sort();
+            v.sort_unstable();
             return format!("{key}{}", v.join(", "));
         }
     }
@@ -145,7 +145,7 @@ fn normalize(line: &str) -> String {
         match rest.find(')') {
             Some(close) => {
                 let mut v: Vec<&str> = rest[..close].split(", ").collect();
-                v.sort();
+                v.sort_unstable();
                 out.push_str(&v.join(", "));
                 rest = &rest[close..];
             }
@@ -230,7 +230,7 @@ fn log_key(line: &str) -> String {
                     Some(prefix) => {
                         let rest = &from[prefix.len()..];
                         let mut v: Vec<&str> = rest.split(", ").collect();
-                        v.sort();
+                        v.sort_unstable();
                         format!("{prefix}{} -> {to}", v.join(", "))
                     }
                     None => line.to_string(),

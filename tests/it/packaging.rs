@@ -23,9 +23,10 @@ fn repo() -> PathBuf {
 /// (.ci/run provides it); on a developer's machine the test says so on the
 /// terminal, past the test harness's capture, and does nothing more.
 fn missing(test: &str, what: &str) {
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: {what}. CI=true: .ci/run provides it, so its absence is a failure.");
-    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: {what}. CI=true: .ci/run provides it, so its absence is a failure."
+    );
     let _ = writeln!(
         std::io::stderr(),
         "\n*** SKIPPED {test}: {what}. `.ci/run` provides it; under CI=true this fails. ***\n"

@@ -64,21 +64,21 @@ pub(crate) mod inotify {
         fn inotify_init1(flags: i32) -> i32;
         fn inotify_add_watch(fd: i32, path: *const std::ffi::c_char, mask: u32) -> i32;
     }
-    pub const IN_OPEN: u32 = 0x20;
-    pub const IN_CLOSE_NOWRITE: u32 = 0x10;
-    pub const IN_CREATE: u32 = 0x100;
-    pub const IN_DELETE: u32 = 0x200;
+    pub(crate) const IN_OPEN: u32 = 0x20;
+    pub(crate) const IN_CLOSE_NOWRITE: u32 = 0x10;
+    pub(crate) const IN_CREATE: u32 = 0x100;
+    pub(crate) const IN_DELETE: u32 = 0x200;
     const IN_ISDIR: u32 = 0x4000_0000;
     const IN_NONBLOCK: i32 = 0o4000;
     const IN_CLOEXEC: i32 = 0o2_000_000;
 
     /// A watch on one folder; `take` returns how often each event hit each file name.
-    pub struct Watch {
+    pub(crate) struct Watch {
         file: File,
     }
 
     impl Watch {
-        pub fn new(dir: &Path, mask: u32) -> Watch {
+        pub(crate) fn new(dir: &Path, mask: u32) -> Watch {
             let fd = unsafe { inotify_init1(IN_NONBLOCK | IN_CLOEXEC) };
             assert!(
                 fd >= 0,
@@ -97,13 +97,13 @@ pub(crate) mod inotify {
         }
 
         /// (mask bit, file name) → count, for the events queued so far (folders left out).
-        pub fn take(&mut self) -> HashMap<(u32, String), usize> {
+        pub(crate) fn take(&mut self) -> HashMap<(u32, String), usize> {
             self.take_events(false)
         }
 
         /// As `take`, with the events of folders too: the watched folder
         /// itself (opened to be listed, say) as ".".
-        pub fn take_with_folders(&mut self) -> HashMap<(u32, String), usize> {
+        pub(crate) fn take_with_folders(&mut self) -> HashMap<(u32, String), usize> {
             self.take_events(true)
         }
 
@@ -244,7 +244,7 @@ impl Proxy {
                 std::thread::spawn(move || match wire {
                     Wire::MySql => {
                         let mut st = MyStream::default();
-                        pump(c1, s1, |buf| st.feed(buf, &c2))
+                        pump(c1, s1, |buf| st.feed(buf, &c2));
                     }
                     Wire::Postgres => pump(c1, s1, |_| {}),
                 });
@@ -253,7 +253,7 @@ impl Proxy {
                 std::thread::spawn(move || match wire {
                     Wire::Postgres => {
                         let mut st = PgStream::default();
-                        pump(server, client, |buf| st.feed(buf, &c3))
+                        pump(server, client, |buf| st.feed(buf, &c3));
                     }
                     Wire::MySql => pump(server, client, |_| {}),
                 });
@@ -353,10 +353,7 @@ fn through(url: &str, port: u16) -> String {
 fn host_port(url: &str) -> String {
     let rest = url.split_once("://").unwrap().1;
     let host = rest.split_once('/').unwrap().0;
-    host.rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(host)
-        .to_string()
+    host.rsplit_once('@').map_or(host, |(_, h)| h).to_string()
 }
 
 /// Round trips of `upgrade head` then `downgrade base` for `n` linear revisions.

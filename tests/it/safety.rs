@@ -259,7 +259,7 @@ fn a_killed_run_leaves_postgres_and_sqlite_as_they_were_and_no_lock() {
                 let before = snapshot(&p.db);
                 let mut w = Watched::start(p.path(), &["upgrade", "head"]);
                 w.wait_for("Running upgrade aaaa00000001 -> bbbb00000002");
-                std::thread::sleep(Duration::from_millis(1000));
+                std::thread::sleep(Duration::from_secs(1));
                 w.kill();
                 // Let the server notice the dead client (PostgreSQL checks every second).
                 std::thread::sleep(Duration::from_millis(1500));
@@ -352,7 +352,7 @@ fn a_killed_run_on_mariadb_is_reported_and_resumed_and_leaves_no_lock() {
         p.db.query(&format!("SELECT outcome, resolution, statements_done FROM {LOG} WHERE revision = 'bbbb00000002' ORDER BY id")),
         vec![
             vec!["running".to_string(), "resumed by row 3".into(), "1".into()],
-            vec!["ok".to_string(), "".into(), "3".into()],
+            vec!["ok".to_string(), String::new(), "3".into()],
         ]
     );
     p.run(&["check"]).ok();
@@ -691,7 +691,7 @@ fn admin_exec(kind: Db, sql: &str) {
             mysql::Conn::new(mysql::Opts::from_url(&url).unwrap())
                 .unwrap()
                 .query_drop(sql)
-                .unwrap()
+                .unwrap();
         }
     }
 }

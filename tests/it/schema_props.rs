@@ -199,7 +199,7 @@ fn render(kind: Db, tables: &[Tbl]) -> String {
                 .collect();
             cols.dedup();
             let mut key = cols.clone();
-            key.sort();
+            key.sort_unstable();
             if cols.is_empty() || seen.contains(&key) {
                 continue;
             }

@@ -14,7 +14,7 @@ const S: Db = Db::Sqlite;
 fn rows(expected: &[&[&str]]) -> Vec<Vec<String>> {
     expected
         .iter()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .map(|r| r.iter().map(std::string::ToString::to_string).collect())
         .collect()
 }
 

@@ -13,7 +13,7 @@ use migrate::schema::{self, Catalog, Migration};
 use migrate::Kind;
 use std::time::Duration;
 
-pub fn kind_of(db: Db) -> Kind {
+pub(crate) fn kind_of(db: Db) -> Kind {
     match db {
         Db::Postgres => Kind::Postgres,
         Db::MySql => Kind::MySql,
@@ -22,7 +22,7 @@ pub fn kind_of(db: Db) -> Kind {
 }
 
 /// A connection of `migrate`'s own to a test database.
-pub fn connect(db: &TestDb) -> Box<dyn Database> {
+pub(crate) fn connect(db: &TestDb) -> Box<dyn Database> {
     let url = migrate::url::parse(&db.url).unwrap();
     let cwd = std::env::current_dir().unwrap();
     dialect::connect(&ConnectOptions {
@@ -35,11 +35,11 @@ pub fn connect(db: &TestDb) -> Box<dyn Database> {
 }
 
 /// Runs `sql` (several statements, the database's own syntax) on `db`.
-pub fn apply(db: &TestDb, sql: &str) {
+pub(crate) fn apply(db: &TestDb, sql: &str) {
     apply_on(connect(db).as_mut(), db.kind, sql);
 }
 
-pub fn apply_on(conn: &mut dyn Database, db: Db, sql: &str) {
+pub(crate) fn apply_on(conn: &mut dyn Database, db: Db, sql: &str) {
     let statements = migrate::sql::split(sql, kind_of(db)).unwrap_or_else(|e| panic!("{e}\n{sql}"));
     for s in statements {
         let r = if s.compound {
@@ -52,7 +52,7 @@ pub fn apply_on(conn: &mut dyn Database, db: Db, sql: &str) {
 }
 
 /// The schema of `db`, as `migrate` reads it.
-pub fn catalog(db: &TestDb) -> Catalog {
+pub(crate) fn catalog(db: &TestDb) -> Catalog {
     let own = dialect::own_tables(
         &VersionTable {
             name: "alembic_version".into(),
@@ -67,7 +67,12 @@ pub fn catalog(db: &TestDb) -> Catalog {
 }
 
 /// The migration from `from` to `to` on `kind`.
-pub fn migration(kind: Db, from: &Catalog, to: &Catalog, renames: &schema::Renames) -> Migration {
+pub(crate) fn migration(
+    kind: Db,
+    from: &Catalog,
+    to: &Catalog,
+    renames: &schema::Renames,
+) -> Migration {
     let ddl = dialect::dialect_of(kind_of(kind)).ddl();
     schema::migration(from, to, renames, ddl).unwrap_or_else(|e| panic!("{kind:?}: {e}"))
 }
@@ -78,7 +83,7 @@ pub fn migration(kind: Db, from: &Catalog, to: &Catalog, renames: &schema::Renam
 /// order: two schemas that are the same are equal values. This is checked
 /// apart from the diff, so that a diff that overlooks a difference cannot
 /// hide it.
-pub fn comparable(kind: Db, c: &Catalog) -> Catalog {
+pub(crate) fn comparable(kind: Db, c: &Catalog) -> Catalog {
     let mut c = c.clone();
     for t in c.tables.values_mut() {
         t.options.create_sql = None;
@@ -114,12 +119,16 @@ pub fn comparable(kind: Db, c: &Catalog) -> Catalog {
 }
 
 /// The SQL of a migration as one script.
-pub fn script(m: &Migration) -> String {
-    m.statements.iter().map(|s| format!("{s};\n")).collect()
+pub(crate) fn script(m: &Migration) -> String {
+    m.statements.iter().fold(String::new(), |mut out, s| {
+        out.push_str(s);
+        out.push_str(";\n");
+        out
+    })
 }
 
 /// What a case generated.
-pub struct Roundtrip {
+pub(crate) struct Roundtrip {
     pub up: Migration,
     pub down: Migration,
 }
@@ -127,11 +136,11 @@ pub struct Roundtrip {
 /// The round trip of one case: `before` and `after` are schemas in the
 /// database's SQL; `rows` runs on the first database before the upgrade
 /// (data the upgrade must carry over).
-pub fn roundtrip(kind: Db, before: &str, after: &str) -> Roundtrip {
+pub(crate) fn roundtrip(kind: Db, before: &str, after: &str) -> Roundtrip {
     roundtrip_with(kind, before, after, "")
 }
 
-pub fn roundtrip_with(kind: Db, before: &str, after: &str, rows: &str) -> Roundtrip {
+pub(crate) fn roundtrip_with(kind: Db, before: &str, after: &str, rows: &str) -> Roundtrip {
     let dir = tempfile::tempdir().unwrap();
     let current = TestDb::new(kind, dir.path());
     let desired = TestDb::new(kind, dir.path());

@@ -15,17 +15,17 @@ use mysql::prelude::Queryable;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-pub const PG_ADMIN_DEFAULT: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
-pub const MY_ADMIN_DEFAULT: &str = "mysql://root@127.0.0.1:3306/mysql";
+pub(crate) const PG_ADMIN_DEFAULT: &str = "postgresql://postgres@127.0.0.1:5432/postgres";
+pub(crate) const MY_ADMIN_DEFAULT: &str = "mysql://root@127.0.0.1:3306/mysql";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Db {
+pub(crate) enum Db {
     Sqlite,
     Postgres,
     MySql,
 }
 
-pub const ALL: [Db; 3] = [Db::Sqlite, Db::Postgres, Db::MySql];
+pub(crate) const ALL: [Db; 3] = [Db::Sqlite, Db::Postgres, Db::MySql];
 
 impl Db {
     fn server(self) -> &'static str {
@@ -86,7 +86,7 @@ fn how_to_start(kind: Db) -> &'static str {
 /// terminal (past the test harness's capture) says the test is skipped and
 /// why, and this returns false.
 #[track_caller]
-pub fn need(kinds: &[Db]) -> bool {
+pub(crate) fn need(kinds: &[Db]) -> bool {
     for &kind in kinds {
         let Some(why) = unreachable(kind) else {
             continue;
@@ -95,13 +95,11 @@ pub fn need(kinds: &[Db]) -> bool {
             Db::Postgres => pg_admin_url(),
             _ => my_admin_url(),
         };
-        if in_ci() {
-            panic!(
-                "{} is unreachable at {url}: {why}\nCI=true: tests that need it fail. Start it ({}) or run `.ci/run`, which provisions it.",
-                kind.server(),
-                how_to_start(kind)
-            );
-        }
+        assert!(!in_ci(),
+            "{} is unreachable at {url}: {why}\nCI=true: tests that need it fail. Start it ({}) or run `.ci/run`, which provisions it.",
+            kind.server(),
+            how_to_start(kind)
+        );
         use std::io::Write;
         let _ = writeln!(
             std::io::stderr(),
@@ -118,7 +116,7 @@ pub fn need(kinds: &[Db]) -> bool {
 /// Every database whose server answers (SQLite always), for tests that run
 /// on each; the others are skipped as [`need`] says.
 #[track_caller]
-pub fn all() -> Vec<Db> {
+pub(crate) fn all() -> Vec<Db> {
     ALL.into_iter().filter(|&k| need(&[k])).collect()
 }
 
@@ -163,20 +161,18 @@ fn my_admin() -> mysql::Conn {
 /// A test that reaches an unreachable server without `require!` first fails
 /// and says so, rather than failing on the connection.
 fn guarded(kind: Db) {
-    if unreachable(kind).is_some() && !in_ci() {
-        panic!(
-            "{} is unreachable, and this test uses it without `require!({kind:?})` (or a loop over `all()`) at its start",
-            kind.server()
-        );
-    }
+    assert!(unreachable(kind).is_none() || in_ci(),
+        "{} is unreachable, and this test uses it without `require!({kind:?})` (or a loop over `all()`) at its start",
+        kind.server()
+    );
 }
 
 fn base_of(url: &str) -> &str {
-    url.rsplit_once('/').map(|(a, _)| a).unwrap_or(url)
+    url.rsplit_once('/').map_or(url, |(a, _)| a)
 }
 
 /// A database of its own for one test, dropped at the end.
-pub struct TestDb {
+pub(crate) struct TestDb {
     pub kind: Db,
     pub name: String,
     /// The URL `migrate` is given.
@@ -186,7 +182,7 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    pub fn new(kind: Db, dir: &Path) -> TestDb {
+    pub(crate) fn new(kind: Db, dir: &Path) -> TestDb {
         let name = format!("mt_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
         match kind {
             Db::Sqlite => {
@@ -224,7 +220,7 @@ impl TestDb {
     }
 
     /// Runs a query and returns every row as text cells.
-    pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+    pub(crate) fn query(&self, sql: &str) -> Vec<Vec<String>> {
         match self.kind {
             Db::Sqlite => {
                 let conn = rusqlite::Connection::open(self.path.as_ref().unwrap()).unwrap();
@@ -279,7 +275,7 @@ impl TestDb {
     }
 
     /// Runs statements directly (setup).
-    pub fn exec(&self, sql: &str) {
+    pub(crate) fn exec(&self, sql: &str) {
         match self.kind {
             Db::Sqlite => rusqlite::Connection::open(self.path.as_ref().unwrap())
                 .unwrap()
@@ -297,12 +293,12 @@ impl TestDb {
     }
 
     /// The version table's rows, sorted.
-    pub fn versions(&self) -> Vec<String> {
+    pub(crate) fn versions(&self) -> Vec<String> {
         self.versions_in("alembic_version")
     }
 
     /// The version table's rows, or none when the table does not exist.
-    pub fn versions_or_empty(&self) -> Vec<String> {
+    pub(crate) fn versions_or_empty(&self) -> Vec<String> {
         if self.has_table("alembic_version") {
             self.versions()
         } else {
@@ -310,7 +306,7 @@ impl TestDb {
         }
     }
 
-    pub fn versions_in(&self, table: &str) -> Vec<String> {
+    pub(crate) fn versions_in(&self, table: &str) -> Vec<String> {
         let mut v: Vec<String> = self
             .query(&format!("SELECT version_num FROM {table}"))
             .into_iter()
@@ -321,7 +317,7 @@ impl TestDb {
     }
 
     /// Names of the user tables, sorted.
-    pub fn tables(&self) -> Vec<String> {
+    pub(crate) fn tables(&self) -> Vec<String> {
         let sql = match self.kind {
             Db::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name".to_string(),
             Db::Postgres => "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name".to_string(),
@@ -330,7 +326,7 @@ impl TestDb {
         self.query(&sql).into_iter().map(|r| r[0].clone()).collect()
     }
 
-    pub fn has_table(&self, name: &str) -> bool {
+    pub(crate) fn has_table(&self, name: &str) -> bool {
         self.tables().iter().any(|t| t == name)
     }
 }
@@ -353,7 +349,7 @@ impl Drop for TestDb {
 }
 
 /// The result of one `migrate` run.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -369,7 +365,7 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn ok(self) -> Run {
+    pub(crate) fn ok(self) -> Run {
         assert_eq!(
             self.code, 0,
             "expected success\n--- stdout\n{}\n--- stderr\n{}",
@@ -379,7 +375,7 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn fails(self) -> Run {
+    pub(crate) fn fails(self) -> Run {
         assert_eq!(
             self.code, 1,
             "expected exit 1\n--- stdout\n{}\n--- stderr\n{}",
@@ -394,25 +390,25 @@ impl Run {
         self
     }
 
-    pub fn lines(&self) -> Vec<&str> {
+    pub(crate) fn lines(&self) -> Vec<&str> {
         self.stdout.lines().collect()
     }
 }
 
 /// A project folder with migrate.toml and revision files.
-pub struct Project {
+pub(crate) struct Project {
     pub dir: tempfile::TempDir,
     pub db: TestDb,
 }
 
 impl Project {
     /// A project with the generic layout, pointed at a fresh database of `kind`.
-    pub fn new(kind: Db) -> Project {
+    pub(crate) fn new(kind: Db) -> Project {
         Project::with_config(kind, "")
     }
 
     /// Same, with extra `[migrate]` keys.
-    pub fn with_config(kind: Db, extra: &str) -> Project {
+    pub(crate) fn with_config(kind: Db, extra: &str) -> Project {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::new(kind, dir.path());
         std::fs::create_dir_all(dir.path().join("migrations/versions")).unwrap();
@@ -432,26 +428,26 @@ impl Project {
         Project { dir, db }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// The header cache of this project's runs (kept out of the user's own).
-    pub fn cache_dir(&self) -> PathBuf {
+    pub(crate) fn cache_dir(&self) -> PathBuf {
         self.path().join(".migrate-cache")
     }
 
-    pub fn versions_dir(&self) -> PathBuf {
+    pub(crate) fn versions_dir(&self) -> PathBuf {
         self.path().join("migrations/versions")
     }
 
     /// Writes a revision file by hand.
-    pub fn revision(&self, id: &str, revises: &[&str], up: &str, down: &str) -> PathBuf {
+    pub(crate) fn revision(&self, id: &str, revises: &[&str], up: &str, down: &str) -> PathBuf {
         self.revision_with(id, revises, "", up, down)
     }
 
     /// Writes a revision file with extra header lines (e.g. `-- Branch Labels: x`).
-    pub fn revision_with(
+    pub(crate) fn revision_with(
         &self,
         id: &str,
         revises: &[&str],
@@ -477,11 +473,11 @@ impl Project {
     }
 
     /// Runs `migrate ARGS` in the project folder.
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[])
     }
 
-    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(crate) fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::cargo_bin("migrate").unwrap();
         cmd.current_dir(self.path())
             .env_remove("DATABASE_URL")
@@ -497,7 +493,7 @@ impl Project {
 }
 
 /// Runs `migrate ARGS` in any folder.
-pub fn migrate_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+pub(crate) fn migrate_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::cargo_bin("migrate").unwrap();
     cmd.current_dir(dir)
         .env_remove("DATABASE_URL")
@@ -511,10 +507,10 @@ pub fn migrate_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 /// A table definition that works on every database.
-pub fn create_table(name: &str) -> String {
+pub(crate) fn create_table(name: &str) -> String {
     format!("CREATE TABLE {name} (id INTEGER PRIMARY KEY, note VARCHAR(50));")
 }
 
-pub fn drop_table(name: &str) -> String {
+pub(crate) fn drop_table(name: &str) -> String {
     format!("DROP TABLE {name};")
 }

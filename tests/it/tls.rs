@@ -607,8 +607,7 @@ fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 fn setup_mariadb() -> MyTls {
@@ -642,8 +641,7 @@ fn setup_mariadb() -> MyTls {
             .args(["-R", "mysql:mysql"])
             .arg(&dir)
             .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
+            .is_ok_and(|s| s.success());
         assert!(
             ok,
             "chown -R mysql:mysql {} failed: is mariadb-server installed?",

@@ -23,18 +23,18 @@ use crate::schema::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs one query on the connection and returns its rows as text.
-pub type Run<'a> = dyn FnMut(&str) -> Result<Vec<Row>, DbError> + 'a;
+pub(crate) type Run<'a> = dyn FnMut(&str) -> Result<Vec<Row>, DbError> + 'a;
 
 /// Which server answers, for the parts of `information_schema` that differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Server {
+pub(crate) struct Server {
     pub mariadb: bool,
     pub version: (u32, u32, u32),
 }
 
 impl Server {
     /// From `VERSION()`: `10.11.19-MariaDB-0+deb12u1`, `8.0.36`.
-    pub fn parse(version: &str) -> Server {
+    pub(crate) fn parse(version: &str) -> Server {
         let mut nums = version
             .split(|c: char| !c.is_ascii_digit())
             .filter(|s| !s.is_empty())
@@ -70,7 +70,7 @@ fn non_empty(row: &Row, i: usize) -> Option<String> {
 }
 
 /// The schema of the connected database, without the tables `own` names.
-pub fn read(run: &mut Run<'_>, own: &[QName]) -> Result<Catalog, DbError> {
+pub(crate) fn read(run: &mut Run<'_>, own: &[QName]) -> Result<Catalog, DbError> {
     let head = run("SELECT DATABASE(), VERSION()")?;
     let first = head.first().cloned().unwrap_or_default();
     let Some(db) = non_empty(&first, 0) else {
@@ -784,7 +784,7 @@ fn on_update(extra: &str) -> Option<String> {
 
 /// The names a view's definition reads in database `db` (the server writes
 /// each as `` `db`.`name` ``, a column as `` `db`.`name`.`column` ``).
-pub fn referenced(definition: &str, db: &str) -> Vec<String> {
+pub(crate) fn referenced(definition: &str, db: &str) -> Vec<String> {
     let prefix = format!("{}.`", clauses::ident(db));
     let mut out: Vec<String> = Vec::new();
     let mut rest = definition;
@@ -815,12 +815,12 @@ pub fn referenced(definition: &str, db: &str) -> Vec<String> {
 
 /// A `SHOW CREATE` text without its `DEFINER=user@host` (not compared, and
 /// a user the other server may not have).
-pub fn without_definer(text: &str) -> String {
+pub(crate) fn without_definer(text: &str) -> String {
     let Some(rest) = strip_prefix_ci(text, "CREATE DEFINER=") else {
         return text.to_string();
     };
     let rest = skip_name(rest);
-    let rest = rest.strip_prefix('@').map(skip_name).unwrap_or(rest);
+    let rest = rest.strip_prefix('@').map_or(rest, skip_name);
     format!("CREATE {}", rest.trim_start())
 }
 

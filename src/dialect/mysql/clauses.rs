@@ -7,12 +7,12 @@
 use crate::schema::model::{Column, QName};
 
 /// A quoted identifier.
-pub fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
 /// A name, with its database where it has one (a foreign key to another database).
-pub fn qname(name: &QName) -> String {
+pub(crate) fn qname(name: &QName) -> String {
     match &name.schema {
         Some(s) => format!("{}.{}", ident(s), ident(&name.name)),
         None => ident(&name.name),
@@ -22,7 +22,7 @@ pub fn qname(name: &QName) -> String {
 /// A string literal as the server writes one (`SHOW CREATE TABLE`): a quote
 /// doubled, a backslash escaped. (Revision files are run with the server's
 /// default `sql_mode`; `NO_BACKSLASH_ESCAPES` would read `\\` as two.)
-pub fn literal(value: &str) -> String {
+pub(crate) fn literal(value: &str) -> String {
     let mut s = String::with_capacity(value.len() + 2);
     s.push('\'');
     for c in value.chars() {
@@ -38,7 +38,7 @@ pub fn literal(value: &str) -> String {
 }
 
 /// A list of quoted names: `` `a`, `b` ``.
-pub fn idents(names: &[String]) -> String {
+pub(crate) fn idents(names: &[String]) -> String {
     names
         .iter()
         .map(|n| ident(n))
@@ -48,7 +48,7 @@ pub fn idents(names: &[String]) -> String {
 
 /// The character set a collation belongs to: every collation's name starts
 /// with its character set's (`utf8mb4_general_ci`), except `binary`.
-pub fn charset_of(collation: &str) -> &str {
+pub(crate) fn charset_of(collation: &str) -> &str {
     collation.split('_').next().unwrap_or(collation)
 }
 
@@ -57,7 +57,7 @@ pub fn charset_of(collation: &str) -> &str {
 /// not depend on the table's default at the time it runs. `check` is a
 /// column-level check kept on a `MODIFY` (MariaDB drops one the `MODIFY`
 /// does not repeat).
-pub fn column(c: &Column, check: Option<&str>) -> String {
+pub(crate) fn column(c: &Column, check: Option<&str>) -> String {
     let mut s = format!("{} {}", ident(&c.name), c.data_type);
     if let Some(coll) = &c.collation {
         s.push_str(&format!(
@@ -106,7 +106,7 @@ pub fn column(c: &Column, check: Option<&str>) -> String {
 /// One part of an index: a column with its prefix length and order, or an
 /// expression (MySQL 8's functional key parts).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeyPart {
+pub(crate) struct KeyPart {
     pub column: Option<String>,
     pub expression: Option<String>,
     pub prefix: Option<String>,
@@ -131,7 +131,7 @@ impl KeyPart {
 }
 
 /// The key parts of an index, in order: `` `a`(10), `b` DESC ``.
-pub fn key_parts(parts: &[KeyPart]) -> String {
+pub(crate) fn key_parts(parts: &[KeyPart]) -> String {
     parts
         .iter()
         .map(KeyPart::sql)
@@ -144,7 +144,7 @@ pub fn key_parts(parts: &[KeyPart]) -> String {
 /// `kind` is `UNIQUE`, `FULLTEXT`, `SPATIAL` or empty; `method` is written
 /// only when it is not what the engine would pick (a hash index on InnoDB
 /// is a MariaDB long unique key; a B-tree on MEMORY is asked for).
-pub fn index(
+pub(crate) fn index(
     kind: &str,
     name: &str,
     parts: &[KeyPart],
@@ -172,7 +172,7 @@ pub fn index(
 }
 
 /// The columns of an index as `index` writes it (expressions left out).
-pub fn index_columns(definition: &str) -> Vec<String> {
+pub(crate) fn index_columns(definition: &str) -> Vec<String> {
     let Some(open) = definition.find(" (") else {
         return Vec::new();
     };
@@ -232,7 +232,7 @@ pub fn index_columns(definition: &str) -> Vec<String> {
 
 /// A foreign key's clause after its name: `FOREIGN KEY (`a`) REFERENCES `p`
 /// (`id`) ON DELETE CASCADE ON UPDATE RESTRICT`.
-pub fn foreign_key(
+pub(crate) fn foreign_key(
     columns: &[String],
     ref_table: &QName,
     ref_columns: &[String],
@@ -249,7 +249,7 @@ pub fn foreign_key(
 
 /// What `information_schema.EVENTS` says of an event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EventParts {
+pub(crate) struct EventParts {
     pub name: String,
     pub body: String,
     /// `AT` time of a one-time event.
@@ -266,7 +266,7 @@ pub struct EventParts {
 
 /// An event's `CREATE EVENT`, in the order `SHOW CREATE EVENT` writes it
 /// (without its `DEFINER`).
-pub fn event(e: &EventParts) -> String {
+pub(crate) fn event(e: &EventParts) -> String {
     let mut s = format!("CREATE EVENT {} ON SCHEDULE ", ident(&e.name));
     if let Some((value, unit)) = &e.every {
         s.push_str(&format!("EVERY {} {unit}", interval_value(value)));

@@ -30,9 +30,9 @@ use crate::schema::model::{
 };
 use crate::schema::{AlterSupport, Change, Ddl, Position, Unsupported};
 
-pub struct MySqlDdl;
+pub(crate) struct MySqlDdl;
 
-pub static MYSQL_DDL: MySqlDdl = MySqlDdl;
+pub(crate) static MYSQL_DDL: MySqlDdl = MySqlDdl;
 
 impl Ddl for MySqlDdl {
     fn alter_support(&self) -> AlterSupport {

@@ -8,7 +8,7 @@ use crate::dialect::{Database, DbError};
 /// Creates database `name` with the default character set and collation of
 /// the database connected to, so that tables created there without one get
 /// the same as in the configured database.
-pub fn create_database(db: &mut MySql, name: &str) -> Result<(), DbError> {
+pub(crate) fn create_database(db: &mut MySql, name: &str) -> Result<(), DbError> {
     let rows = db.rows("SELECT @@character_set_database, @@collation_database")?;
     let mut sql = format!("CREATE DATABASE {}", ident(name));
     if let Some(r) = rows.first() {
@@ -23,7 +23,7 @@ pub fn create_database(db: &mut MySql, name: &str) -> Result<(), DbError> {
 /// an open transaction there holds locks that `DROP DATABASE` would wait for
 /// (for `lock_wait_timeout`, a year by default). A connection the user may
 /// not end is left to the server's own waiting.
-pub fn drop_database(db: &mut MySql, name: &str) -> Result<(), DbError> {
+pub(crate) fn drop_database(db: &mut MySql, name: &str) -> Result<(), DbError> {
     let sql = format!(
         "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = {} AND ID <> CONNECTION_ID()",
         literal(name)
@@ -42,7 +42,7 @@ pub fn drop_database(db: &mut MySql, name: &str) -> Result<(), DbError> {
 /// Drops every table, view, sequence, routine and event of the database
 /// connected to (triggers go with their tables), foreign keys not checked
 /// meanwhile, so tables go in any order.
-pub fn empty_database(db: &mut MySql) -> Result<(), DbError> {
+pub(crate) fn empty_database(db: &mut MySql) -> Result<(), DbError> {
     let head = db.rows("SELECT DATABASE(), @@FOREIGN_KEY_CHECKS")?;
     let (Some(name), checks) = (
         head.first().and_then(|r| r.first().cloned().flatten()),

@@ -140,7 +140,7 @@ pub(super) struct FkGroup {
 }
 
 impl FkGroup {
-    pub fn leader(&self) -> Option<&(QName, String)> {
+    pub(crate) fn leader(&self) -> Option<&(QName, String)> {
         self.members.first()
     }
 }

@@ -340,7 +340,7 @@ fn read_all(
                     columns,
                     definition,
                     ..Default::default()
-                })
+                });
             }
             "u" => table.uniques.push(Key {
                 name,
@@ -442,7 +442,7 @@ fn read_all(
     }
     for r in query(TRIGGERS)? {
         let table = match relations.get(&int(&r, 0)) {
-            Some(Relation::Table(t)) | Some(Relation::View(t)) => t.clone(),
+            Some(Relation::Table(t) | Relation::View(t)) => t.clone(),
             None => continue,
         };
         let name = text(&r, 1);

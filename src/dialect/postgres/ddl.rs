@@ -17,9 +17,9 @@ use super::quote::{ident, literal, qualified, sibling};
 use crate::schema::model::*;
 use crate::schema::{AlterSupport, Catalog, Change, Ddl, Unsupported};
 
-pub struct PostgresDdl;
+pub(crate) struct PostgresDdl;
 
-pub static POSTGRES_DDL: PostgresDdl = PostgresDdl;
+pub(crate) static POSTGRES_DDL: PostgresDdl = PostgresDdl;
 
 impl Ddl for PostgresDdl {
     fn alter_support(&self) -> AlterSupport {
@@ -184,7 +184,7 @@ fn render(
             ..
         } => alter_column(table, a, b, from, to, out),
         Change::AddPrimaryKey { table, key } | Change::AddUnique { table, key } => {
-            out.push(add_constraint(table, key.name.as_deref(), &key.definition))
+            out.push(add_constraint(table, key.name.as_deref(), &key.definition));
         }
         Change::AddCheck { table, check } => out.push(add_constraint(
             table,
@@ -192,16 +192,16 @@ fn render(
             &check.definition,
         )),
         Change::AddForeignKey { table, fk } => {
-            out.push(add_constraint(table, fk.name.as_deref(), &fk.definition))
+            out.push(add_constraint(table, fk.name.as_deref(), &fk.definition));
         }
         Change::DropPrimaryKey { table, key } | Change::DropUnique { table, key } => {
-            out.push(drop_constraint(table, key.name.as_deref()))
+            out.push(drop_constraint(table, key.name.as_deref()));
         }
         Change::DropCheck { table, check } => {
-            out.push(drop_constraint(table, check.name.as_deref()))
+            out.push(drop_constraint(table, check.name.as_deref()));
         }
         Change::DropForeignKey { table, fk } => {
-            out.push(drop_constraint(table, fk.name.as_deref()))
+            out.push(drop_constraint(table, fk.name.as_deref()));
         }
         // An index whose comment alone changed keeps the index.
         Change::CreateIndex { table, index } => {
@@ -212,12 +212,12 @@ fn render(
                     &index.comment,
                 ));
             } else {
-                create_index(table, index, out)
+                create_index(table, index, out);
             }
         }
         Change::DropIndex { table, index } => {
             if !comment_only(table, index, from, to) {
-                out.push(format!("DROP INDEX {}", sibling(table, &index.name)))
+                out.push(format!("DROP INDEX {}", sibling(table, &index.name)));
             }
         }
         Change::AlterTableOptions {
@@ -226,7 +226,7 @@ fn render(
             to: b,
         } => table_options(table, a, b, to, out)?,
         Change::SetTableComment { table, comment: c } => {
-            out.push(comment("TABLE", &qualified(table), c))
+            out.push(comment("TABLE", &qualified(table), c));
         }
         Change::CreateView(v) => create_view(v, out),
         Change::DropView(v) => out.push(format!("DROP {} {}", view_word(v), qualified(&v.name))),
@@ -253,9 +253,7 @@ fn render(
 fn comment(what: &str, name: &str, text: &Option<String>) -> String {
     format!(
         "COMMENT ON {what} {name} IS {}",
-        text.as_deref()
-            .map(literal)
-            .unwrap_or_else(|| "NULL".into())
+        text.as_deref().map_or_else(|| "NULL".into(), literal)
     )
 }
 
@@ -936,10 +934,7 @@ fn routine_comment(r: &Routine) -> String {
     format!(
         "COMMENT ON {} IS {}",
         routine_signature(r),
-        r.comment
-            .as_deref()
-            .map(literal)
-            .unwrap_or_else(|| "NULL".into())
+        r.comment.as_deref().map_or_else(|| "NULL".into(), literal)
     )
 }
 

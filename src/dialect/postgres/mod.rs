@@ -426,6 +426,7 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
 }
 
 /// A TLS failure in words (a certificate rejected, or no TLS where it is required).
+#[allow(clippy::match_wildcard_for_single_variants)] // Host::Unix exists on unix only
 fn tls_failure(
     e: &tokio_postgres::Error,
     cfg: &tokio_postgres::Config,
@@ -437,7 +438,7 @@ fn tls_failure(
         .iter()
         .find_map(|h| match h {
             tokio_postgres::config::Host::Tcp(name) => Some(name.clone()),
-            #[allow(unreachable_patterns)]
+            #[allow(unreachable_patterns, clippy::match_wildcard_for_single_variants)]
             _ => None,
         })
         .unwrap_or_else(|| "localhost".into());

@@ -167,7 +167,7 @@ const KEYWORDS: &[&str] = &[
 
 /// A name as `quote_ident` writes it: bare when it is lower case letters,
 /// digits and underscores (not first a digit) and no reserved word.
-pub fn ident(name: &str) -> Cow<'_, str> {
+pub(crate) fn ident(name: &str) -> Cow<'_, str> {
     let plain = name
         .chars()
         .next()
@@ -184,7 +184,7 @@ pub fn ident(name: &str) -> Cow<'_, str> {
 }
 
 /// A schema-qualified name (`public.t`); every name PostgreSQL has is in a schema.
-pub fn qualified(name: &QName) -> String {
+pub(crate) fn qualified(name: &QName) -> String {
     match &name.schema {
         Some(s) => format!("{}.{}", ident(s), ident(&name.name)),
         None => ident(&name.name).into_owned(),
@@ -192,7 +192,7 @@ pub fn qualified(name: &QName) -> String {
 }
 
 /// `name` in the schema of `of` (an index, a constraint's table).
-pub fn sibling(of: &QName, name: &str) -> String {
+pub(crate) fn sibling(of: &QName, name: &str) -> String {
     qualified(&QName {
         schema: of.schema.clone(),
         name: name.to_string(),
@@ -201,7 +201,7 @@ pub fn sibling(of: &QName, name: &str) -> String {
 
 /// Text as a string literal, whatever `standard_conforming_strings` says:
 /// an `E''` string where it holds a backslash.
-pub fn literal(text: &str) -> String {
+pub(crate) fn literal(text: &str) -> String {
     if text.contains('\\') {
         format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
     } else {

@@ -55,7 +55,7 @@ fn lower(name: &str) -> String {
 }
 
 /// The schema of `main`, without `own`'s tables.
-pub fn read(conn: &Connection, own: &[QName]) -> rusqlite::Result<Catalog> {
+pub(crate) fn read(conn: &Connection, own: &[QName]) -> rusqlite::Result<Catalog> {
     let own: BTreeSet<String> = own
         .iter()
         .filter(|q| {
@@ -254,7 +254,9 @@ fn foreign_keys(
     while let Some(r) = rows.next()? {
         let table: String = r.get(0)?;
         let parent: String = r.get(2)?;
-        let parent = names.get(&lower(&parent)).map_or(parent, |n| n.to_string());
+        let parent = names
+            .get(&lower(&parent))
+            .map_or(parent, std::string::ToString::to_string);
         let fk = keys
             .entry((lower(&table), r.get(1)?))
             .or_insert_with(|| ForeignKey {

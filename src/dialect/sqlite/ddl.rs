@@ -14,9 +14,9 @@ use crate::schema::diff::{self, AlterSupport, Change, Renames};
 use crate::schema::model::{Catalog, Column, QName, Table};
 use crate::schema::{Ddl, Unsupported};
 
-pub struct SqliteDdl;
+pub(crate) struct SqliteDdl;
 
-pub static SQLITE_DDL: SqliteDdl = SqliteDdl;
+pub(crate) static SQLITE_DDL: SqliteDdl = SqliteDdl;
 
 /// What SQLite's `ALTER TABLE` does in place (adding a column: see
 /// `addable`). Its `DROP COLUMN` works only where nothing refers to the

@@ -178,7 +178,7 @@ fn plain(name: &str) -> bool {
 }
 
 /// A name as SQL: bare where SQLite reads it the same, else double-quoted.
-pub fn ident(name: &str) -> Cow<'_, str> {
+pub(crate) fn ident(name: &str) -> Cow<'_, str> {
     if plain(name) {
         Cow::Borrowed(name)
     } else {
@@ -187,12 +187,12 @@ pub fn ident(name: &str) -> Cow<'_, str> {
 }
 
 /// Text as an SQL string literal.
-pub fn literal(text: &str) -> String {
+pub(crate) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Space,
     Comment,
     /// `'…'`
@@ -205,7 +205,7 @@ pub enum Kind {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct Token<'a> {
+pub(crate) struct Token<'a> {
     pub kind: Kind,
     pub text: &'a str,
     pub start: usize,
@@ -217,12 +217,12 @@ impl Token<'_> {
     }
 
     /// True for the keyword `kw` (any case).
-    pub fn is(&self, kw: &str) -> bool {
+    pub(crate) fn is(&self, kw: &str) -> bool {
         self.kind == Kind::Word && self.text.eq_ignore_ascii_case(kw)
     }
 
     /// The name a name token stands for (quotes removed).
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self.kind {
             Kind::Quoted | Kind::Str => {
                 let open = self.text.chars().next().unwrap_or('"');
@@ -243,7 +243,7 @@ impl Token<'_> {
 
 /// The tokens of `sql`, white space and comments included: their texts
 /// put together are `sql` again.
-pub fn tokens(sql: &str) -> Vec<Token<'_>> {
+pub(crate) fn tokens(sql: &str) -> Vec<Token<'_>> {
     let b = sql.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -322,7 +322,7 @@ fn meaningful(sql: &str) -> Vec<Token<'_>> {
 /// space, and quotes only where a name needs them (SQLite writes `"new"`
 /// where `ALTER TABLE … RENAME` replaced a name, whatever the quoting the
 /// schema used). Case and everything else are kept as written.
-pub fn normalize(sql: &str) -> String {
+pub(crate) fn normalize(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut gap = false;
     for t in tokens(sql) {
@@ -346,7 +346,7 @@ pub fn normalize(sql: &str) -> String {
 
 /// `sql` without its comments, as it is run: a comment at the end of a
 /// view's text would swallow the `;` written after it.
-pub fn strip_comments(sql: &str) -> String {
+pub(crate) fn strip_comments(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     for t in tokens(sql) {
         match t.kind {
@@ -360,7 +360,7 @@ pub fn strip_comments(sql: &str) -> String {
 
 /// `sql` with each name that is the first of a pair in `renamed` (in any
 /// case, quoted or not) replaced by the second, quoted where it must be.
-pub fn replace_names(sql: &str, renamed: &[(String, String)]) -> String {
+pub(crate) fn replace_names(sql: &str, renamed: &[(String, String)]) -> String {
     let mut out = String::with_capacity(sql.len());
     for t in tokens(sql) {
         let new = matches!(t.kind, Kind::Word | Kind::Quoted)
@@ -380,7 +380,7 @@ pub fn replace_names(sql: &str, renamed: &[(String, String)]) -> String {
 
 /// The names (tables, views, columns, functions, …) `sql` mentions, in
 /// lower case: what a view may read.
-pub fn names(sql: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn names(sql: &str) -> impl Iterator<Item = String> + '_ {
     tokens(sql)
         .into_iter()
         .filter(|t| matches!(t.kind, Kind::Word | Kind::Quoted))
@@ -389,7 +389,7 @@ pub fn names(sql: &str) -> impl Iterator<Item = String> + '_ {
 
 /// What `CREATE TABLE` says that the pragmas do not.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TableSql {
+pub(crate) struct TableSql {
     /// Where the table's name (with its schema, if written) stands.
     pub name: Range<usize>,
     /// A virtual table's module and arguments (`fts5(a, b)`), normalized.
@@ -401,7 +401,7 @@ pub struct TableSql {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ColumnSql {
+pub(crate) struct ColumnSql {
     pub name: String,
     /// The column's definition as written, without comments.
     pub definition: String,
@@ -413,7 +413,7 @@ pub struct ColumnSql {
 
 /// Reads a `CREATE [VIRTUAL] TABLE` statement as `sqlite_schema` holds it;
 /// `None` when it is not one.
-pub fn parse_table(sql: &str) -> Option<TableSql> {
+pub(crate) fn parse_table(sql: &str) -> Option<TableSql> {
     let t = meaningful(sql);
     let mut i = 0;
     let at = |i: usize| t.get(i);
@@ -577,7 +577,7 @@ fn item(sql: &str, t: &[Token<'_>], out: &mut TableSql) {
 }
 
 /// A table's `CREATE TABLE` with another name in place of its own.
-pub fn renamed(sql: &str, table: &TableSql, name: &str) -> String {
+pub(crate) fn renamed(sql: &str, table: &TableSql, name: &str) -> String {
     format!(
         "{}{}{}",
         &sql[..table.name.start],

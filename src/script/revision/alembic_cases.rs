@@ -253,7 +253,7 @@ fn normalize(line: &str) -> String {
     for key in ["Branches into: ", "Branch names: "] {
         if let Some(rest) = line.strip_prefix(key) {
             let mut v: Vec<&str> = rest.split(", ").collect();
-            v.sort();
+            v.sort_unstable();
             return format!("{key}{}", v.join(", "));
         }
     }
@@ -265,7 +265,7 @@ fn normalize(line: &str) -> String {
         match rest.find(')') {
             Some(close) => {
                 let mut v: Vec<&str> = rest[..close].split(", ").collect();
-                v.sort();
+                v.sort_unstable();
                 out.push_str(&v.join(", "));
                 rest = &rest[close..];
             }

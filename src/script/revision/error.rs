@@ -72,7 +72,7 @@ pub enum RevisionError {
     #[error("Ambiguous upgrade from multiple current revisions")]
     AmbiguousUpgrade,
     /// `downgrade -N` from several current heads (Alembic only warns; `docs/spec.md` §4).
-    #[error("Relative downgrade {relative} is ambiguous: the database has several current heads ({}); name the branch with '<branchname>@{relative}' or give a revision id, e.g. '{}{relative}'", .heads.join(", "), .heads.first().map(String::as_str).unwrap_or("<rev>"))]
+    #[error("Relative downgrade {relative} is ambiguous: the database has several current heads ({}); name the branch with '<branchname>@{relative}' or give a revision id, e.g. '{}{relative}'", .heads.join(", "), .heads.first().map_or("<rev>", String::as_str))]
     AmbiguousRelativeDowngrade {
         /// The relative part as written.
         relative: String,

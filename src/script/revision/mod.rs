@@ -304,9 +304,9 @@ impl RevisionMap {
     pub fn position_of(&self, rev: &RevisionInfo) -> Option<usize> {
         let size = std::mem::size_of::<RevisionInfo>();
         let start = self.revs.as_ptr() as usize;
-        let at = rev as *const RevisionInfo as usize;
+        let at = std::ptr::from_ref::<RevisionInfo>(rev) as usize;
         let i = at.checked_sub(start)? / size;
-        (i < self.revs.len() && std::ptr::eq(&self.revs[i], rev)).then_some(i)
+        (i < self.revs.len() && std::ptr::eq(&raw const self.revs[i], rev)).then_some(i)
     }
 
     /// What the one-line formats mark of a revision of this map (by

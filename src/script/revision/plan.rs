@@ -279,7 +279,7 @@ impl RevisionMap {
         let mut next_seq = 0usize;
         {
             let mut hs: Vec<Ix> = heads.iter().copied().filter(|&h| in_todo[h]).collect();
-            hs.sort();
+            hs.sort_unstable();
             hs.dedup();
             for h in hs {
                 lane_heads.push(h);

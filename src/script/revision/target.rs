@@ -218,7 +218,7 @@ pub(super) fn match_rel_tail(s: &str) -> Option<(Option<String>, String)> {
         if sign != '+' && sign != '-' {
             return None;
         }
-        let digits: String = chars.take_while(|c| c.is_ascii_digit()).collect();
+        let digits: String = chars.take_while(char::is_ascii_digit).collect();
         if digits.is_empty() {
             return None;
         }

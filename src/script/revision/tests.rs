@@ -9,9 +9,12 @@ use crate::runtime::step::apply_step;
 fn rev(id: &str, down: &[&str], labels: &[&str], deps: &[&str]) -> RevisionInfo {
     RevisionInfo {
         id: id.to_string(),
-        down_revisions: down.iter().map(|s| s.to_string()).collect(),
-        branch_labels: labels.iter().map(|s| s.to_string()).collect(),
-        depends_on: deps.iter().map(|s| s.to_string()).collect(),
+        down_revisions: down.iter().map(std::string::ToString::to_string).collect(),
+        branch_labels: labels
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
+        depends_on: deps.iter().map(std::string::ToString::to_string).collect(),
         doc: format!("rev {id}"),
         longdoc: format!(
             "rev {id}\n\nRevision ID: {id}\nRevises: {}",
@@ -28,7 +31,7 @@ fn rev(id: &str, down: &[&str], labels: &[&str], deps: &[&str]) -> RevisionInfo 
 }
 
 fn s(v: &[&str]) -> Vec<String> {
-    v.iter().map(|x| x.to_string()).collect()
+    v.iter().map(std::string::ToString::to_string).collect()
 }
 
 fn two_heads() -> RevisionMap {
@@ -272,7 +275,7 @@ fn linear(n: usize) -> Vec<RevisionInfo> {
 /// a few carry branch labels.
 fn branchy(blocks: usize) -> Vec<RevisionInfo> {
     let mut v: Vec<RevisionInfo> = Vec::new();
-    let id = |b: usize, k: usize| format!("{:08x}{:04x}", b, k);
+    let id = |b: usize, k: usize| format!("{b:08x}{k:04x}");
     v.push(RevisionInfo {
         id: id(0, 0),
         ..Default::default()
@@ -320,7 +323,11 @@ fn exercise(revs: Vec<RevisionInfo>) {
     let t0 = std::time::Instant::now();
     let map = RevisionMap::new(revs).unwrap();
     eprintln!("build {n}: {:?}", t0.elapsed());
-    let heads: Vec<String> = map.heads().iter().map(|s| s.to_string()).collect();
+    let heads: Vec<String> = map
+        .heads()
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert_eq!(heads.len(), 1);
     let t0 = std::time::Instant::now();
     let hist = map.history(None, &[]).unwrap();

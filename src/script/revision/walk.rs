@@ -126,7 +126,7 @@ impl RevisionMap {
                 stack.extend(edges.iter().copied());
             }
             if !overlaps.is_empty() {
-                overlaps.sort();
+                overlaps.sort_unstable();
                 return Err(RevisionError::Overlap {
                     revision: self.id(t).to_string(),
                     others: self.ids(&overlaps),

@@ -46,7 +46,11 @@ fn the_schema_of_migrates_own_tables_is_left_out_not_the_users_tables_in_it() {
     );
     let c = connect(&db).read_catalog(&own).unwrap();
     assert!(c.schemas.is_empty(), "{:?}", c.schemas);
-    let tables: Vec<String> = c.tables.keys().map(|t| t.to_string()).collect();
+    let tables: Vec<String> = c
+        .tables
+        .keys()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert_eq!(tables, ["meta.notes"]);
 }
 

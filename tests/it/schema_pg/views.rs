@@ -83,6 +83,10 @@ fn view_dependencies_come_from_the_server() {
     );
     let c = catalog(&db);
     let b = &c.views[&migrate::schema::model::QName::new(Some("public"), "b")];
-    let deps: Vec<String> = b.depends_on.iter().map(|d| d.to_string()).collect();
+    let deps: Vec<String> = b
+        .depends_on
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert_eq!(deps, ["public.a", "s.t"]);
 }
