@@ -7,7 +7,7 @@
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use migrate::command::{
-    CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, InitArgs, MergeArgs, Resume,
+    CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, ImportArgs, InitArgs, MergeArgs, Resume,
     RevisionArgs, RunArgs, Side, StampArgs,
 };
 use std::collections::BTreeMap;
@@ -415,6 +415,38 @@ pub(crate) enum Command {
         #[arg(long)]
         version_path: Option<PathBuf>,
     },
+    /// Convert a project of another tool into a migrate project
+    #[command(subcommand)]
+    Import(ImportFrom),
+}
+
+/// The tools `import` converts from.
+#[derive(Subcommand, Debug)]
+pub enum ImportFrom {
+    /// Convert an Alembic project: migrate.toml, and one SQL revision per Python revision, rendered by Alembic
+    Alembic {
+        /// The project's alembic.ini
+        #[arg(default_value = "alembic.ini", value_name = "ALEMBIC_INI")]
+        ini: PathBuf,
+        /// Where migrate.toml and the `migrate` script folder go (default: beside alembic.ini)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The Python with the project's Alembic (default: .venv or venv beside alembic.ini, else python3)
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// The SQL dialect to render (default: from sqlalchemy.url)
+        #[arg(long, value_parser = ["postgresql", "mysql", "mariadb", "sqlite"])]
+        dialect: Option<String>,
+        /// The version table env.py names (Alembic's default: alembic_version)
+        #[arg(long, default_value = "alembic_version", value_name = "NAME")]
+        version_table: String,
+        /// The version table's schema, if env.py names one
+        #[arg(long, value_name = "SCHEMA")]
+        version_table_schema: Option<String>,
+        /// Exit 0 even when revisions are left marked `-- migrate:todo`
+        #[arg(long)]
+        allow_todo: bool,
+    },
 }
 
 /// One verb with its arguments, as the library takes them.
@@ -437,6 +469,7 @@ pub(crate) enum Verb {
     EnsureVersion { sql: bool },
     Diff(DiffArgs),
     Baseline(RevisionArgs),
+    ImportAlembic(ImportArgs),
 }
 
 /// `-x KEY=VALUE` arguments as a map (a bare `KEY` is an empty value).
@@ -599,6 +632,23 @@ impl Run {
                 branch_labels: branch_label,
                 version_path,
                 ..RevisionArgs::default()
+            }),
+            Command::Import(ImportFrom::Alembic {
+                ini,
+                out,
+                python,
+                dialect,
+                version_table,
+                version_table_schema,
+                allow_todo,
+            }) => Verb::ImportAlembic(ImportArgs {
+                ini: Some(ini),
+                out,
+                python,
+                dialect,
+                version_table,
+                version_table_schema,
+                allow_todo,
             }),
         };
         (globals, verb)

@@ -11,6 +11,7 @@
 mod autogen;
 mod check;
 mod error;
+mod import;
 mod inspect;
 mod revision;
 mod run;
@@ -20,6 +21,7 @@ pub use crate::target::Target;
 pub use autogen::{baseline, diff, DiffArgs};
 pub use check::{check, CheckArgs};
 pub use error::CommandError;
+pub use import::{import_alembic, ImportArgs};
 pub use inspect::{
     applied_history, branches, current, edit, heads, history, show, HeadsArgs, HistoryArgs,
 };

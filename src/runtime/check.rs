@@ -11,7 +11,7 @@ use crate::Kind;
 /// One problem `check` found.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
-    /// `graph`, `multiple_heads`, `unknown_revision`, `not_at_head`, `changed`, `half_applied`.
+    /// `graph`, `todo`, `multiple_heads`, `unknown_revision`, `not_at_head`, `changed`, `half_applied`.
     pub kind: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -41,9 +41,10 @@ impl Problem {
 
 /// The problems of the graph alone (no database): several heads.
 pub fn graph_problems(scripts: &ScriptDirectory) -> Vec<Problem> {
+    let mut problems = todo_problems(scripts);
     let heads = scripts.map.heads();
     if heads.len() <= 1 {
-        return Vec::new();
+        return problems;
     }
     let mut p = Problem::new(
         "multiple_heads",
@@ -54,7 +55,31 @@ pub fn graph_problems(scripts: &ScriptDirectory) -> Vec<Problem> {
         ),
     );
     p.revisions = heads.iter().map(std::string::ToString::to_string).collect();
-    vec![p]
+    problems.push(p);
+    problems
+}
+
+/// The revisions whose SQL is still to be written (`-- migrate:todo`), one
+/// problem each: `upgrade` and `downgrade` refuse them.
+fn todo_problems(scripts: &ScriptDirectory) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for s in &scripts.scripts {
+        let Some(todo) = s.file.todo(true).or_else(|| s.file.todo(false)) else {
+            continue;
+        };
+        let at = format!("{}:{}", s.path.display(), todo.line);
+        let mut p = Problem::new(
+            "todo",
+            format!(
+                "{at}: revision {} is marked `-- migrate:todo`: its SQL is still to be written by hand; write it and delete the marker line (`upgrade` refuses it until then)",
+                s.file.revision
+            ),
+        );
+        p.revisions = vec![s.file.revision.clone()];
+        p.path = Some(at);
+        problems.push(p);
+    }
+    problems
 }
 
 /// The problems of the database: where it is (`rows`), what ran and what

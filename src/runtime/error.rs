@@ -157,6 +157,15 @@ pub enum RunError {
     },
     /// A step whose revision has no file (the graph and the files disagree).
     NoFile(String),
+    /// A section still marked `-- migrate:todo` (SQL to write by hand).
+    Todo {
+        revision: String,
+        path: String,
+        line: usize,
+        direction: Direction,
+        /// The marker's text after `todo`.
+        why: String,
+    },
     /// Ctrl-C: the run stopped at a statement boundary or rolled back.
     Interrupted { applied: Vec<String> },
 }
@@ -347,6 +356,26 @@ impl fmt::Display for RunError {
                 complete_target(step)
             ),
             RunError::NoFile(rev) => write!(f, "revision {rev} has no file (internal error)"),
+            RunError::Todo {
+                revision,
+                path,
+                line,
+                direction,
+                why,
+            } => {
+                let section = direction_name(*direction);
+                write!(
+                    f,
+                    "{path}:{line}: revision {revision} cannot run: its {section} section is marked `-- migrate:todo`"
+                )?;
+                if !why.is_empty() {
+                    write!(f, " ({why})")?;
+                }
+                write!(
+                    f,
+                    "; nothing was run. Write its {section} SQL by hand (the Python it came from is quoted there) and delete the `-- migrate:todo` line"
+                )
+            }
             RunError::Interrupted { applied } => {
                 if applied.is_empty() {
                     f.write_str("interrupted (Ctrl-C): the run stopped; what was open was rolled back, and no revision of this run was applied")

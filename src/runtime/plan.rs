@@ -175,6 +175,15 @@ pub fn plan<'s>(
             .ok_or_else(|| RunError::NoFile(st.revision.clone()))?;
         let sec = section(script, st.direction);
         let path = script.path.display().to_string();
+        if let Some(todo) = script.file.todo(st.direction == Direction::Up) {
+            return Err(RunError::Todo {
+                revision: st.revision.clone(),
+                path,
+                line: todo.line,
+                direction: st.direction,
+                why: todo.arguments.clone(),
+            });
+        }
         let statements = sql::split(&sec.text, kind).map_err(|e| e.shifted(sec.first_line - 1));
         let total = statements.as_ref().map_or(0, Vec::len);
         let mut rows_before = rows.clone();

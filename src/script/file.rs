@@ -62,8 +62,28 @@ pub struct RevisionFile {
     /// Sections beyond upgrade and downgrade that the file has, by name, in
     /// file order (the grammar holds none yet).
     pub sections: Vec<(&'static str, Section)>,
-    /// Directive lines, in file order (the grammar holds none yet).
+    /// Directive lines, in file order.
     pub directives: Vec<Directive>,
+}
+
+impl RevisionFile {
+    /// The first `-- migrate:todo` line that blocks running the upgrade
+    /// (`upgrade` true) or the downgrade section: one in that section, or
+    /// above the sections (which blocks both).
+    pub fn todo(&self, upgrade: bool) -> Option<&Directive> {
+        // A section's marker stands on the line before its first line.
+        let up_marker = self.upgrade.first_line.saturating_sub(1);
+        let down_marker = self.downgrade.first_line.saturating_sub(1);
+        self.directives.iter().find(|d| {
+            d.name == marker::TODO
+                && (d.line < up_marker
+                    || if upgrade {
+                        d.line < down_marker
+                    } else {
+                        d.line > down_marker
+                    })
+        })
+    }
 }
 
 /// What is wrong with a revision file, and on which line.
@@ -581,6 +601,28 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "-- create notes table\n--\n-- Revision ID: 127bcea40bef\n-- Revises: \n-- Create Date: 2026-11-22 10:41:35.468471\n-- Branch Labels: \n-- Depends On: \n\n-- migrate:upgrade\nCREATE TABLE notes (\n    id SERIAL PRIMARY KEY\n);\n\n-- migrate:downgrade\nDROP TABLE notes;\n";
+
+    #[test]
+    fn a_todo_blocks_the_section_it_stands_in_and_the_header_blocks_both() {
+        let head = "-- m\n-- Revision ID: a1\n";
+        let up_todo = format!("{head}\n-- migrate:upgrade\n-- migrate:todo write it\n\n-- migrate:downgrade\nDROP TABLE t;\n");
+        let f = parse(&up_todo).unwrap();
+        assert_eq!(
+            f.todo(true).map(|d| (d.line, d.arguments.as_str())),
+            Some((4, "write it"))
+        );
+        assert!(f.todo(false).is_none());
+        let down_todo = format!("{head}\n-- migrate:upgrade\nCREATE TABLE t (id INT);\n-- migrate:downgrade\n-- migrate:TODO\n");
+        let f = parse(&down_todo).unwrap();
+        assert!(f.todo(true).is_none());
+        assert_eq!(f.todo(false).map(|d| d.line), Some(6));
+        let header_todo =
+            format!("{head}-- migrate:todo\n\n-- migrate:upgrade\n\n-- migrate:downgrade\n");
+        let f = parse(&header_todo).unwrap();
+        assert_eq!(f.todo(true).map(|d| d.line), Some(3));
+        assert_eq!(f.todo(false).map(|d| d.line), Some(3));
+        assert!(parse(GOOD).unwrap().todo(true).is_none());
+    }
 
     #[test]
     fn parses_the_spec_example() {

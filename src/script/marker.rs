@@ -55,7 +55,17 @@ pub const MARKERS: &[Marker] = &[
         name: "downgrade",
         kind: MarkerKind::Downgrade,
     },
+    // SQL still to be written by hand (`migrate import alembic` leaves it
+    // where it could not convert a revision): `upgrade`, `downgrade` and
+    // `check` refuse the section it stands in (in the header: both).
+    Marker {
+        name: TODO,
+        kind: MarkerKind::Directive,
+    },
 ];
+
+/// The name of the directive that marks SQL still to be written.
+pub const TODO: &str = "todo";
 
 /// One marker line, read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,5 +179,17 @@ mod tests {
             .filter(|k| k.is_section())
             .collect();
         assert_eq!(sections[..2], [MarkerKind::Upgrade, MarkerKind::Downgrade]);
+    }
+
+    #[test]
+    fn todo_is_a_directive_with_arguments() {
+        match read("-- migrate:todo upgrade() could not be converted", MARKERS) {
+            Some(Read::Known(m, args)) => {
+                assert_eq!(m.name, TODO);
+                assert_eq!(m.kind, MarkerKind::Directive);
+                assert_eq!(args, "upgrade() could not be converted");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

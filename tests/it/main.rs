@@ -11,6 +11,7 @@ mod examples;
 mod faults;
 mod graph;
 mod graph_cases;
+mod import_alembic;
 mod library;
 mod offline;
 mod packaging;
