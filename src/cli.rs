@@ -10,6 +10,7 @@ use migrate::command::{
     CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, ImportArgs, InitArgs, MergeArgs, Resume,
     RevisionArgs, RunArgs, Side, StampArgs,
 };
+use migrate::fleet::{FleetArgs, FleetCommand};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -230,6 +231,23 @@ pub(crate) struct Global {
     /// A database migrate may empty and fill to read schemas (wins over dev_url in the config file)
     #[arg(long, global = true, value_name = "URL")]
     pub dev_url: Option<String>,
+    /// Run on a fleet: a [targets.NAME] set of the config file, a file of URLs (one a line), or - (stdin)
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME|FILE|-",
+        conflicts_with = "url"
+    )]
+    pub targets: Option<String>,
+    /// With --targets: how many targets at once (default 4, never more than targets)
+    #[arg(long, global = true, value_name = "N", requires = "targets", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// With --targets: run the first K targets first, and the rest only when all of them succeeded
+    #[arg(long, global = true, value_name = "K", requires = "targets", value_parser = clap::value_parser!(u32).range(1..))]
+    pub canary: Option<u32>,
+    /// With --targets: start no more targets after one fails (default: run them all, report at the end)
+    #[arg(long, global = true, requires = "targets")]
+    pub fail_fast: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -472,6 +490,21 @@ pub(crate) enum Verb {
     ImportAlembic(ImportArgs),
 }
 
+impl Verb {
+    /// The verb as a fleet runs it, if it runs on databases.
+    pub fn into_fleet(self) -> Option<FleetCommand> {
+        Some(match self {
+            Verb::Upgrade(a) => FleetCommand::Upgrade(a),
+            Verb::Downgrade(a) => FleetCommand::Downgrade(a),
+            Verb::Stamp(a) => FleetCommand::Stamp(a),
+            Verb::Current { verbose } => FleetCommand::Current { verbose },
+            Verb::Check(a) => FleetCommand::Check(a),
+            Verb::Applied { verbose } => FleetCommand::Applied { verbose },
+            _ => return None,
+        })
+    }
+}
+
 /// `-x KEY=VALUE` arguments as a map (a bare `KEY` is an empty value).
 fn parse_x(args: &[String]) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
@@ -498,6 +531,35 @@ fn resume_from(resume: bool, after: Option<usize>) -> Option<Resume> {
 }
 
 impl Run {
+    /// `--targets` with a command that does not run on databases, or runs
+    /// without one (`--sql`, `check --offline`): a usage error.
+    pub fn fleet_misuse(&self) -> Option<clap::Error> {
+        self.global.targets.as_ref()?;
+        let why = match &self.command {
+            Command::Upgrade { sql: true, .. }
+            | Command::Downgrade { sql: true, .. }
+            | Command::Stamp { sql: true, .. } => {
+                "--targets runs on databases, and --sql prints SQL without one; drop one of the two"
+            }
+            Command::Check { offline: true, .. } => {
+                "--targets runs on databases, and check --offline reads none; drop one of the two"
+            }
+            Command::History { applied: false, .. } => {
+                "--targets works with `history --applied` (each database's audit log); `history` alone reads only the revision files"
+            }
+            Command::Upgrade { .. }
+            | Command::Downgrade { .. }
+            | Command::Stamp { .. }
+            | Command::Current
+            | Command::Check { .. }
+            | Command::History { .. } => return None,
+            _ => {
+                "--targets works with upgrade, downgrade, stamp, current, check and history --applied, the commands that read or write a database; drop it for this command"
+            }
+        };
+        Some(Cli::command().error(clap::error::ErrorKind::ArgumentConflict, why))
+    }
+
     /// The global options and the verb, as typed values.
     pub(crate) fn into_parts(self, cwd: PathBuf) -> (Globals, Verb) {
         let g = self.global;
@@ -513,6 +575,12 @@ impl Run {
             lock_timeout: g.lock_timeout.map(Duration::from_secs),
             json: g.format == Format::Json,
             dev_url: g.dev_url,
+            fleet: g.targets.map(|targets| FleetArgs {
+                targets,
+                jobs: g.jobs.map(usize::from),
+                canary: g.canary.and_then(|k| usize::try_from(k).ok()),
+                fail_fast: g.fail_fast,
+            }),
         };
         let verb = match self.command {
             Command::Init {

@@ -10,11 +10,14 @@
 //! a message saying what stayed applied.
 
 use crate::dialect::Canceller;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static CANCEL: Mutex<Option<Canceller>> = Mutex::new(None);
+/// What stops each statement running now: one per connection at work (a
+/// fleet runs several at once), by a number of its own.
+static CANCEL: Mutex<Vec<(u64, Canceller)>> = Mutex::new(Vec::new());
+static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// Installs the handler (once per process; the binary calls it at start).
 pub fn install() {
@@ -26,7 +29,7 @@ pub fn install() {
         let _ =
             writeln_stderr("Interrupted: stopping at a safe point (Ctrl-C again to quit at once)");
         if let Ok(slot) = CANCEL.lock() {
-            if let Some(cancel) = slot.as_ref() {
+            for (_, cancel) in slot.iter() {
                 cancel();
             }
         }
@@ -45,16 +48,15 @@ pub fn interrupted() -> bool {
 
 /// Runs `f` (one statement) with `cancel` as what Ctrl-C calls meanwhile.
 pub fn cancellable<T>(cancel: Option<Canceller>, f: impl FnOnce() -> T) -> T {
-    let armed = cancel.is_some();
-    if armed {
-        if let Ok(mut slot) = CANCEL.lock() {
-            *slot = cancel;
-        }
-    }
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let armed = match cancel {
+        Some(c) => CANCEL.lock().map(|mut slot| slot.push((id, c))).is_ok(),
+        None => false,
+    };
     let result = f();
     if armed {
         if let Ok(mut slot) = CANCEL.lock() {
-            *slot = None;
+            slot.retain(|(i, _)| *i != id);
         }
     }
     result

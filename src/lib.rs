@@ -11,6 +11,7 @@
 pub mod command;
 pub mod config;
 pub mod dialect;
+pub mod fleet;
 pub mod import;
 pub mod interrupt;
 pub mod kind;

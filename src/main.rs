@@ -58,13 +58,24 @@ fn run(cli: cli::Run) -> anyhow::Result<bool> {
     let cwd = std::env::current_dir()
         .map_err(|e| anyhow::anyhow!("cannot read the working directory: {e}"))?;
     migrate::config::load_dotenv(&cwd)?;
-    let (globals, verb) = cli.into_parts(cwd);
+    let (mut globals, verb) = cli.into_parts(cwd);
+    let fleet = globals.fleet.take();
     let mut stdout = Stdout {
         inner: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
         closed: false,
     };
     let mut ctx = Ctx::new(&mut stdout, stderr, globals, &env_var);
     let ctx = &mut ctx;
+    // `--targets`: the command on every database of the fleet.
+    if let Some(fleet) = fleet {
+        let Some(command) = verb.into_fleet() else {
+            // `Run::fleet_misuse` refused it before.
+            anyhow::bail!("--targets does not work with this command");
+        };
+        let done = migrate::fleet::run(ctx, &env_var, &fleet, &command);
+        stdout.flush()?;
+        return done.map(|()| true);
+    }
     let ok = match verb {
         Verb::Init(a) => command::init(ctx, &a).map(|()| true),
         Verb::ListTemplates => command::list_templates(ctx).map(|()| true),
@@ -127,6 +138,10 @@ fn main() -> ExitCode {
         Ok(run) => run,
         Err(doc) => return print_doc(&doc),
     };
+    if let Some(e) = cli.fleet_misuse() {
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
     migrate::interrupt::install();
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,

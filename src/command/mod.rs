@@ -63,6 +63,8 @@ pub struct Globals {
     pub json: bool,
     /// `--dev-url`: a database `migrate` may empty and fill to read schemas.
     pub dev_url: Option<String>,
+    /// `--targets` and the fleet's options: run on many databases (`crate::fleet`).
+    pub fleet: Option<crate::fleet::FleetArgs>,
 }
 
 /// Everything a command needs from its caller: where to write, the global
@@ -77,6 +79,8 @@ pub struct Ctx<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
     config: OnceCell<Config>,
     target: OnceCell<Target>,
+    /// The scripts every target of a fleet shares (loaded once).
+    shared: Option<&'static Arc<ScriptDirectory>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -93,7 +97,24 @@ impl<'a> Ctx<'a> {
             env,
             config: OnceCell::new(),
             target: OnceCell::new(),
+            shared: None,
         }
+    }
+
+    /// The context of one target of a fleet: its configuration (the target's
+    /// URL in it) and the fleet's scripts, loaded once for every target.
+    pub fn for_fleet(
+        out: &'a mut dyn Write,
+        progress: fn() -> Box<dyn Write>,
+        globals: Globals,
+        env: &'a dyn Fn(&str) -> Option<String>,
+        config: Config,
+        scripts: &'static Arc<ScriptDirectory>,
+    ) -> Ctx<'a> {
+        let mut ctx = Ctx::new(out, progress, globals, env);
+        ctx.config = OnceCell::from(config);
+        ctx.shared = Some(scripts);
+        ctx
     }
 
     /// The configuration (`migrate.toml`, the flags and the environment).
@@ -157,10 +178,16 @@ impl<'a> Ctx<'a> {
     /// the command line's options; its progress goes to stderr.
     fn migrator(&self) -> Result<Migrator> {
         let config = self.config()?;
-        let scripts = Arc::new(ScriptDirectory::load(config)?);
+        let scripts = match self.shared {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let scripts = Arc::new(ScriptDirectory::load(config)?);
+                // Kept until the process ends, as `scripts` (see there).
+                std::mem::forget(Arc::clone(&scripts));
+                scripts
+            }
+        };
         let url = config.require_url()?.to_string();
-        // Kept until the process ends, as `scripts` (see there).
-        std::mem::forget(Arc::clone(&scripts));
         let settings = CommandSettings {
             url: Some(url),
             cwd: self.globals.cwd.clone(),
@@ -206,12 +233,18 @@ impl<'a> Ctx<'a> {
     /// runs per process, and freeing thousands of parsed revisions one by one
     /// on the way out is work nobody waits for.
     fn scripts(&self) -> Result<&'static ScriptDirectory> {
+        if let Some(shared) = self.shared {
+            return Ok(shared);
+        }
         Ok(Box::leak(Box::new(ScriptDirectory::load(self.config()?)?)))
     }
 
     /// The graph without SQL, for the commands that only inspect it:
     /// unchanged files come from the header cache (`script::cache`).
     fn headers(&self) -> Result<&'static ScriptDirectory> {
+        if let Some(shared) = self.shared {
+            return Ok(shared);
+        }
         let dir = crate::script::cache::cache_dir(self.env);
         Ok(Box::leak(Box::new(ScriptDirectory::load_headers(
             self.config()?,

@@ -181,6 +181,19 @@ pub enum ConfigError {
         /// What went wrong (not a `source`: the message already says it).
         problem: InterpolateError,
     },
+    /// A `[targets.NAME]` table whose keys contradict each other.
+    TargetSet {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the key at fault.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The set's name.
+        set: String,
+        /// What is wrong.
+        problem: super::targets::SetProblem,
+    },
     /// No database URL from `--url`, the file or `DATABASE_URL`.
     NoUrl {
         /// The config file read, if any.
@@ -431,6 +444,17 @@ impl fmt::Display for ConfigError {
                 key,
                 problem,
             } => write!(f, "{}:{line}:{column}: in `{key}`: {problem}", path.display()),
+            ConfigError::TargetSet {
+                path,
+                line,
+                column,
+                set,
+                problem,
+            } => write!(
+                f,
+                "{}:{line}:{column}: [targets.{set}]: {problem}",
+                path.display()
+            ),
             ConfigError::NoUrl { file, expected_file } => {
                 write!(f, "no database URL was given: pass --url URL, ")?;
                 match file {

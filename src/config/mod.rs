@@ -23,6 +23,7 @@ mod interpolate;
 mod load;
 mod reader;
 mod tables;
+mod targets;
 mod timezone;
 
 use std::fmt;
@@ -32,7 +33,9 @@ pub use self::dotenv::{load_dotenv, read_dotenv, with_dotenv};
 pub use self::error::{ConfigError, Hint, Invalid, UrlError};
 pub use self::interpolate::{interpolate, InterpolateError};
 pub use self::load::{load, locate};
+pub(crate) use self::reader::Unexpanded;
 pub use self::tables::KNOWN_KEYS;
+pub use self::targets::{SetProblem, TargetSet, TargetSets};
 pub use self::timezone::{parse_timezone, Timezone};
 
 /// The config file's name in the working directory when none is given.
@@ -155,6 +158,8 @@ pub struct Config {
     /// Why the file's `dev_url` could not be expanded, reported only by the
     /// commands that need it.
     pub dev_url_error: Option<UrlError>,
+    /// The `[targets.NAME]` tables: sets of databases for `--targets NAME`.
+    pub targets: TargetSets,
 }
 
 impl fmt::Debug for Config {
@@ -177,6 +182,7 @@ impl fmt::Debug for Config {
             .field("lock_timeout", &self.lock_timeout)
             .field("schema", &self.schema)
             .field("dev_url", &self.dev_url.as_deref().map(crate::url::redact))
+            .field("targets", &self.targets)
             .finish_non_exhaustive()
     }
 }
@@ -205,6 +211,7 @@ impl Config {
             schema: Vec::new(),
             dev_url: None,
             dev_url_error: None,
+            targets: TargetSets::new(),
         }
     }
 

@@ -23,10 +23,12 @@ pub(crate) struct Settings {
     pub url: Option<Unexpanded>,
     /// `dev_url` as written: expanded when the file is read.
     pub dev_url: Option<Unexpanded>,
+    /// The `[targets.NAME]` tables.
+    pub targets: super::targets::TargetSets,
 }
 
 /// Every table the file may hold.
-pub(crate) const TABLES: &[&dyn Section<Settings>] = &[&MIGRATE];
+pub(crate) const TABLES: &[&dyn Section<Settings>] = &[&MIGRATE, &super::targets::TARGETS];
 
 /// `[migrate]`: the settings of a run.
 const MIGRATE: Table<Settings, Settings> = Table {
@@ -172,6 +174,7 @@ pub(crate) fn read_file(
         version_locations: None,
         url: None,
         dev_url: None,
+        targets: Default::default(),
     };
     reader::read(text, path, dir, env, TABLES, &mut settings)?;
     let Settings {
@@ -179,7 +182,10 @@ pub(crate) fn read_file(
         version_locations,
         url,
         dev_url,
+        targets,
     } = settings;
+    super::targets::validate(&targets, path)?;
+    config.targets = targets;
     if let Some(raw) = dev_url {
         match raw.expand(env) {
             Ok(u) => config.dev_url = Some(u).filter(|u| !u.trim().is_empty()),
@@ -478,7 +484,10 @@ mod tests {
             (
                 "[alembic]\nurl = \"x\"\n",
                 ":1:2",
-                &["unknown table [alembic]", "one [migrate] table"],
+                &[
+                    "unknown table [alembic]",
+                    "The known tables are: [migrate], [targets.NAME]",
+                ],
             ),
             (
                 "url = \"x\"\n[migrate]\n",

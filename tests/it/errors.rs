@@ -359,11 +359,11 @@ fn config_messages_are_pinned() {
         ),
         (
             "[migrat]\n",
-            format!("{p}:1:2: unknown table [migrat]; did you mean [migrate]? Every setting goes in the one [migrate] table."),
+            format!("{p}:1:2: unknown table [migrat]; did you mean [migrate]? The known tables are: [migrate], [targets.NAME]"),
         ),
         (
             "[alembic]\n",
-            format!("{p}:1:2: unknown table [alembic] Every setting goes in the one [migrate] table."),
+            format!("{p}:1:2: unknown table [alembic] The known tables are: [migrate], [targets.NAME]"),
         ),
         (
             "url = \"x\"\n[migrate]\n",

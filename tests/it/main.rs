@@ -9,6 +9,7 @@ mod core;
 mod errors;
 mod examples;
 mod faults;
+mod fleet;
 mod graph;
 mod graph_cases;
 mod import_alembic;
