@@ -17,6 +17,7 @@ mod library;
 mod offline;
 mod packaging;
 mod perf_guard;
+mod real_schemas;
 mod revision;
 mod safety;
 mod schema_mysql;
