@@ -440,7 +440,7 @@ pub(crate) enum Command {
 
 /// The tools `import` converts from.
 #[derive(Subcommand, Debug)]
-pub enum ImportFrom {
+pub(crate) enum ImportFrom {
     /// Convert an Alembic project: migrate.toml, and one SQL revision per Python revision, rendered by Alembic
     Alembic {
         /// The project's alembic.ini
@@ -492,7 +492,7 @@ pub(crate) enum Verb {
 
 impl Verb {
     /// The verb as a fleet runs it, if it runs on databases.
-    pub fn into_fleet(self) -> Option<FleetCommand> {
+    pub(crate) fn into_fleet(self) -> Option<FleetCommand> {
         Some(match self {
             Verb::Upgrade(a) => FleetCommand::Upgrade(a),
             Verb::Downgrade(a) => FleetCommand::Downgrade(a),
@@ -533,7 +533,7 @@ fn resume_from(resume: bool, after: Option<usize>) -> Option<Resume> {
 impl Run {
     /// `--targets` with a command that does not run on databases, or runs
     /// without one (`--sql`, `check --offline`): a usage error.
-    pub fn fleet_misuse(&self) -> Option<clap::Error> {
+    pub(crate) fn fleet_misuse(&self) -> Option<clap::Error> {
         self.global.targets.as_ref()?;
         let why = match &self.command {
             Command::Upgrade { sql: true, .. }

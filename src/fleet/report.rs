@@ -14,11 +14,11 @@ use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 /// How often the live line is redrawn.
-pub const TICK: Duration = Duration::from_millis(150);
+pub(crate) const TICK: Duration = Duration::from_millis(150);
 
 /// How a target ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     Ok,
     Failed,
     NotStarted,
@@ -43,7 +43,7 @@ impl Status {
 }
 
 /// One target's run, as its worker hands it over.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub status: Status,
     pub error: Option<String>,
     /// The command's own JSON result for this database (null when it has none).
@@ -52,7 +52,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn ok(result: Value, seconds: f64) -> Outcome {
+    pub(crate) fn ok(result: Value, seconds: f64) -> Outcome {
         Outcome {
             status: Status::Ok,
             error: None,
@@ -61,7 +61,7 @@ impl Outcome {
         }
     }
 
-    pub fn failed(error: String, result: Value, seconds: f64) -> Outcome {
+    pub(crate) fn failed(error: String, result: Value, seconds: f64) -> Outcome {
         Outcome {
             status: Status::Failed,
             error: Some(error),
@@ -81,13 +81,13 @@ struct Record {
 }
 
 /// The counts at the end.
-pub struct Summary {
+pub(crate) struct Summary {
     pub failed: usize,
     pub not_started: usize,
 }
 
 /// The fleet's output, as it goes.
-pub struct Report<'a> {
+pub(crate) struct Report<'a> {
     out: &'a mut dyn Write,
     progress: fn() -> Box<dyn Write>,
     total: usize,
@@ -107,7 +107,7 @@ pub struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    pub fn new(
+    pub(crate) fn new(
         out: &'a mut dyn Write,
         progress: fn() -> Box<dyn Write>,
         total: usize,
@@ -150,16 +150,16 @@ impl<'a> Report<'a> {
     }
 
     /// Targets that failed so far.
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.failed
     }
 
     /// True when target `index` has ended (or was reported not started).
-    pub fn seen(&self, index: usize) -> bool {
+    pub(crate) fn seen(&self, index: usize) -> bool {
         self.records.get(index).is_some_and(Option::is_some)
     }
 
-    pub fn started(&mut self, worker: usize, _index: usize, label: &str) {
+    pub(crate) fn started(&mut self, worker: usize, _index: usize, label: &str) {
         if self.running.len() <= worker {
             self.running.resize_with(worker + 1, || None);
         }
@@ -168,7 +168,7 @@ impl<'a> Report<'a> {
     }
 
     /// Target `index` ended: its line (or the live line), its JSON record.
-    pub fn finished(
+    pub(crate) fn finished(
         &mut self,
         worker: usize,
         index: usize,
@@ -209,7 +209,12 @@ impl<'a> Report<'a> {
     }
 
     /// Target `index` was never started, for `reason`.
-    pub fn not_started(&mut self, index: usize, label: &str, reason: &str) -> std::io::Result<()> {
+    pub(crate) fn not_started(
+        &mut self,
+        index: usize,
+        label: &str,
+        reason: &str,
+    ) -> std::io::Result<()> {
         let outcome = Outcome {
             status: Status::NotStarted,
             error: Some(reason.to_string()),
@@ -254,7 +259,7 @@ impl<'a> Report<'a> {
     }
 
     /// Redraws the live line.
-    pub fn tick(&mut self) {
+    pub(crate) fn tick(&mut self) {
         let Some(bar) = &self.bar else { return };
         let running: Vec<&(String, Instant)> = self.running.iter().flatten().collect();
         let left = self.total - self.done - running.len();
@@ -280,7 +285,7 @@ impl<'a> Report<'a> {
     }
 
     /// Ends the output: the JSON array's end, or the summary table.
-    pub fn finish(mut self, elapsed: Duration) -> std::io::Result<Summary> {
+    pub(crate) fn finish(mut self, elapsed: Duration) -> std::io::Result<Summary> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

@@ -40,7 +40,7 @@ impl Spec {
 struct Origin(String);
 
 /// What resolving needs besides the selection.
-pub struct Sources<'a> {
+pub(crate) struct Sources<'a> {
     pub config: &'a Config,
     pub cwd: &'a Path,
     pub env: &'a dyn Fn(&str) -> Option<String>,
@@ -51,7 +51,7 @@ pub struct Sources<'a> {
 }
 
 /// The fleet `--targets SELECTION` names, in order.
-pub fn resolve(selection: &str, s: &mut Sources<'_>) -> Result<Vec<Spec>, FleetError> {
+pub(crate) fn resolve(selection: &str, s: &mut Sources<'_>) -> Result<Vec<Spec>, FleetError> {
     let mut found: Vec<(Spec, Origin)> = Vec::new();
     if selection == "-" {
         let mut text = String::new();

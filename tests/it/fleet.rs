@@ -149,7 +149,7 @@ fn database_fleet(kind: Db, n: usize) {
         &format!("[targets.fleet]\nurls = [{}]", urls.join(", ")),
     );
     one_fails_then_rerun(&p, n, &|i| dbs[i].versions_or_empty(), &|i, sql| {
-        dbs[i].exec(sql)
+        dbs[i].exec(sql);
     });
 }
 
@@ -224,9 +224,8 @@ fn sqlite_fleet(n: usize, bad: usize) -> Project {
 
 fn sqlite_versions(p: &Project, i: usize) -> Vec<String> {
     let conn = rusqlite::Connection::open(p.path().join(format!("t{i}.db"))).unwrap();
-    let mut st = match conn.prepare("SELECT version_num FROM alembic_version") {
-        Ok(st) => st,
-        Err(_) => return Vec::new(),
+    let Ok(mut st) = conn.prepare("SELECT version_num FROM alembic_version") else {
+        return Vec::new();
     };
     st.query_map([], |r| r.get::<_, String>(0))
         .unwrap()
