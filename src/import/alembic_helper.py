@@ -40,6 +40,30 @@ def last_line(exc):
     return text.splitlines()[-1] if text else type(exc).__name__
 
 
+def describe(exc):
+    """The exception's last line, after the file and line of the user's code
+    it came from (a revision file, usually), when there is one."""
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = "%s:%s: " % (exc.filename, exc.lineno)
+    else:
+        import sysconfig
+
+        libs = tuple(
+            os.path.abspath(p) + os.sep
+            for p in {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+            if p
+        )
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename != "<stdin>" and not os.path.abspath(f.filename).startswith(libs)
+        ]
+        if frames:
+            where = "%s:%s: " % (frames[-1].filename, frames[-1].lineno)
+    return where + last_line(exc)
+
+
 def parse_args(argv):
     args = {"ini": None, "dialect": None, "scratch": None, "name": "alembic"}
     i = 0
@@ -108,7 +132,7 @@ def load():
     except SystemExit:
         raise
     except Exception as e:
-        fail("config", last_line(e))
+        fail("config", describe(e))
     return cfg, script
 
 
@@ -119,7 +143,7 @@ def load_revisions(script):
         revs.reverse()
         return revs
     except Exception as e:
-        fail("scripts", last_line(e))
+        fail("scripts", describe(e))
 
 
 def dialect_name(cfg):
@@ -285,7 +309,7 @@ def render(script, order, rev, name, dialect):
     except NeedsDatabase as e:
         return "offline", [], str(e)
     except Exception as e:
-        offline_error = last_line(e)
+        offline_error = describe(e)
     if dialect == "sqlite" and ARGS["scratch"]:
         try:
             return "scratch", render_online(script, order, rev, name), None
@@ -294,7 +318,7 @@ def render(script, order, rev, name, dialect):
         except Exception as e:
             return "scratch", [], "it raised in offline mode (%s) and on a scratch SQLite database (%s)" % (
                 offline_error,
-                last_line(e),
+                describe(e),
             )
     return "offline", [], "it raised in offline mode: %s" % offline_error
 
