@@ -189,6 +189,15 @@ def run_section(module, name, ops_context, block_bind=True):
         BLOCK_BIND[0] = False
 
 
+# Set when a rendered function used autocommit_block(): its SQL must run
+# outside a transaction (the COMMIT/BEGIN offline mode would print are not kept).
+AUTOCOMMIT = [False]
+
+
+def _mark_autocommit():
+    AUTOCOMMIT[0] = True
+
+
 def render_offline(module, name, dialect):
     statements = []
     ctx = MigrationContext.configure(
@@ -196,6 +205,8 @@ def render_offline(module, name, dialect):
         opts={"as_sql": True, "literal_binds": True},
     )
     ctx.impl.static_output = lambda text: statements.append(text)
+    ctx.impl.emit_commit = _mark_autocommit
+    ctx.impl.emit_begin = _mark_autocommit
     run_section(module, name, ctx)
     return statements
 
@@ -344,6 +355,7 @@ def main():
             "path": os.path.abspath(rev.path),
         }
         for name in ("upgrade", "downgrade"):
+            AUTOCOMMIT[0] = False
             how, statements, todo = render(script, order, rev, name, dialect)
             source, line = function_source(rev.module, name)
             entry[name] = {
@@ -352,6 +364,7 @@ def main():
                 "todo": todo,
                 "source": source,
                 "line": line,
+                "autocommit": AUTOCOMMIT[0],
             }
         out.append(entry)
     emit(
