@@ -216,6 +216,11 @@ fn write_project(
                 x: ctx.globals.x.clone(),
             },
         )?;
+        let text = if rev.upgrade.autocommit || rev.downgrade.autocommit {
+            import::non_transactional(&text)
+        } else {
+            text
+        };
         let path = script::write_new_revision(&versions, &rev.stem(), &text, &rev.revision)
             .map_err(|e| anyhow!(e))?;
         ctx.say(&format!("Generating {} ...  done", path.display()));

@@ -40,6 +40,30 @@ def last_line(exc):
     return text.splitlines()[-1] if text else type(exc).__name__
 
 
+def describe(exc):
+    """The exception's last line, after the file and line of the user's code
+    it came from (a revision file, usually), when there is one."""
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = "%s:%s: " % (exc.filename, exc.lineno)
+    else:
+        import sysconfig
+
+        libs = tuple(
+            os.path.abspath(p) + os.sep
+            for p in {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+            if p
+        )
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename != "<stdin>" and not os.path.abspath(f.filename).startswith(libs)
+        ]
+        if frames:
+            where = "%s:%s: " % (frames[-1].filename, frames[-1].lineno)
+    return where + last_line(exc)
+
+
 def parse_args(argv):
     args = {"ini": None, "dialect": None, "scratch": None, "name": "alembic"}
     i = 0
@@ -108,7 +132,7 @@ def load():
     except SystemExit:
         raise
     except Exception as e:
-        fail("config", last_line(e))
+        fail("config", describe(e))
     return cfg, script
 
 
@@ -119,7 +143,7 @@ def load_revisions(script):
         revs.reverse()
         return revs
     except Exception as e:
-        fail("scripts", last_line(e))
+        fail("scripts", describe(e))
 
 
 def dialect_name(cfg):
@@ -165,6 +189,15 @@ def run_section(module, name, ops_context, block_bind=True):
         BLOCK_BIND[0] = False
 
 
+# Set when a rendered function used autocommit_block(): its SQL must run
+# outside a transaction (the COMMIT/BEGIN offline mode would print are not kept).
+AUTOCOMMIT = [False]
+
+
+def _mark_autocommit():
+    AUTOCOMMIT[0] = True
+
+
 def render_offline(module, name, dialect):
     statements = []
     ctx = MigrationContext.configure(
@@ -172,6 +205,8 @@ def render_offline(module, name, dialect):
         opts={"as_sql": True, "literal_binds": True},
     )
     ctx.impl.static_output = lambda text: statements.append(text)
+    ctx.impl.emit_commit = _mark_autocommit
+    ctx.impl.emit_begin = _mark_autocommit
     run_section(module, name, ctx)
     return statements
 
@@ -285,7 +320,7 @@ def render(script, order, rev, name, dialect):
     except NeedsDatabase as e:
         return "offline", [], str(e)
     except Exception as e:
-        offline_error = last_line(e)
+        offline_error = describe(e)
     if dialect == "sqlite" and ARGS["scratch"]:
         try:
             return "scratch", render_online(script, order, rev, name), None
@@ -294,7 +329,7 @@ def render(script, order, rev, name, dialect):
         except Exception as e:
             return "scratch", [], "it raised in offline mode (%s) and on a scratch SQLite database (%s)" % (
                 offline_error,
-                last_line(e),
+                describe(e),
             )
     return "offline", [], "it raised in offline mode: %s" % offline_error
 
@@ -320,6 +355,7 @@ def main():
             "path": os.path.abspath(rev.path),
         }
         for name in ("upgrade", "downgrade"):
+            AUTOCOMMIT[0] = False
             how, statements, todo = render(script, order, rev, name, dialect)
             source, line = function_source(rev.module, name)
             entry[name] = {
@@ -328,6 +364,7 @@ def main():
                 "todo": todo,
                 "source": source,
                 "line": line,
+                "autocommit": AUTOCOMMIT[0],
             }
         out.append(entry)
     emit(

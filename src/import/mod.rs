@@ -81,6 +81,9 @@ pub struct Rendered {
     /// The function's Python source, and its first line in the file.
     pub source: Option<String>,
     pub line: usize,
+    /// It used `autocommit_block()`: its SQL runs outside a transaction.
+    #[serde(default)]
+    pub autocommit: bool,
 }
 
 impl AlembicRevision {
@@ -134,6 +137,21 @@ pub fn section_text(r: &Rendered, function: &str, shown_path: &str) -> String {
         }
     }
     out.trim_end().to_string()
+}
+
+/// `text` (a rendered revision file) with `-- Transactional: false` as the
+/// last line of its header (the leading run of `--` lines).
+pub fn non_transactional(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 28);
+    let mut done = false;
+    for line in text.split_inclusive('\n') {
+        if !done && !line.trim_start().starts_with("--") {
+            out.push_str("-- Transactional: false\n");
+            done = true;
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// Alembic's `file_template` (`%(rev)s_%(slug)s`, with `%(year)d`,
@@ -274,6 +292,17 @@ mod tests {
     }
 
     #[test]
+    fn non_transactional_goes_at_the_end_of_the_header() {
+        let text = "-- m\n-- Revision ID: a1\n\n-- migrate:upgrade\nX;\n\n-- migrate:downgrade\n";
+        let t = non_transactional(text);
+        assert!(
+            t.starts_with("-- m\n-- Revision ID: a1\n-- Transactional: false\n\n"),
+            "{t}"
+        );
+        assert!(!crate::script::file::parse(&t).unwrap().transactional);
+    }
+
+    #[test]
     fn toml_strings_are_escaped() {
         assert_eq!(toml_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
         let parsed: toml::Table =
@@ -310,6 +339,7 @@ mod tests {
             todo: Some("it calls op.get_bind()".into()),
             source: Some("def upgrade():\n    conn = op.get_bind()\n".into()),
             line: 17,
+            autocommit: false,
         };
         let text = section_text(&r, "upgrade", "alembic/versions/x.py");
         let first = text.lines().next().unwrap();

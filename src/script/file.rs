@@ -609,13 +609,13 @@ mod tests {
         let f = parse(&up_todo).unwrap();
         assert_eq!(
             f.todo(true).map(|d| (d.line, d.arguments.as_str())),
-            Some((4, "write it"))
+            Some((5, "write it"))
         );
         assert!(f.todo(false).is_none());
         let down_todo = format!("{head}\n-- migrate:upgrade\nCREATE TABLE t (id INT);\n-- migrate:downgrade\n-- migrate:TODO\n");
         let f = parse(&down_todo).unwrap();
         assert!(f.todo(true).is_none());
-        assert_eq!(f.todo(false).map(|d| d.line), Some(6));
+        assert_eq!(f.todo(false).map(|d| d.line), Some(7));
         let header_todo =
             format!("{head}-- migrate:todo\n\n-- migrate:upgrade\n\n-- migrate:downgrade\n");
         let f = parse(&header_todo).unwrap();

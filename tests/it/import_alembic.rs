@@ -1,5 +1,5 @@
 //! `migrate import alembic`: a real Alembic project (tests/fixtures/
-//! alembic_shop: twelve revisions with SQLAlchemy types, enums, server
+//! alembic_shop: thirteen revisions with SQLAlchemy types, enums, server
 //! defaults, indexes, a labelled branch, a merge, a dependency,
 //! batch_alter_table and a data migration that calls op.get_bind()) is run by
 //! Alembic into one database and converted and run by `migrate` into
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Every revision of the fixture, base first.
-const ALL_REVS: [&str; 12] = [
+const ALL_REVS: [&str; 13] = [
     "a1c0ffee0001",
     "b2c0ffee0002",
     "c3c0ffee0003",
@@ -31,6 +31,7 @@ const ALL_REVS: [&str; 12] = [
     "d0c0ffee0010",
     "e1c0ffee0011",
     "f2c0ffee0012",
+    "a3c0ffee0013",
 ];
 
 /// The revision whose upgrade reads the database (op.get_bind()).
@@ -200,7 +201,7 @@ fn alembic_and_migrate_make_the_same_schema_and_migrate_continues_alembic() {
         );
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
         assert!(
-            r.stdout.contains("Converted 12 revision(s)"),
+            r.stdout.contains("Converted 13 revision(s)"),
             "{}",
             r.stdout
         );
@@ -221,7 +222,7 @@ fn alembic_and_migrate_make_the_same_schema_and_migrate_continues_alembic() {
         if kind == Db::Sqlite {
             assert!(
                 r.stdout
-                    .contains("2 of them rendered on a scratch SQLite database"),
+                    .contains("3 of them rendered on a scratch SQLite database"),
                 "{}",
                 r.stdout
             );
@@ -248,6 +249,18 @@ fn alembic_and_migrate_make_the_same_schema_and_migrate_continues_alembic() {
             check.stdout
         );
 
+        if kind == Db::Postgres {
+            // autocommit_block(): the revision runs outside a transaction.
+            let text = std::fs::read_to_string(converted(&proj, "a3c0ffee0013")).unwrap();
+            assert!(
+                text.contains("-- Transactional: false\n")
+                    && text.contains(
+                        "-- migrate:upgrade\nALTER TYPE order_status ADD VALUE 'cancelled';\n"
+                    )
+                    && !text.contains("COMMIT"),
+                "{text}"
+            );
+        }
         write_todo_by_hand(&proj);
         migrate_in(&proj, &["--url", &by_migrate.url, "upgrade", "head"], &[]).ok();
         assert_same_schema(
@@ -261,7 +274,7 @@ fn alembic_and_migrate_make_the_same_schema_and_migrate_continues_alembic() {
         let theirs = alembic(&python, &proj, &["current"]);
         let ours = migrate_in(&proj, &["current"], &[]).ok().stdout;
         assert_eq!(ours.trim(), theirs.trim(), "{kind:?}");
-        assert_eq!(ours.trim(), "f2c0ffee0012 (head)");
+        assert_eq!(ours.trim(), "a3c0ffee0013 (head)");
 
         // Half way by Alembic (the main line up to a7c0ffee0007, without the
         // audit branch), the rest by migrate: each remaining step once, none again.
@@ -288,6 +301,7 @@ fn alembic_and_migrate_make_the_same_schema_and_migrate_continues_alembic() {
             "d0c0ffee0010",
             "e1c0ffee0011",
             "f2c0ffee0012",
+            "a3c0ffee0013",
         ]
         .into();
         assert_eq!(ran.len(), expected.len(), "{kind:?}: {ran:?}");
@@ -357,7 +371,7 @@ fn the_converted_files_carry_the_graph_the_config_and_the_todo() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(files.len(), 12, "{files:?}");
+    assert_eq!(files.len(), 13, "{files:?}");
     for rev in ALL_REVS {
         assert!(
             files
@@ -414,7 +428,7 @@ fn the_converted_files_carry_the_graph_the_config_and_the_todo() {
 
     // The graph as migrate reads it: one head, the branch label, the merge.
     let heads = migrate_in(&out, &["heads"], &[]).ok();
-    assert_eq!(heads.stdout.trim(), "f2c0ffee0012 (audit) (head)");
+    assert_eq!(heads.stdout.trim(), "a3c0ffee0013 (audit) (head)");
     let json = migrate_in(&out, &["--format", "json", "show", "c9c0ffee0009"], &[]).ok();
     assert!(
         json.stdout.contains("f6c0ffee0006") && json.stdout.contains("b8c0ffee0008"),
