@@ -163,7 +163,12 @@ impl Scratch {
 
     /// A connection to the scratch database.
     pub fn connect(&self) -> Result<Box<dyn Database>, ScratchError> {
-        connect_to(&self.url, &self.cwd)
+        let mut db = connect_to(&self.url, &self.cwd)?;
+        db.disposable_session().map_err(|e| ScratchError::Connect {
+            display: self.display.clone(),
+            message: crate::url::redact(&e.message),
+        })?;
+        Ok(db)
     }
 
     /// Drops everything in it, to fill it again.
@@ -211,4 +216,29 @@ fn connect_to(url: &DbUrl, cwd: &Path) -> Result<Box<dyn Database>, ScratchError
         display,
         message: crate::url::redact(&e.message),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scratch SQLite file is written without syncing to disk at each
+    /// commit, and its journal kept in memory.
+    #[test]
+    fn sqlite_scratch_sessions_are_disposable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::url::parse("sqlite:///project.db").unwrap();
+        let scratch = Scratch::new(&url, None, dir.path()).unwrap();
+        let mut db = scratch.connect().unwrap();
+        let one = |db: &mut Box<dyn Database>, sql: &str| -> String {
+            db.query_rows(sql, &[]).unwrap()[0][0].clone().unwrap()
+        };
+        assert_eq!(one(&mut db, "PRAGMA synchronous"), "0");
+        assert_eq!(one(&mut db, "PRAGMA journal_mode"), "memory");
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").unwrap();
+        let path = scratch.url.sqlite_path.clone().unwrap();
+        drop(db);
+        drop(scratch);
+        assert!(!path.exists(), "the scratch file is removed");
+    }
 }

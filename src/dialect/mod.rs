@@ -275,6 +275,14 @@ pub trait Database {
     fn empty_database(&mut self) -> Result<(), DbError> {
         Err(not_here(self.kind(), "emptying a database"))
     }
+
+    /// Tells the server that what this session commits need not survive a
+    /// crash (a scratch database: it is filled, read and thrown away), so a
+    /// schema run statement by statement does not wait for the disk at every
+    /// commit. Where the database has no such setting, nothing.
+    fn disposable_session(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
 }
 
 fn not_here(kind: Kind, what: &str) -> DbError {

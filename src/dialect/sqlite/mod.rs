@@ -336,6 +336,18 @@ impl Database for Sqlite {
     /// Drops every view, table (virtual ones first: their shadow tables go
     /// with them), index and trigger, in one transaction with foreign keys
     /// off, so that no table's rows are checked or cascaded on the way.
+    fn disposable_session(&mut self) -> Result<(), DbError> {
+        // No sync to disk at each commit, and the rollback journal kept in
+        // memory: a scratch file is thrown away, also after a crash.
+        self.conn
+            .execute_batch("PRAGMA synchronous = OFF")
+            .and_then(|()| {
+                self.conn
+                    .query_row("PRAGMA journal_mode = MEMORY", [], |_| Ok(()))
+            })
+            .map_err(db_error)
+    }
+
     fn empty_database(&mut self) -> Result<(), DbError> {
         let own_tx = self.conn.is_autocommit();
         let fk_on = own_tx
