@@ -84,6 +84,7 @@ fn run(cli: cli::Run) -> anyhow::Result<bool> {
         Verb::EnsureVersion { sql } => command::ensure_version(ctx, sql).map(|()| true),
         Verb::Diff(a) => command::diff(ctx, &a),
         Verb::Baseline(a) => command::baseline(ctx, &a).map(|()| true),
+        Verb::Test(a) => command::test(ctx, &a),
     };
     // What was written goes out before any error is printed.
     stdout.flush()?;
