@@ -16,6 +16,7 @@ mod offline;
 mod packaging;
 mod perf_guard;
 mod revision;
+mod rtest;
 mod safety;
 mod schema_mysql;
 mod schema_pg;
