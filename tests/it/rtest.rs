@@ -201,11 +201,11 @@ fn every_example_passes() {
 fn a_long_history_passes() {
     for kind in all() {
         let p = Project::new(kind);
-        let n = 120;
+        let n: usize = 120;
         let mut parent: Option<String> = None;
         for i in 1..=n {
             let id = format!("h{i:03}");
-            let table = format!("t{}", (i + 1) / 2);
+            let table = format!("t{}", i.div_ceil(2));
             let (up, down) = if i % 2 == 1 {
                 (create_table(&table), drop_table(&table))
             } else {
