@@ -594,3 +594,47 @@ fn a_downgrade_that_leaves_rows_behind_fails_the_second_upgrade() {
         );
     }
 }
+
+#[test]
+fn ctrl_c_during_a_data_check_drops_the_scratch_database() {
+    crate::require!(Db::Postgres, Db::MySql);
+    for kind in [Db::Postgres, Db::MySql] {
+        let sleep = match kind {
+            Db::Postgres => "SELECT pg_sleep(30) IS NULL;",
+            _ => "SELECT SLEEP(30) = 0;",
+        };
+        let p = with_checks(kind, sleep);
+        let w = crate::safety::Watched::start(p.path(), &["test"]);
+        let pid = w.pid();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while scratch_databases(kind, pid) == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{kind:?}: no scratch database"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // Into the data check's sleep.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let r = w.finish();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{kind:?}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(r.code, 1, "{kind:?}: {}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr
+                .contains("error: interrupted (Ctrl-C) while testing revision r2"),
+            "{kind:?}: {}",
+            r.stderr
+        );
+        assert_eq!(scratch_databases(kind, pid), 0, "{kind:?}: {}", r.stderr);
+        assert!(p.db.tables().is_empty(), "{kind:?}");
+    }
+}
