@@ -638,3 +638,35 @@ fn ctrl_c_during_a_data_check_drops_the_scratch_database() {
         assert!(p.db.tables().is_empty(), "{kind:?}");
     }
 }
+
+#[test]
+fn branches_merges_and_dependencies_round_trip() {
+    for kind in all() {
+        let p = base(kind);
+        p.revision("a1", &["r1"], &create_table("a"), &drop_table("a"));
+        p.revision("b1", &["r1"], &create_table("b"), &drop_table("b"));
+        p.revision(
+            "a2",
+            &["a1"],
+            "CREATE INDEX a_note ON a (note);",
+            &drop_index(kind, "a_note", "a"),
+        );
+        p.revision_with(
+            "c1",
+            &[],
+            "-- Depends On: b1",
+            &create_table("c"),
+            &drop_table("c"),
+        );
+        p.revision("m1", &["a2", "b1"], &create_table("m"), &drop_table("m"));
+        let r = p.run(&["test"]).ok();
+        let mut ids = tested(&r.stdout);
+        assert_eq!(ids.len(), 6, "{kind:?}\n{}", r.stdout);
+        // Oldest first: each after the revisions it needs.
+        let at = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+        assert!(at("r1") < at("a1") && at("a1") < at("a2") && at("a2") < at("m1"));
+        assert!(at("b1") < at("m1") && at("b1") < at("c1"), "{ids:?}");
+        ids.sort();
+        assert_eq!(ids, ["a1", "a2", "b1", "c1", "m1", "r1"], "{kind:?}");
+    }
+}
