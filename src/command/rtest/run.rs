@@ -182,7 +182,12 @@ impl Tester<'_> {
             sql: None,
             diff: None,
         };
-        let first = self.snapshot()?;
+        // Schemas are read only to be compared, which --no-downgrade does not.
+        let first = if downgrade {
+            self.snapshot()?
+        } else {
+            Catalog::default()
+        };
         if let Err(e) = self.run(vec![up.clone()], "upgrade") {
             stop_if_interrupted(id)?;
             return Ok(Some(fail(
@@ -190,7 +195,11 @@ impl Tester<'_> {
                 format!("revision {id} ({path}): its upgrade failed on the scratch database: {e}"),
             )));
         }
-        let upgraded = self.snapshot()?;
+        let upgraded = if downgrade {
+            self.snapshot()?
+        } else {
+            Catalog::default()
+        };
         if let Some(section) = script.file.test() {
             match data::run(self.mc.db(), section, self.kind) {
                 Ok(n) => *data_checks = n,
