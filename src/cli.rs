@@ -8,7 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use migrate::command::{
     CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, ImportArgs, InitArgs, MergeArgs, Resume,
-    RevisionArgs, RunArgs, Side, StampArgs,
+    RevisionArgs, RunArgs, Side, StampArgs, TestArgs,
 };
 use migrate::fleet::{FleetArgs, FleetCommand};
 use std::collections::BTreeMap;
@@ -400,6 +400,9 @@ pub(crate) enum Command {
         /// Also report a database whose schema differs from what its revisions make
         #[arg(long, conflicts_with = "offline")]
         drift: bool,
+        /// Also run `migrate test`'s round trip of every revision on a scratch database
+        #[arg(long, conflicts_with = "offline")]
+        test: bool,
     },
     /// Create the version table
     EnsureVersion {
@@ -432,6 +435,15 @@ pub(crate) enum Command {
         /// Version location to write the file into
         #[arg(long)]
         version_path: Option<PathBuf>,
+    },
+    /// Upgrade, downgrade and upgrade each revision again on a scratch database, comparing schemas, and run its data checks
+    Test {
+        /// Range [start]:[end], as `history -r` takes it (default: every revision)
+        #[arg(allow_hyphen_values = true)]
+        range: Option<String>,
+        /// Upgrades and data checks only, for histories without downgrades
+        #[arg(long)]
+        no_downgrade: bool,
     },
     /// Convert a project of another tool into a migrate project
     #[command(subcommand)]
@@ -487,6 +499,7 @@ pub(crate) enum Verb {
     EnsureVersion { sql: bool },
     Diff(DiffArgs),
     Baseline(RevisionArgs),
+    Test(TestArgs),
     ImportAlembic(ImportArgs),
 }
 
@@ -678,7 +691,15 @@ impl Run {
                 tag,
             }),
             Command::Edit { revision } => Verb::Edit(revision),
-            Command::Check { offline, drift } => Verb::Check(CheckArgs { offline, drift }),
+            Command::Check {
+                offline,
+                drift,
+                test,
+            } => Verb::Check(CheckArgs {
+                offline,
+                drift,
+                test,
+            }),
             Command::EnsureVersion { sql } => Verb::EnsureVersion { sql },
             Command::Diff {
                 from,
@@ -700,6 +721,13 @@ impl Run {
                 branch_labels: branch_label,
                 version_path,
                 ..RevisionArgs::default()
+            }),
+            Command::Test {
+                range,
+                no_downgrade,
+            } => Verb::Test(TestArgs {
+                range,
+                no_downgrade,
             }),
             Command::Import(ImportFrom::Alembic {
                 ini,

@@ -96,6 +96,7 @@ fn run(cli: cli::Run) -> anyhow::Result<bool> {
         Verb::Diff(a) => command::diff(ctx, &a),
         Verb::Baseline(a) => command::baseline(ctx, &a).map(|()| true),
         Verb::ImportAlembic(a) => command::import_alembic(ctx, &a),
+        Verb::Test(a) => command::test(ctx, &a),
     };
     // What was written goes out before any error is printed.
     stdout.flush()?;

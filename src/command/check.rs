@@ -8,12 +8,14 @@ use crate::script::ScriptDirectory;
 use anyhow::Result;
 use serde_json::json;
 
-/// `check [--offline] [--drift]`
+/// `check [--offline] [--drift] [--test]`
 pub struct CheckArgs {
     /// Graph checks only; no database.
     pub offline: bool,
     /// Also compare the database's schema with what its revisions make.
     pub drift: bool,
+    /// Also run every revision's round trip on a scratch database (`migrate test`).
+    pub test: bool,
 }
 
 /// `check`; returns false when a problem was found.
@@ -39,6 +41,9 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
             problems.extend(check::database_problems(scripts, &rows, &log, mc.kind())?);
             drop(mc);
             problems.extend(schema_problems(ctx, scripts, &rows, args.drift)?);
+            if args.test {
+                problems.extend(super::rtest::round_trip_problems(ctx, scripts)?);
+            }
         }
     }
     let count = scripts.as_ref().map_or(0, |s| s.scripts.len());

@@ -14,6 +14,7 @@ mod error;
 mod import;
 mod inspect;
 mod revision;
+mod rtest;
 mod run;
 mod schema;
 
@@ -26,6 +27,7 @@ pub use inspect::{
     applied_history, branches, current, edit, heads, history, show, HeadsArgs, HistoryArgs,
 };
 pub use revision::{init, list_templates, merge, revision, InitArgs, MergeArgs, RevisionArgs};
+pub use rtest::{test, TestArgs};
 pub use run::{downgrade, ensure_version, stamp, upgrade, RunArgs, StampArgs};
 pub use schema::Side;
 

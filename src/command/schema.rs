@@ -96,16 +96,7 @@ impl<'c, 'a> Reader<'c, 'a> {
     fn scratch(&mut self) -> Result<&Scratch> {
         match &self.scratch {
             Some(s) => s.empty()?,
-            None => {
-                let config = self.ctx.config()?;
-                let target = self.ctx.target()?;
-                let dev = match (&self.ctx.globals.dev_url, config.dev_url()?) {
-                    (Some(flag), _) => Some(url::parse(flag)?),
-                    (None, Some(file)) => Some(url::parse(file)?),
-                    (None, None) => None,
-                };
-                self.scratch = Some(Scratch::new(&target.url, dev.as_ref(), &target.cwd)?);
-            }
+            None => self.scratch = Some(new_scratch(self.ctx)?),
         }
         self.scratch
             .as_ref()
@@ -183,8 +174,21 @@ impl<'c, 'a> Reader<'c, 'a> {
     }
 }
 
+/// The scratch database of a command: `--dev-url`, else `dev_url` in
+/// migrate.toml, else a temporary database beside the configured one.
+pub(super) fn new_scratch(ctx: &Ctx<'_>) -> Result<Scratch> {
+    let config = ctx.config()?;
+    let target = ctx.target()?;
+    let dev = match (&ctx.globals.dev_url, config.dev_url()?) {
+        (Some(flag), _) => Some(url::parse(flag)?),
+        (None, Some(file)) => Some(url::parse(file)?),
+        (None, None) => None,
+    };
+    Ok(Scratch::new(&target.url, dev.as_ref(), &target.cwd)?)
+}
+
 /// A target on the scratch database, with the project's version table.
-fn scratch_target(project: &Target, scratch: &Scratch) -> Target {
+pub(super) fn scratch_target(project: &Target, scratch: &Scratch) -> Target {
     let mut t = project.clone();
     t.url = scratch.url.clone();
     t.display = scratch.display.clone();

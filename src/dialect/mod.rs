@@ -200,6 +200,18 @@ pub trait Database {
     }
     /// Runs a query with text parameters; every row, every column as text.
     fn query_rows(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Row>, DbError>;
+
+    /// The first column of the first row `sql` (one statement a user wrote)
+    /// returns, as text (inner `None`: NULL); `None` when it returns no row.
+    /// Backends whose parameterised reads decode only some types read it as
+    /// text, whatever its type.
+    fn query_first(&mut self, sql: &str) -> Result<Option<Option<String>>, DbError> {
+        Ok(self
+            .query_rows(sql, &[])?
+            .into_iter()
+            .next()
+            .map(|row| row.into_iter().next().flatten()))
+    }
     /// True when the table exists (see [`Dialect::table_exists`]).
     fn table_exists(&mut self, schema: Option<&str>, name: &str) -> Result<bool, DbError> {
         let q = self.dialect().table_exists(schema, name);

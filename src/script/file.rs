@@ -60,7 +60,7 @@ pub struct RevisionFile {
     pub upgrade: Section,
     pub downgrade: Section,
     /// Sections beyond upgrade and downgrade that the file has, by name, in
-    /// file order (the grammar holds none yet).
+    /// file order (`test`: the data checks of `migrate test`).
     pub sections: Vec<(&'static str, Section)>,
     /// Directive lines, in file order.
     pub directives: Vec<Directive>,
@@ -83,6 +83,14 @@ impl RevisionFile {
                         d.line > down_marker
                     })
         })
+    }
+
+    /// The `-- migrate:test` section (data checks for `migrate test`), if any.
+    pub fn test(&self) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|(name, _)| *name == "test")
+            .map(|(_, s)| s)
     }
 }
 
@@ -757,11 +765,28 @@ mod tests {
             (
                 "-- m\n-- Revision ID: a\n-- migrate:test\n",
                 3,
-                FileErrorKind::UnknownMarker {
-                    name: "test".into(),
-                    known: MARKERS,
-                    suggestion: None,
+                FileErrorKind::MarkersOutOfOrder {
+                    later: "test",
+                    earlier: "upgrade",
                 },
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:test\n-- migrate:downgrade\n",
+                4,
+                FileErrorKind::MarkersOutOfOrder {
+                    later: "test",
+                    earlier: "downgrade",
+                },
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:downgrade\n-- migrate:test\n-- migrate:test\n",
+                6,
+                FileErrorKind::DuplicateMarker("test", 5),
+            ),
+            (
+                "-- m\n-- Revision ID: a\n-- migrate:upgrade\n-- migrate:downgrade\n-- migrate:test now\n",
+                5,
+                FileErrorKind::MarkerArguments("test"),
             ),
             (
                 "-- m\n-- Revision ID: a\n-- migrate:upgrade now\n-- migrate:downgrade\n",
@@ -774,6 +799,26 @@ mod tests {
             assert_eq!((e.line, &e.kind), (*line, kind), "input {text:?}");
             assert!(!e.to_string().is_empty());
         }
+    }
+
+    #[test]
+    fn the_test_section_follows_the_downgrade_and_is_no_part_of_it() {
+        let t = format!("{GOOD}\n-- migrate:test\nSELECT count(*) = 0 FROM notes;\n");
+        let f = parse(&t).unwrap();
+        assert_eq!(f.downgrade.text, "DROP TABLE notes;\n\n");
+        assert_eq!(f.upgrade, parse(GOOD).unwrap().upgrade);
+        assert_eq!(
+            f.sections,
+            vec![(
+                "test",
+                Section {
+                    text: "SELECT count(*) = 0 FROM notes;\n".into(),
+                    first_line: 18
+                }
+            )]
+        );
+        assert!(f.test().is_some());
+        assert!(parse(GOOD).unwrap().test().is_none());
     }
 
     #[test]

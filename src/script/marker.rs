@@ -62,6 +62,12 @@ pub const MARKERS: &[Marker] = &[
         name: TODO,
         kind: MarkerKind::Directive,
     },
+    // Data checks that `migrate test` runs after the upgrade; nothing else
+    // runs them, and no checksum covers them.
+    Marker {
+        name: "test",
+        kind: MarkerKind::Section,
+    },
 ];
 
 /// The name of the directive that marks SQL still to be written.
@@ -144,7 +150,8 @@ mod tests {
                 "-- migrate:downgrade  now, please",
                 Some(Read::Known(DOWN, "now, please")),
             ),
-            ("-- migrate:test", Some(Read::Unknown("test"))),
+            ("-- migrate:test", Some(Read::Known(&MARKERS[2], ""))),
+            ("-- migrate:tests", Some(Read::Unknown("tests"))),
             ("-- migrate:", Some(Read::Unknown(""))),
             ("-- migrate:upgrade;", Some(Read::Unknown("upgrade;"))),
             ("-- Migrate:upgrade", None),
@@ -162,7 +169,8 @@ mod tests {
         assert_eq!(suggestion("upgrde", MARKERS), Some("upgrade"));
         assert_eq!(suggestion("DOWNGRAD", MARKERS), Some("downgrade"));
         assert_eq!(suggestion("downgrade;", MARKERS), Some("downgrade"));
-        assert_eq!(suggestion("test", MARKERS), None);
+        assert_eq!(suggestion("tests", MARKERS), Some("test"));
+        assert_eq!(suggestion("check", MARKERS), None);
         assert_eq!(suggestion("", MARKERS), None);
     }
 

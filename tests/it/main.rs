@@ -19,6 +19,7 @@ mod packaging;
 mod perf_guard;
 mod real_schemas;
 mod revision;
+mod rtest;
 mod safety;
 mod schema_mysql;
 mod schema_pg;

@@ -478,6 +478,12 @@ impl Database for MySql {
             .collect())
     }
 
+    /// The text protocol: what the statement returns, whatever its type.
+    fn query_first(&mut self, sql: &str) -> Result<Option<Option<String>>, DbError> {
+        let row: Option<mysql::Row> = self.conn.query_first(sql).map_err(db_error)?;
+        Ok(row.map(|r| r.unwrap().into_iter().next().and_then(text)))
+    }
+
     fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError> {
         let v: Option<Option<i64>> = self
             .conn

@@ -550,6 +550,21 @@ impl Database for Postgres {
             .collect())
     }
 
+    /// The simple query protocol: every type comes back as text, and no
+    /// prepared statement outlives a schema change.
+    fn query_first(&mut self, sql: &str) -> Result<Option<Option<String>>, DbError> {
+        let messages = self
+            .rt
+            .block_on(self.client.simple_query(sql))
+            .map_err(db_error)?;
+        Ok(messages.iter().find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some(r.try_get(0).ok().flatten().map(str::to_string))
+            }
+            _ => None,
+        }))
+    }
+
     fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError> {
         let row = self
             .rt
