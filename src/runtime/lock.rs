@@ -43,6 +43,11 @@ pub struct TableLock {
     renewer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
     /// Why the lock was lost, set by the renewer.
     lost: Arc<Mutex<Option<String>>>,
+    /// The run's own write transaction keeps every other writer out,
+    /// renewals and takeovers alike (SQLite, `Capabilities::lock_is_transaction`):
+    /// a renewal that fails meanwhile is expected and means nothing, as no
+    /// other run can take the row over before that transaction ends.
+    writes_wait_for_run: bool,
 }
 
 fn lease_secs(lease: Duration) -> u64 {
@@ -57,7 +62,9 @@ impl TableLock {
         lease: Duration,
     ) -> TableLock {
         let sql = Arc::new(LockTable::new(conn.dialect(), version_table));
+        let writes_wait_for_run = conn.capabilities().lock_is_transaction;
         TableLock {
+            writes_wait_for_run,
             conn: Arc::new(Mutex::new(conn)),
             sql,
             owner: Owner {
@@ -157,6 +164,7 @@ impl TableLock {
         let sql = self.sql.renew(&self.owner, lease_secs(self.lease));
         let lost = Arc::clone(&self.lost);
         let lease = self.lease;
+        let errors_are_expected = self.writes_wait_for_run;
         let every = (lease / 3).max(Duration::from_millis(200));
         let handle = std::thread::spawn(move || {
             let mut renewed = Instant::now();
@@ -175,7 +183,7 @@ impl TableLock {
                         continue;
                     }
                     Ok(_) => "the lock row is no longer this run's (another run took it over after the lease ran out)".to_string(),
-                    Err(e) if renewed.elapsed() >= lease => format!(
+                    Err(e) if renewed.elapsed() >= lease && !errors_are_expected => format!(
                         "the lease could not be renewed for {} s: {e}",
                         renewed.elapsed().as_secs()
                     ),

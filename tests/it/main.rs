@@ -12,6 +12,7 @@ mod faults;
 mod graph;
 mod graph_cases;
 mod library;
+mod locks;
 mod offline;
 mod packaging;
 mod perf_guard;
