@@ -450,3 +450,36 @@ fn upgrades_run_through_pgbouncer_in_transaction_mode_with_the_lock_table() {
     assert_eq!(p.db.versions(), vec![rev(8)]);
     assert!(p.db.query(&format!("SELECT owner FROM {LOCK}")).is_empty());
 }
+
+#[test]
+fn a_run_whose_row_was_taken_over_stops_and_rolls_back() {
+    crate::require!(Db::Postgres);
+    let p = Project::with_config(Db::Postgres, "lock = \"table\"\nlock_lease = 3");
+    p.revision(
+        "s1",
+        &[],
+        &format!("SELECT pg_sleep(3);\n{}", create_table("t1")),
+        &drop_table("t1"),
+    );
+    let mut w = Watched::start(p.path(), &["upgrade", "head"]);
+    w.wait_for("Running upgrade  -> s1");
+    std::thread::sleep(Duration::from_millis(300));
+    // As if the lease had run out and another run had taken the row over.
+    p.db.exec(&format!(
+        "UPDATE {LOCK} SET owner = 'thief', expires_at = expires_at + 3600"
+    ));
+    let r = w.finish();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: lost the migration lock in \"alembic_version_lock\": the lock row is no longer this run's"),
+        "{}",
+        r.stderr
+    );
+    assert!(p.db.versions_or_empty().is_empty());
+    assert!(!p.db.has_table("t1"));
+    // Its release left the thief's row alone.
+    assert_eq!(
+        p.db.query(&format!("SELECT owner FROM {LOCK}")),
+        vec![vec!["thief".to_string()]]
+    );
+}
