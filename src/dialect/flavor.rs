@@ -128,8 +128,8 @@ impl Flavor {
     /// The server's advisory lock keeps every client of the database out:
     /// CockroachDB and YugabyteDB do not have a working `pg_advisory_lock`,
     /// Galera refuses or ignores `GET_LOCK` and would not share it between
-    /// nodes, Vitess routes it to one shard's server, and TiDB's waits at
-    /// least a second and lacks it before its 5.x releases.
+    /// nodes, Vitess pins it to one shard's server on a reserved
+    /// connection, and TiDB's was a no-op before its 6.x releases.
     pub fn has_advisory_lock(self) -> bool {
         matches!(
             self,
