@@ -225,6 +225,9 @@ pub(crate) struct Global {
     /// Seconds to wait for another migrate's lock on the database (default 60, or lock_timeout in migrate.toml)
     #[arg(long, global = true, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
+    /// How runs lock the database: auto, advisory, table or none (wins over lock in migrate.toml)
+    #[arg(long, global = true, value_enum, value_name = "MODE")]
+    pub lock: Option<LockArg>,
     /// Output format of results
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -248,6 +251,30 @@ pub(crate) struct Global {
     /// With --targets: start no more targets after one fails (default: run them all, report at the end)
     #[arg(long, global = true, requires = "targets")]
     pub fail_fast: bool,
+}
+
+/// `--lock`: the lock modes of `lock` in migrate.toml.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockArg {
+    /// The server's advisory lock where it has one that works, else table
+    Auto,
+    /// The server's own lock (pg_advisory_lock, GET_LOCK, SQLite's write lock)
+    Advisory,
+    /// A renewed lease in <version_table>_lock (works behind PgBouncer and on distributed SQL)
+    Table,
+    /// No lock at all: only safe when nothing else can run at the same time
+    None,
+}
+
+impl From<LockArg> for migrate::dialect::LockMode {
+    fn from(a: LockArg) -> Self {
+        match a {
+            LockArg::Auto => Self::Auto,
+            LockArg::Advisory => Self::Advisory,
+            LockArg::Table => Self::Table,
+            LockArg::None => Self::None,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -586,6 +613,7 @@ impl Run {
             verbose,
             wait: g.wait.map(Duration::from_secs),
             lock_timeout: g.lock_timeout.map(Duration::from_secs),
+            lock: g.lock.map(Into::into),
             json: g.format == Format::Json,
             dev_url: g.dev_url,
             fleet: g.targets.map(|targets| FleetArgs {

@@ -277,6 +277,20 @@ impl Migrator {
         self
     }
 
+    /// How runs lock the database (default [`LockMode::Auto`](crate::dialect::LockMode)).
+    #[must_use]
+    pub fn lock(mut self, mode: crate::dialect::LockMode) -> Migrator {
+        self.config.lock = mode;
+        self
+    }
+
+    /// How long a `LockMode::Table` lease lasts unless renewed (default 60 s).
+    #[must_use]
+    pub fn lock_lease(mut self, lease: Duration) -> Migrator {
+        self.config.lock_lease = Some(lease.as_secs().max(2));
+        self
+    }
+
     /// A tag recorded with each revision a run applies, reverts or stamps in
     /// the audit log (a release name, a ticket); none without it.
     #[must_use]

@@ -5,9 +5,11 @@
 //! ([`Migrator`](crate::Migrator)) and the commands both open theirs here.
 
 use crate::config::Config;
+use crate::dialect::flavor::{self, Flavor, LockMode};
 use crate::dialect::{self, offline::Offline, ConnectError, ConnectOptions, Database};
 use crate::dialect::{LockKey, VersionTable};
 use crate::progress::Progress;
+use crate::runtime::lock::TableLock;
 use crate::runtime::{MigrationContext, RunSettings};
 use crate::url::{self, DbUrl, UrlError};
 use std::path::{Path, PathBuf};
@@ -57,6 +59,8 @@ impl Target {
                     .unwrap_or_else(|| Duration::from_secs(config.lock_timeout_secs())),
                 log_table: config.log_table_name(),
                 tag: None,
+                lock: config.lock,
+                lock_lease: Duration::from_secs(config.lock_lease_secs()),
             },
             cwd: cwd.to_path_buf(),
         })
@@ -86,7 +90,12 @@ impl Target {
     }
 
     /// A run context on this database, connected as `access` says, its
-    /// progress going to `progress`.
+    /// progress going to `progress`. For writing, the lock mode is settled
+    /// here: `auto` becomes the advisory lock where the server has one that
+    /// works and the lock table elsewhere (told apart by what the server
+    /// says about itself), and a server whose DDL is not transactional
+    /// though its protocol's is runs revisions outside a transaction; `note`
+    /// (`-v`) says what was chosen and why.
     pub fn open(
         &self,
         access: Access,
@@ -94,24 +103,71 @@ impl Target {
         note: &mut dyn FnMut(&str),
         progress: Progress,
     ) -> Result<MigrationContext, ConnectError> {
-        let db = self.connect(wait, note)?;
-        let lock_db = match access {
-            Access::Read => None,
-            Access::Write => dialect::lock_connection(db.as_ref(), &self.connect_options())
-                .map_err(|e| ConnectError {
-                    message: url::redact(&e.message),
-                    retryable: e.retryable,
-                })?,
+        let mut db = self.connect(wait, note)?;
+        let wanted = self.settings.lock;
+        if wanted.sessionless() {
+            db.sessionless();
+        }
+        let redacted = |e: ConnectError| ConnectError {
+            message: url::redact(&e.message),
+            retryable: e.retryable,
+        };
+        let (lock_db, choice) = match access {
+            Access::Read => (None, None),
+            Access::Write => {
+                let flavor = Flavor::detect(db.kind(), &db.server_info());
+                let mode = flavor::resolve(wanted, flavor);
+                note(&lock_note(
+                    flavor,
+                    wanted,
+                    mode,
+                    db.capabilities().transactional_ddl,
+                ));
+                let lock_db = if mode == LockMode::Advisory {
+                    dialect::lock_connection(db.as_ref(), &self.connect_options())
+                        .map_err(redacted)?
+                } else {
+                    None
+                };
+                (lock_db, Some((flavor, mode)))
+            }
+        };
+        let table_lock = match choice {
+            Some((_, LockMode::Table)) => {
+                let mut conn = dialect::connect_send(&self.connect_options()).map_err(|e| {
+                    redacted(ConnectError {
+                        message: format!(
+                            "opening the connection that holds the lock table's lease: {}",
+                            e.message
+                        ),
+                        retryable: false,
+                    })
+                })?;
+                conn.sessionless();
+                Some(TableLock::new(
+                    conn,
+                    &self.version_table,
+                    self.settings.lock_lease,
+                ))
+            }
+            _ => None,
         };
         let key = self.lock_key(db.as_ref());
-        Ok(MigrationContext::new(
+        let mut ctx = MigrationContext::new(
             db,
             lock_db,
             self.version_table.clone(),
             key,
             self.settings.clone(),
             progress,
-        ))
+        );
+        if let Some((flavor, mode)) = choice {
+            ctx.use_lock(mode, table_lock);
+            if flavor.ddl_not_transactional() {
+                ctx.without_transactional_ddl();
+            }
+        }
+        Ok(ctx)
     }
 
     /// A context that writes the SQL to stdout instead (`--sql`), for the
@@ -130,4 +186,22 @@ impl Target {
             progress,
         )
     }
+}
+
+/// What `-v` says about the lock and transactions a writing run chose.
+fn lock_note(flavor: Flavor, wanted: LockMode, mode: LockMode, transactional_ddl: bool) -> String {
+    let why = match (wanted, mode) {
+        (LockMode::Auto, LockMode::Advisory) => format!("lock = auto: {flavor} has a working advisory lock"),
+        (LockMode::Auto, _) => format!(
+            "lock = auto: {flavor} has no advisory lock that keeps every client out, so the lock table"
+        ),
+        (_, LockMode::None) => "lock = none: no lock; make sure only one run works on this database at a time".to_string(),
+        _ => format!("lock = {wanted}, as configured"),
+    };
+    let tx = if flavor.ddl_not_transactional() && transactional_ddl {
+        format!("; {flavor} does not roll back DDL in a transaction, so each revision runs outside one, its progress recorded statement by statement")
+    } else {
+        String::new()
+    };
+    format!("Server: {flavor}; migration lock: {mode} ({why}){tx}")
 }

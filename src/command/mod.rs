@@ -61,6 +61,8 @@ pub struct Globals {
     pub wait: Option<Duration>,
     /// `--lock-timeout SECONDS`.
     pub lock_timeout: Option<Duration>,
+    /// `--lock MODE`: wins over `lock` in the config file.
+    pub lock: Option<crate::dialect::LockMode>,
     /// `--format json`.
     pub json: bool,
     /// `--dev-url`: a database `migrate` may empty and fill to read schemas.
@@ -124,7 +126,7 @@ impl<'a> Ctx<'a> {
         if let Some(c) = self.config.get() {
             return Ok(c);
         }
-        let c = config::load(
+        let mut c = config::load(
             &LoadOptions {
                 config_path: self.globals.config_path.clone(),
                 url: self.globals.url.clone(),
@@ -133,6 +135,9 @@ impl<'a> Ctx<'a> {
             &self.globals.cwd,
             self.env,
         )?;
+        if let Some(lock) = self.globals.lock {
+            c.lock = lock;
+        }
         Ok(self.config.get_or_init(|| c))
     }
 

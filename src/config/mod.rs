@@ -57,6 +57,9 @@ pub const DEFAULT_FILE_TEMPLATE: &str = "{{ rev }}_{{ slug }}";
 pub const DEFAULT_TRUNCATE_SLUG_LENGTH: usize = 40;
 /// Default `timezone`.
 pub const DEFAULT_TIMEZONE: &str = "UTC";
+/// Seconds a `lock = "table"` lease lasts when `lock_lease` is not set.
+pub const DEFAULT_LOCK_LEASE: u64 = 60;
+
 /// Seconds to wait for the migration lock when `lock_timeout` is not set.
 pub const DEFAULT_LOCK_TIMEOUT: u64 = 60;
 
@@ -149,6 +152,11 @@ pub struct Config {
     pub transaction_per_migration: bool,
     /// Seconds to wait for the migration lock; `None` = 60 (see [`Config::lock_timeout_secs`]).
     pub lock_timeout: Option<u64>,
+    /// How runs lock the database (`lock`; `--lock` wins); default `auto`.
+    pub lock: crate::dialect::LockMode,
+    /// Seconds a `lock = "table"` lease lasts unless renewed; `None` = 60
+    /// (see [`Config::lock_lease_secs`]).
+    pub lock_lease: Option<u64>,
     /// The desired schema: `.sql` files and folders (absolute), for
     /// `revision --autogenerate`, `diff` and `check`.
     pub schema: Vec<PathBuf>,
@@ -180,6 +188,8 @@ impl fmt::Debug for Config {
             .field("timezone", &self.timezone)
             .field("transaction_per_migration", &self.transaction_per_migration)
             .field("lock_timeout", &self.lock_timeout)
+            .field("lock", &self.lock)
+            .field("lock_lease", &self.lock_lease)
             .field("schema", &self.schema)
             .field("dev_url", &self.dev_url.as_deref().map(crate::url::redact))
             .field("targets", &self.targets)
@@ -208,6 +218,8 @@ impl Config {
             timezone: DEFAULT_TIMEZONE.to_string(),
             transaction_per_migration: false,
             lock_timeout: None,
+            lock: crate::dialect::LockMode::Auto,
+            lock_lease: None,
             schema: Vec::new(),
             dev_url: None,
             dev_url_error: None,
@@ -265,6 +277,11 @@ impl Config {
     /// Seconds to wait for the migration lock: `lock_timeout`, or 60.
     pub fn lock_timeout_secs(&self) -> u64 {
         self.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT)
+    }
+
+    /// Seconds a `lock = "table"` lease lasts unless renewed: `lock_lease`, or 60.
+    pub fn lock_lease_secs(&self) -> u64 {
+        self.lock_lease.unwrap_or(DEFAULT_LOCK_LEASE)
     }
 
     /// The `timezone` setting as a value (UTC if it was somehow not valid).

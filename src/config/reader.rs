@@ -53,11 +53,7 @@ pub(crate) enum Take<S: 'static> {
     Urls(List, fn(&mut S, Vec<Unexpanded>)),
     /// Strings, each not empty once expanded.
     Texts(List, fn(&mut S, Vec<String>)),
-    /// One of a few words (`off`, `on`, `error`).
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "for the rules of [lint]; the tests declare one")
-    )]
+    /// One of a few words (`off`, `on`, `error`; `lock`'s modes).
     Word(&'static [&'static str], fn(&mut S, &'static str)),
     /// A whole number in a range.
     Count(Count, fn(&mut S, u64)),

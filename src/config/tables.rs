@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use super::error::{ConfigError, UrlError};
 use super::reader::{self, Count, Key, List, Section, Shape, Table, Take, Unexpanded};
 use super::{Config, DEFAULT_TRUNCATE_SLUG_LENGTH, TABLE};
+use crate::dialect::LockMode;
 
 /// What the file says, as the declarations store it; [`read_file`] makes a
 /// [`Config`] of it.
@@ -88,6 +89,16 @@ pub(super) const MIGRATE_KEYS: &[Key<Settings>] = &[
         take: Take::Count(LOCK_TIMEOUT, |s, v| s.config.lock_timeout = Some(v)),
     },
     Key {
+        name: "lock",
+        take: Take::Word(LockMode::WORDS, |s, v| {
+            s.config.lock = LockMode::from_word(v).unwrap_or_default();
+        }),
+    },
+    Key {
+        name: "lock_lease",
+        take: Take::Count(LOCK_LEASE, |s, v| s.config.lock_lease = Some(v)),
+    },
+    Key {
         name: "schema",
         take: Take::Paths(SCHEMA_FILES, |s, v| s.config.schema = v),
     },
@@ -143,6 +154,14 @@ const LOCK_TIMEOUT: Count = Count {
     min: 0,
     max: u64::MAX,
     give: "the seconds to wait for the migration lock (0 = do not wait, default 60)",
+};
+
+/// `lock_lease`.
+const LOCK_LEASE: Count = Count {
+    expected: "a whole number of seconds, e.g. 60",
+    min: 2,
+    max: 86_400,
+    give: "the seconds a lock = \"table\" lease lasts unless renewed, from 2 to 86400 (default 60)",
 };
 
 /// The names of `keys`, for a `const` list.
@@ -254,7 +273,7 @@ mod tests {
         let declared: Vec<&str> = MIGRATE_KEYS.iter().map(|k| k.name).collect();
         assert_eq!(KNOWN_KEYS, declared.as_slice());
         assert_eq!(KNOWN_KEYS[0], "script_location");
-        assert_eq!(KNOWN_KEYS.len(), 13);
+        assert_eq!(KNOWN_KEYS.len(), 15);
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! it.
 
 pub mod bookkeeping;
+pub mod flavor;
+pub mod lock_table;
 pub mod mysql;
 pub mod offline;
 pub mod postgres;
@@ -29,6 +31,7 @@ use crate::schema::{Catalog, Ddl};
 use crate::url::DbUrl;
 pub use crate::Kind;
 pub use bookkeeping::{AuditTable, Query, VersionOp};
+pub use flavor::{Flavor, LockMode, ServerInfo};
 
 /// An error from the database, as the server reported it.
 #[derive(Debug, Clone)]
@@ -162,6 +165,21 @@ pub trait Dialect: Sync {
 
     /// How this database writes schema changes (`revision --autogenerate`, `diff`).
     fn ddl(&self) -> &'static dyn Ddl;
+
+    /// The server's clock as whole seconds since 1970, an integer expression
+    /// (the lock table's leases).
+    fn epoch_now(&self) -> &'static str;
+
+    /// `insert` (an `INSERT INTO … VALUES …`) made to insert nothing, with no
+    /// error, when the row's key is taken.
+    fn insert_skipping_duplicate(&self, insert: &str) -> String {
+        format!("{insert} ON CONFLICT DO NOTHING")
+    }
+
+    /// The type `CAST(… AS …)` turns a value into text with.
+    fn cast_text_type(&self) -> &'static str {
+        "TEXT"
+    }
 }
 
 /// The primitives each database provides. One method, one SQL action.
@@ -239,6 +257,25 @@ pub trait Database {
     fn lock_holder(&mut self, _key: &LockKey) -> Option<String> {
         None
     }
+    /// Runs one statement with no parameters, whole, as the server's simple
+    /// protocol sends it (no prepared statement, named or not, where the
+    /// protocol has a difference); returns the affected row count.
+    fn execute_simple(&mut self, sql: &str) -> Result<u64, DbError> {
+        self.execute_params(sql, &[])
+    }
+    /// Runs a query with no parameters as `execute_simple` runs a statement.
+    fn query_simple(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
+        self.query_rows(sql, &[])
+    }
+    /// From now on relies on no state of its own session: no named prepared
+    /// statements kept between calls, no session settings (a pooler in
+    /// transaction mode may hand each transaction to another server connection).
+    fn sessionless(&mut self) {}
+    /// What the server says about itself (to tell distributed engines apart
+    /// from the databases whose protocol they speak).
+    fn server_info(&mut self) -> ServerInfo {
+        ServerInfo::default()
+    }
     /// Starts a transaction.
     fn begin(&mut self) -> Result<(), DbError> {
         self.execute("BEGIN")
@@ -302,14 +339,15 @@ fn not_here(kind: Kind, what: &str) -> DbError {
 }
 
 /// `migrate`'s own tables beside the version table, which a schema never
-/// includes: the version table and the audit log.
+/// includes: the version table, the audit log and the lock table.
 pub fn own_tables(version_table: &VersionTable, log_table: &str, kind: Kind) -> Vec<QName> {
     let schema = match (&version_table.schema, kind) {
         (Some(s), _) => Some(s.clone()),
         (None, Kind::Postgres) => Some("public".to_string()),
         (None, _) => None,
     };
-    [version_table.name.as_str(), log_table]
+    let lock_table = lock_table::lock_table_name(&version_table.name);
+    [version_table.name.as_str(), log_table, lock_table.as_str()]
         .iter()
         .map(|name| QName {
             schema: schema.clone(),
@@ -393,6 +431,15 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Box<dyn Database>, ConnectEr
         Kind::Sqlite => sqlite::connect(opts).map(|d| Box::new(d) as Box<dyn Database>),
         Kind::Postgres => postgres::connect(opts).map(|d| Box::new(d) as Box<dyn Database>),
         Kind::MySql => mysql::connect(opts).map(|d| Box::new(d) as Box<dyn Database>),
+    }
+}
+
+/// Opens a connection another thread may own (the lock table's renewals).
+pub fn connect_send(opts: &ConnectOptions<'_>) -> Result<Box<dyn Database + Send>, ConnectError> {
+    match opts.url.kind {
+        Kind::Sqlite => sqlite::connect(opts).map(|d| Box::new(d) as Box<dyn Database + Send>),
+        Kind::Postgres => postgres::connect(opts).map(|d| Box::new(d) as Box<dyn Database + Send>),
+        Kind::MySql => mysql::connect(opts).map(|d| Box::new(d) as Box<dyn Database + Send>),
     }
 }
 

@@ -283,6 +283,7 @@ fn target_globals(g: &Globals) -> Globals {
         verbose: false,
         wait: g.wait,
         lock_timeout: g.lock_timeout,
+        lock: g.lock,
         json: true,
         dev_url: g.dev_url.clone(),
         fleet: None,

@@ -64,6 +64,7 @@ impl MigrationContext {
             if interrupt::interrupted() {
                 return Err(RunError::Interrupted { applied: committed });
             }
+            self.check_lock(&committed)?;
             if p.mode != TxMode::None && !self.in_tx {
                 self.begin()?;
                 if self.caps.lock_is_transaction {

@@ -168,6 +168,13 @@ pub enum RunError {
     },
     /// Ctrl-C: the run stopped at a statement boundary or rolled back.
     Interrupted { applied: Vec<String> },
+    /// `lock = "table"`: the lease could not be kept (renewals failed past
+    /// its end, or another run took the row over); the run stopped.
+    LockLost {
+        table: String,
+        why: String,
+        applied: Vec<String>,
+    },
 }
 
 /// Why `--resume` or `--resume-after N` cannot go on.
@@ -374,6 +381,21 @@ impl fmt::Display for RunError {
                 write!(
                     f,
                     "; nothing was run. Write its {section} SQL by hand (the Python it came from is quoted there) and delete the `-- migrate:todo` line"
+                )
+            }
+            RunError::LockLost {
+                table,
+                why,
+                applied,
+            } => {
+                let done = if applied.is_empty() {
+                    "no revision of this run was applied".to_string()
+                } else {
+                    format!("{} stay applied", applied.join(", "))
+                };
+                write!(
+                    f,
+                    "lost the migration lock in {table}: {why}; the run stopped and rolled back what was open ({done}). Check that no other run is working on the database (`migrate current`, the audit log), then run the command again; a longer lock_lease in migrate.toml gives renewals more time"
                 )
             }
             RunError::Interrupted { applied } => {

@@ -30,6 +30,7 @@ pub mod diff;
 mod driver;
 pub mod error;
 pub mod journal;
+pub mod lock;
 pub mod plan;
 mod session;
 mod stamp;
@@ -37,7 +38,7 @@ pub mod step;
 #[cfg(test)]
 mod tests;
 
-use crate::dialect::{Capabilities, Database, LockKey, VersionTable};
+use crate::dialect::{Capabilities, Database, LockKey, LockMode, VersionTable};
 use crate::progress::Progress;
 pub use error::{HalfApplied, RunError, StatementError};
 use journal::Journal;
@@ -56,6 +57,11 @@ pub struct RunSettings {
     pub log_table: String,
     /// `--tag`: recorded in the audit log's rows of the run.
     pub tag: Option<String>,
+    /// How the run locks the database, as configured (`auto` is decided on
+    /// connecting, see `Target::open`).
+    pub lock: LockMode,
+    /// How long a `lock = "table"` lease lasts unless renewed.
+    pub lock_lease: Duration,
 }
 
 /// How a half-applied revision is continued.
@@ -102,6 +108,10 @@ pub struct MigrationContext {
     table: VersionTable,
     lock_key: LockKey,
     locked: bool,
+    /// The lock this context takes: `Advisory` (the database's own, on
+    /// `lock_key`), `Table` (`table_lock`) or `None`.
+    lock_mode: LockMode,
+    table_lock: Option<lock::TableLock>,
     in_tx: bool,
     settings: RunSettings,
     progress: Progress,
@@ -132,11 +142,33 @@ impl MigrationContext {
             table,
             lock_key,
             locked: false,
+            lock_mode: LockMode::Advisory,
+            table_lock: None,
             in_tx: false,
             settings,
             progress,
             journal,
         }
+    }
+
+    /// Takes the lock `mode` names instead of the database's own lock
+    /// (`Table` needs `table_lock`; without it the mode stays as it was).
+    pub fn use_lock(&mut self, mode: LockMode, table_lock: Option<lock::TableLock>) {
+        match (mode, table_lock) {
+            (LockMode::Table, Some(t)) => {
+                self.lock_mode = LockMode::Table;
+                self.table_lock = Some(t);
+            }
+            (LockMode::Table, None) => {}
+            (mode, _) => self.lock_mode = mode,
+        }
+    }
+
+    /// Runs revisions outside a transaction even though the backend's DDL
+    /// is transactional (a distributed engine that speaks its protocol
+    /// without its transactional DDL).
+    pub fn without_transactional_ddl(&mut self) {
+        self.caps.transactional_ddl = false;
     }
 
     /// Which database this is.

@@ -3,8 +3,9 @@
 //! rolls back what is open and releases the lock on every exit path.
 
 use super::error::{Doing, RunError};
+use super::lock::Attempt;
 use super::MigrationContext;
-use crate::dialect::{Database, VersionOp};
+use crate::dialect::{Database, LockMode, VersionOp};
 use std::time::{Duration, Instant};
 
 impl Drop for MigrationContext {
@@ -19,6 +20,9 @@ impl Drop for MigrationContext {
             let key = self.lock_key.clone();
             let _ = self.lock_conn().unlock(&key);
             self.locked = false;
+        }
+        if let Some(t) = &mut self.table_lock {
+            let _ = t.release();
         }
     }
 }
@@ -60,28 +64,89 @@ impl MigrationContext {
             .map_err(RunError::db(Doing::CreatingVersionTable(self.table_name())))
     }
 
-    /// Takes the database-wide lock, polling until `lock_timeout`.
+    /// Takes the lock the context was given (see `use_lock`), polling until
+    /// `lock_timeout`. The database's own lock is also taken where it is the
+    /// write transaction itself (SQLite), whatever the mode.
     pub fn lock(&mut self) -> Result<(), RunError> {
-        let _ = self.db.guard_session();
+        if self.lock_mode == LockMode::Table {
+            self.poll_lock(Which::Table)?;
+        }
+        if self.lock_mode == LockMode::Advisory || self.caps.lock_is_transaction {
+            if self.lock_mode == LockMode::Advisory {
+                let _ = self.db.guard_session();
+            }
+            self.poll_lock(Which::Own)?;
+        }
+        Ok(())
+    }
+
+    /// One attempt at `which` lock: taken or not.
+    fn try_lock_once(&mut self, which: Which) -> Result<bool, RunError> {
+        match which {
+            Which::Own => {
+                let key = self.lock_key.clone();
+                let taken = self
+                    .lock_conn()
+                    .try_lock(&key)
+                    .map_err(RunError::db(Doing::TakingLock))?;
+                if taken {
+                    self.locked = true;
+                    if self.caps.lock_is_transaction {
+                        self.in_tx = true;
+                    }
+                }
+                Ok(taken)
+            }
+            Which::Table => {
+                let Some(t) = self.table_lock.as_mut() else {
+                    return Ok(true);
+                };
+                match t.try_acquire().map_err(RunError::db(Doing::TakingLock))? {
+                    Attempt::Taken => Ok(true),
+                    Attempt::TakenOver(h) => {
+                        let msg = format!(
+                            "Took over the migration lock in {} from {h}: its lease had run out",
+                            t.table()
+                        );
+                        self.progress.line(&msg);
+                        Ok(true)
+                    }
+                    Attempt::Held(_) => Ok(false),
+                }
+            }
+        }
+    }
+
+    /// Who holds `which` lock, in words, where that can be told.
+    fn holder_of(&mut self, which: Which) -> Option<String> {
+        match which {
+            Which::Own => {
+                let key = self.lock_key.clone();
+                self.lock_conn().lock_holder(&key)
+            }
+            Which::Table => self.table_lock.as_mut()?.holder(),
+        }
+    }
+
+    fn lock_name(&self, which: Which) -> String {
+        match (which, &self.table_lock) {
+            (Which::Table, Some(t)) => format!("{} (lock = \"table\")", t.table()),
+            _ => format!("'{}'", self.lock_key.name),
+        }
+    }
+
+    /// Polls `which` lock until it is taken, `lock_timeout` runs out or Ctrl-C.
+    fn poll_lock(&mut self, which: Which) -> Result<(), RunError> {
         let start = Instant::now();
         let mut delay = Duration::from_millis(50);
         let mut told = false;
-        let key = self.lock_key.clone();
         let timeout = self.settings.lock_timeout;
         loop {
-            if self
-                .lock_conn()
-                .try_lock(&key)
-                .map_err(RunError::db(Doing::TakingLock))?
-            {
-                self.locked = true;
-                if self.caps.lock_is_transaction {
-                    self.in_tx = true;
-                }
+            if self.try_lock_once(which)? {
                 if told {
                     let msg = format!(
-                        "Took the migration lock '{}' after {:.1} s",
-                        key.name,
+                        "Took the migration lock {} after {:.1} s",
+                        self.lock_name(which),
                         start.elapsed().as_secs_f64()
                     );
                     self.progress.line(&msg);
@@ -95,28 +160,51 @@ impl MigrationContext {
             }
             let waited = start.elapsed();
             if waited >= timeout {
+                let key = match which {
+                    Which::Own => self.lock_key.name.clone(),
+                    Which::Table => self
+                        .table_lock
+                        .as_ref()
+                        .map(|t| t.table().to_string())
+                        .unwrap_or_default(),
+                };
                 return Err(RunError::LockTimeout {
                     seconds: timeout.as_secs(),
-                    key: key.name.clone(),
-                    holder: self.lock_conn().lock_holder(&key),
+                    key,
+                    holder: self.holder_of(which),
                 });
             }
             if !told {
                 told = true;
                 let holder = self
-                    .lock_conn()
-                    .lock_holder(&key)
+                    .holder_of(which)
                     .map(|h| format!(" held by {h}"))
                     .unwrap_or_default();
                 let msg = format!(
-                    "Waiting for the migration lock '{}'{holder} (up to {} s, --lock-timeout)",
-                    key.name,
+                    "Waiting for the migration lock {}{holder} (up to {} s, --lock-timeout)",
+                    self.lock_name(which),
                     timeout.as_secs()
                 );
                 self.progress.line(&msg);
             }
             std::thread::sleep(delay.min(timeout.saturating_sub(waited)));
             delay = (delay * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// The `lock = "table"` lease was lost (see `runtime::lock`): the run
+    /// must stop before it writes more.
+    pub(super) fn check_lock(&self, applied: &[String]) -> Result<(), RunError> {
+        match &self.table_lock {
+            Some(t) => match t.lost() {
+                Some(why) => Err(RunError::LockLost {
+                    table: t.table().to_string(),
+                    why,
+                    applied: applied.to_vec(),
+                }),
+                None => Ok(()),
+            },
+            None => Ok(()),
         }
     }
 
@@ -134,6 +222,7 @@ impl MigrationContext {
 
     /// Commits, writing first the audit-log rows that wait for this commit.
     pub(super) fn commit(&mut self) -> Result<(), RunError> {
+        self.check_lock(&[])?;
         self.journal.before_commit(self.db.as_mut())?;
         self.in_tx = false;
         self.db.commit().map_err(RunError::db(Doing::Committing))
@@ -172,6 +261,9 @@ impl MigrationContext {
             self.lock_conn()
                 .unlock(&key)
                 .map_err(RunError::db(Doing::ReleasingLock))?;
+        }
+        if let Some(t) = &mut self.table_lock {
+            t.release().map_err(RunError::db(Doing::ReleasingLock))?;
         }
         Ok(())
     }
@@ -213,4 +305,11 @@ impl MigrationContext {
         let rows = self.db.query_rows(&q, &[v.as_str()]).ok()?;
         rows.first()?.first()?.as_deref()?.parse().ok()
     }
+}
+
+/// Which of a context's locks: the database's own, or the lock table's row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    Own,
+    Table,
 }

@@ -230,6 +230,8 @@ fn context(db: Fake, per_migration: bool) -> MigrationContext {
             lock_timeout: Duration::from_secs(1),
             log_table: "alembic_version_log".into(),
             tag: None,
+            lock: crate::dialect::LockMode::Auto,
+            lock_lease: Duration::from_secs(60),
         },
         Progress::new(Box::new(std::io::sink()), true),
     )

@@ -15,7 +15,7 @@ use std::fmt;
 
 /// Why a data check failed.
 #[derive(Debug, Clone)]
-pub enum Why {
+pub(crate) enum Why {
     /// The section cannot be split into statements.
     Split(String),
     /// The statement failed.
@@ -45,7 +45,7 @@ impl fmt::Display for Why {
 
 /// A data check that failed, and where it is in the revision file.
 #[derive(Debug, Clone)]
-pub struct CheckFailure {
+pub(crate) struct CheckFailure {
     /// 1-based line and column of the statement in the file.
     pub line: usize,
     pub column: usize,
@@ -56,18 +56,19 @@ pub struct CheckFailure {
 
 /// True when `statement` (as the splitter gives it: no comment before it)
 /// is a query whose answer is checked.
-pub fn is_query(statement: &str) -> bool {
+pub(crate) fn is_query(statement: &str) -> bool {
     let t = statement.trim_start_matches(|c: char| c == '(' || c.is_whitespace());
     let word: String = t
         .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
+        .take_while(char::is_ascii_alphabetic)
         .collect::<String>()
         .to_ascii_uppercase();
     matches!(word.as_str(), "SELECT" | "VALUES" | "WITH")
 }
 
 /// The verdict on a query's first row's first column (`None`: no row).
-pub fn verdict(first: Option<Option<String>>) -> Result<(), Why> {
+#[allow(clippy::option_option)] // no row, a NULL, a value
+pub(crate) fn verdict(first: Option<Option<String>>) -> Result<(), Why> {
     match first {
         None => Err(Why::NoRow),
         Some(None) => Err(Why::Null),
@@ -87,7 +88,11 @@ fn is_false(value: &str) -> bool {
 
 /// Runs the section's statements in order on `db`; the number run, or the
 /// first that failed.
-pub fn run(db: &mut dyn Database, section: &Section, kind: Kind) -> Result<usize, CheckFailure> {
+pub(crate) fn run(
+    db: &mut dyn Database,
+    section: &Section,
+    kind: Kind,
+) -> Result<usize, CheckFailure> {
     let statements = crate::sql::split(&section.text, kind).map_err(|e| CheckFailure {
         line: section.first_line,
         column: 1,

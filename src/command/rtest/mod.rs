@@ -99,7 +99,10 @@ fn text_lines(o: &Outcome) -> Vec<String> {
 
 /// `check --test`: the round trip of every revision, its failure as a
 /// problem of kind `round_trip`.
-pub fn round_trip_problems(ctx: &Ctx<'_>, scripts: &ScriptDirectory) -> Result<Vec<Problem>> {
+pub(crate) fn round_trip_problems(
+    ctx: &Ctx<'_>,
+    scripts: &ScriptDirectory,
+) -> Result<Vec<Problem>> {
     let opts = run::Options {
         range: None,
         downgrade: true,

@@ -25,7 +25,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use serde::Serialize;
 
 /// What `migrate test` runs.
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// `history -r`'s range; all revisions when `None`.
     pub range: Option<&'a str>,
     /// False for `--no-downgrade`: upgrades and data checks only.
@@ -35,7 +35,7 @@ pub struct Options<'a> {
 /// The part of the round trip that failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Stage {
+pub(crate) enum Stage {
     /// The upgrade failed.
     Upgrade,
     /// A statement of the `-- migrate:test` section failed or a check was false.
@@ -52,7 +52,7 @@ pub enum Stage {
 
 /// Why a revision failed the round trip.
 #[derive(Clone, Debug, Serialize)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub stage: Stage,
     pub message: String,
     /// The SQL that turns the schema found into the one expected.
@@ -65,7 +65,7 @@ pub struct Failure {
 
 /// What became of one revision.
 #[derive(Clone, Debug, Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub revision: String,
     pub path: String,
     pub message: String,
@@ -78,7 +78,7 @@ pub struct Outcome {
 }
 
 /// Runs the round trip; `each` hears of every revision as it is done.
-pub fn round_trip(
+pub(crate) fn round_trip(
     ctx: &Ctx<'_>,
     scripts: &ScriptDirectory,
     opts: &Options<'_>,

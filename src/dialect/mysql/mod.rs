@@ -149,6 +149,18 @@ impl Dialect for MySqlDialect {
     fn ddl(&self) -> &'static dyn crate::schema::Ddl {
         &ddl::MYSQL_DDL
     }
+
+    fn epoch_now(&self) -> &'static str {
+        "UNIX_TIMESTAMP()"
+    }
+
+    fn insert_skipping_duplicate(&self, insert: &str) -> String {
+        insert.replacen("INSERT INTO", "INSERT IGNORE INTO", 1)
+    }
+
+    fn cast_text_type(&self) -> &'static str {
+        "CHAR"
+    }
 }
 
 fn db_error(e: mysql::Error) -> DbError {
@@ -482,6 +494,34 @@ impl Database for MySql {
     fn query_first(&mut self, sql: &str) -> Result<Option<Option<String>>, DbError> {
         let row: Option<mysql::Row> = self.conn.query_first(sql).map_err(db_error)?;
         Ok(row.map(|r| r.unwrap().into_iter().next().and_then(text)))
+    }
+
+    /// `VERSION()` and `@@version_comment` name TiDB and Vitess; `wsrep_on`
+    /// (absent where the server has no Galera) tells a cluster node.
+    fn server_info(&mut self) -> super::ServerInfo {
+        let first = |rows: Vec<Row>, i: usize| {
+            rows.into_iter()
+                .next()
+                .and_then(|r| r.into_iter().nth(i).flatten())
+                .unwrap_or_default()
+        };
+        let (version, comment) = match self.query_rows("SELECT VERSION(), @@version_comment", &[]) {
+            Ok(rows) => {
+                let row = rows.into_iter().next().unwrap_or_default();
+                let cell = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+                (cell(0), cell(1))
+            }
+            Err(_) => (String::new(), String::new()),
+        };
+        let wsrep = self
+            .query_rows("SHOW VARIABLES LIKE 'wsrep_on'", &[])
+            .map(|rows| first(rows, 1))
+            .unwrap_or_default();
+        super::ServerInfo {
+            version,
+            comment,
+            wsrep_on: wsrep.eq_ignore_ascii_case("ON"),
+        }
     }
 
     fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError> {

@@ -486,8 +486,10 @@ fn int(r: &Row, i: usize) -> i64 {
     opt(r, i).and_then(|v| v.parse().ok()).unwrap_or_default()
 }
 
+/// A boolean column: `true` as the binary protocol's rows give it, `t` as
+/// the simple protocol's (a sessionless connection) do.
 fn flag(r: &Row, i: usize) -> bool {
-    opt(r, i).is_some_and(|v| v == "true")
+    opt(r, i).is_some_and(|v| v == "true" || v == "t")
 }
 
 fn qname(r: &Row, schema: usize, name: usize) -> QName {

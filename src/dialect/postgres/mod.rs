@@ -1,7 +1,10 @@
 //! PostgreSQL through `tokio-postgres`, driven by a runtime of its own on the
 //! calling thread (each call blocks until the server answers). Statements go
 //! over the simple query protocol (any statement, no parameters);
-//! version-table statements are prepared once and bound. The lock is a
+//! version-table statements are prepared once and bound, except on a
+//! connection told to rely on no session (`sessionless`, behind a pooler in
+//! transaction mode), where everything goes over the simple protocol
+//! (`simple`). The lock is a
 //! session advisory lock, polled with `pg_try_advisory_lock` so that waiting
 //! never blocks inside the server (a blocked waiter can deadlock `CREATE
 //! INDEX CONCURRENTLY` elsewhere).
@@ -21,11 +24,12 @@ mod catalog;
 mod ddl;
 mod quote;
 mod scratch;
+mod simple;
 
 use super::tls::{self, PgSslMode};
 use super::{
     endpoint, Canceller, Capabilities, ConnectError, ConnectOptions, Database, DbError, Dialect,
-    Kind, LockKey, Query, Row,
+    Kind, LockKey, Query, Row, ServerInfo,
 };
 use crate::url::DbUrl;
 use std::collections::HashMap;
@@ -124,6 +128,10 @@ impl Dialect for PostgresDialect {
     fn ddl(&self) -> &'static dyn crate::schema::Ddl {
         &ddl::POSTGRES_DDL
     }
+
+    fn epoch_now(&self) -> &'static str {
+        "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp())) AS BIGINT)"
+    }
 }
 
 /// Text PostgreSQL can store: a NUL byte, which no text value may hold, as
@@ -140,6 +148,9 @@ fn storable(value: &str) -> std::borrow::Cow<'_, str> {
 pub struct Postgres {
     client: Client,
     prepared: HashMap<String, tokio_postgres::Statement>,
+    /// No session of its own may be relied on (see `Database::sessionless`):
+    /// every statement goes over the simple protocol, parameters as literals.
+    sessionless: bool,
     /// Cancels the running statement from another thread (Ctrl-C), over a
     /// connection of its own, with the same TLS settings.
     cancel: (tokio_postgres::CancelToken, MakeRustlsConnect),
@@ -380,6 +391,7 @@ pub fn connect(opts: &ConnectOptions<'_>) -> Result<Postgres, ConnectError> {
             cancel: (client.cancel_token(), make),
             client,
             prepared: HashMap::new(),
+            sessionless: false,
             rt,
         }),
         Err(e) => {
@@ -529,6 +541,9 @@ impl Database for Postgres {
     }
 
     fn execute_params(&mut self, sql: &str, params: &[&str]) -> Result<u64, DbError> {
+        if self.sessionless {
+            return self.execute_simple(&simple::inline_params(sql, params));
+        }
         let stmt = self.statement(sql)?;
         let values: Vec<std::borrow::Cow<'_, str>> = params.iter().map(|p| storable(p)).collect();
         let p: Vec<&(dyn ToSql + Sync)> = values.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
@@ -538,6 +553,9 @@ impl Database for Postgres {
     }
 
     fn query_rows(&mut self, sql: &str, params: &[&str]) -> Result<Vec<Row>, DbError> {
+        if self.sessionless {
+            return self.query_simple(&simple::inline_params(sql, params));
+        }
         let p: Vec<&(dyn ToSql + Sync)> = params.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
         let stmt = self.statement(sql)?;
         let rows = self
@@ -563,6 +581,31 @@ impl Database for Postgres {
             }
             _ => None,
         }))
+    }
+
+    fn execute_simple(&mut self, sql: &str) -> Result<u64, DbError> {
+        self.simple(sql).map(|(_, n)| n)
+    }
+
+    fn query_simple(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
+        self.simple(sql).map(|(rows, _)| rows)
+    }
+
+    fn sessionless(&mut self) {
+        self.sessionless = true;
+        self.prepared.clear();
+    }
+
+    fn server_info(&mut self) -> ServerInfo {
+        let version = self
+            .query_simple("SELECT version()")
+            .ok()
+            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+            .unwrap_or_default();
+        ServerInfo {
+            version,
+            ..ServerInfo::default()
+        }
     }
 
     fn try_lock(&mut self, key: &LockKey) -> Result<bool, DbError> {
@@ -620,6 +663,9 @@ impl Database for Postgres {
     /// the socket every `client_connection_check_interval`; older servers
     /// ignore the setting (the error is not fatal).
     fn guard_session(&mut self) -> Result<(), DbError> {
+        if self.sessionless {
+            return Ok(());
+        }
         let _ = self.rt.block_on(
             self.client
                 .batch_execute("SET client_connection_check_interval = 1000"),
@@ -666,9 +712,9 @@ impl Database for Postgres {
 
     fn session_info(&mut self) -> (String, String) {
         let user = self
-            .rt
-            .block_on(self.client.query_one("SELECT current_user::text", &[]))
-            .map(|r| r.get::<_, String>(0))
+            .query_simple("SELECT current_user::text")
+            .ok()
+            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
             .unwrap_or_default();
         (user, super::sqlite::local_host())
     }

@@ -79,6 +79,10 @@ impl Dialect for SqliteDialect {
     fn ddl(&self) -> &'static dyn crate::schema::Ddl {
         &ddl::SQLITE_DDL
     }
+
+    fn epoch_now(&self) -> &'static str {
+        "CAST(strftime('%s', 'now') AS INTEGER)"
+    }
 }
 
 pub struct Sqlite {
