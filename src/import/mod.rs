@@ -22,9 +22,6 @@ use serde::Deserialize;
 /// The helper script, run as `python - ARGS` with this on stdin.
 pub const HELPER: &str = include_str!("alembic_helper.py");
 
-/// The dialects the helper renders for (SQLAlchemy's names).
-pub const DIALECTS: &[&str] = &["postgresql", "mysql", "mariadb", "sqlite"];
-
 /// Why the helper could not read the project.
 #[derive(Debug, Deserialize)]
 pub struct HelperError {

@@ -55,18 +55,18 @@ pub const MARKERS: &[Marker] = &[
         name: "downgrade",
         kind: MarkerKind::Downgrade,
     },
+    // Data checks that `migrate test` runs after the upgrade; nothing else
+    // runs them, and no checksum covers them.
+    Marker {
+        name: "test",
+        kind: MarkerKind::Section,
+    },
     // SQL still to be written by hand (`migrate import alembic` leaves it
     // where it could not convert a revision): `upgrade`, `downgrade` and
     // `check` refuse the section it stands in (in the header: both).
     Marker {
         name: TODO,
         kind: MarkerKind::Directive,
-    },
-    // Data checks that `migrate test` runs after the upgrade; nothing else
-    // runs them, and no checksum covers them.
-    Marker {
-        name: "test",
-        kind: MarkerKind::Section,
     },
 ];
 

@@ -1242,14 +1242,14 @@ const PINS: &[Pin] = &[
         name: "unknown marker",
         files: &[("x.sql", b"-- m\n-- Revision ID: x1\n-- migrate:upgrade\nSELECT 1;\n-- migrate:downgrde\nSELECT 1;\n")],
         args: &["heads"],
-        error: "error: {dir}/migrations/versions/x.sql:5: unknown marker `-- migrate:downgrde`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade` and `-- migrate:test` (did you mean `-- migrate:downgrade`?)\n",
+        error: "error: {dir}/migrations/versions/x.sql:5: unknown marker `-- migrate:downgrde`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:test` and `-- migrate:todo` (did you mean `-- migrate:downgrade`?)\n",
         ..PIN
     },
     Pin {
         name: "unknown marker no suggestion",
         files: &[("x.sql", b"-- m\n-- Revision ID: x1\n-- migrate:upgrade\n-- migrate:check\n-- migrate:downgrade\n")],
         args: &["heads"],
-        error: "error: {dir}/migrations/versions/x.sql:4: unknown marker `-- migrate:check`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade` and `-- migrate:test`\n",
+        error: "error: {dir}/migrations/versions/x.sql:4: unknown marker `-- migrate:check`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:test` and `-- migrate:todo`\n",
         ..PIN
     },
     Pin {

@@ -334,10 +334,17 @@ fn the_converted_files_carry_the_graph_the_config_and_the_todo() {
     let dir = tempfile::tempdir().unwrap();
     let proj = shop(dir.path());
     let out = dir.path().join("converted");
-    let r = import(
+    // No --python: the virtualenv beside alembic.ini (.venv) is found.
+    let venv = python.parent().and_then(Path::parent).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(venv, proj.join(".venv")).unwrap();
+    #[cfg(windows)]
+    std::os::windows::fs::symlink_dir(venv, proj.join(".venv")).unwrap();
+    let r = migrate_in(
         &proj,
-        &python,
         &[
+            "import",
+            "alembic",
             "--out",
             out.to_str().unwrap(),
             "--version-table",
@@ -348,6 +355,7 @@ fn the_converted_files_carry_the_graph_the_config_and_the_todo() {
             "--dialect",
             "sqlite",
         ],
+        &[],
     );
     assert_eq!(
         r.code, 0,
@@ -355,6 +363,12 @@ fn the_converted_files_carry_the_graph_the_config_and_the_todo() {
         r.stdout, r.stderr
     );
     assert!(r.stdout.contains("TODO: "), "still listed: {}", r.stdout);
+    assert!(
+        r.stderr
+            .contains(&format!("with {}/.venv/bin/python ...", proj.display())),
+        "{}",
+        r.stderr
+    );
 
     let toml = std::fs::read_to_string(out.join("migrate.toml")).unwrap();
     for want in [
