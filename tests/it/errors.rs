@@ -1500,7 +1500,7 @@ fn graph_file_marker_script_and_splitter_messages_are_pinned_whole() {
             .collect()
     });
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(PINS.len(), 78);
+    assert_eq!(PINS.len(), 79);
 }
 
 /// Messages no command line reaches (a graph built from headers that were
