@@ -16,7 +16,7 @@ binary target/release/migrate. For each fleet it times, on fresh targets:
 
 and checks the targets it sets: for SQLite, fleet <= 1.5 x alone / min(jobs,
 cores); for PostgreSQL, fleet ahead of the loop. Peak RSS is also measured
-for fleets of `current` over 10, 100 and N SQLite files, to see that memory
+for fleets upgrading 10, 100, N and 3N fresh SQLite files, to see that memory
 does not grow with finished targets. Prints a markdown table; everything
 generated stays under target/bench/fleet (BENCH_DIR to change it).
 Standard library and psql only.
@@ -24,10 +24,10 @@ Standard library and psql only.
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,25 +49,28 @@ def rev_files(versions, n):
         prev = rid
 
 
-def run(cmd, cwd, env=None, shell=False):
-    """Runs cmd; (wall seconds, cpu seconds, peak RSS MiB, exit code)."""
+def run(cmd, cwd, env=None):
+    """Runs cmd under /usr/bin/time; (wall s, CPU s, peak RSS MiB, exit code).
+    (The rusage of a child forked from Python would count Python's own pages.)"""
+    fd, stats = tempfile.mkstemp(suffix=".time")
+    os.close(fd)
     started = time.perf_counter()
-    p = subprocess.Popen(
-        cmd,
+    p = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %U %S %M", "-o", stats] + cmd,
         cwd=cwd,
         env=env,
-        shell=shell,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - started
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        sys.exit(f"bench/fleet.py: {cmd!r} failed ({code}): {err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code
+    with open(stats) as f:
+        fields = f.read().split()
+    os.unlink(stats)
+    if p.returncode != 0:
+        err = p.stderr.decode(errors="replace")
+        sys.exit(f"bench/fleet.py: {cmd!r} failed ({p.returncode}): {err[-2000:]}")
+    _, user, system, rss_kb = fields[-4:]
+    return wall, float(user) + float(system), int(rss_kb) / 1024, p.returncode
 
 
 def psql(sql, db="postgres"):
@@ -130,11 +133,11 @@ def main():
     sq_target = 1.5 * alone / min(a.jobs, cores)
     rows.append((f"SQLite, {a.sqlite} files x {a.revisions} revisions", fleet, alone, cpu_alone, rss_alone, loop, sq_target))
 
-    # Peak RSS against the number of targets (`current`, which reads only).
+    # Peak RSS against the number of targets: fresh files, upgraded.
     rss_rows = []
-    for n in sorted({10, 100, a.sqlite}):
-        sqlite_list(n, "fleet")
-        w, c, r, _ = run([binary, "--targets", "fleet", "--jobs", str(a.jobs), "-q", "current"], sq, env)
+    for n in sorted({10, 100, a.sqlite, 3 * a.sqlite}):
+        sqlite_list(n, f"rss{n}")
+        w, c, r, _ = run([binary, "--targets", "fleet", "--jobs", str(a.jobs), "-q", "upgrade", "head"], sq, env)
         rss_rows.append((n, w, r))
     sqlite_list(a.sqlite, "fleet")
 
@@ -177,18 +180,18 @@ def main():
 
     load = os.getloadavg()
     print(f"load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", file=sys.stderr)
-    print(f"| fleet (--jobs {a.jobs}, {cores} cores) | fleet wall | fleet CPU | fleet peak RSS | each alone, sum of walls | alone CPU | alone peak RSS | shell loop wall | target |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print(f"| fleet (--jobs {a.jobs}, {cores} cores) | fleet wall | fleet CPU | fleet peak RSS | each alone, sum of walls | alone peak RSS | shell loop wall | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for name, f, al, ac, ar, lp, tgt in rows:
         if tgt is not None:
             verdict = f"<= {tgt:.2f} s: {'met' if f[0] <= tgt else 'NOT met'}"
         else:
             verdict = f"ahead of the loop: {'met' if f[0] < lp[0] else 'NOT met'} ({lp[0] / f[0]:.2f}x)"
         print(
-            f"| {name} | {f[0]:.2f} s | {f[1]:.2f} s | {f[2]:.1f} MiB | {al:.2f} s | {ac:.2f} s | {ar:.1f} MiB | {lp[0]:.2f} s | {verdict} |"
+            f"| {name} | {f[0]:.2f} s | {f[1]:.2f} s | {f[2]:.1f} MiB | {al:.2f} s | {ar:.1f} MiB | {lp[0]:.2f} s | {verdict} |"
         )
     print()
-    print("| `current` over N SQLite files | wall | peak RSS |")
+    print("| `upgrade head` over N fresh SQLite files | wall | peak RSS |")
     print("|---:|---:|---:|")
     for n, w, r in rss_rows:
         print(f"| {n} | {w:.2f} s | {r:.1f} MiB |")

@@ -121,7 +121,7 @@ impl<'a> Report<'a> {
         let bar = terminal.then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{spinner} {wide_msg} {elapsed}")
+            let style = ProgressStyle::with_template("{spinner} {elapsed} {wide_msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
             bar
@@ -264,18 +264,15 @@ impl<'a> Report<'a> {
         let running: Vec<&(String, Instant)> = self.running.iter().flatten().collect();
         let left = self.total - self.done - running.len();
         let mut msg = format!(
-            "{} {}: done {}/{} · running {} · failed {} · left {}",
-            self.command,
-            "fleet",
+            "{}/{} done · {} running · {} failed · {left} left",
             self.done,
             self.total,
             running.len(),
             self.failed,
-            left
         );
         if let Some((label, since)) = running.iter().min_by_key(|(_, since)| *since) {
             msg.push_str(&format!(
-                " · slowest {label} ({} s)",
+                " · slowest {} s: {label}",
                 since.elapsed().as_secs()
             ));
         }
