@@ -68,7 +68,20 @@ pub struct Globals {
     /// `--dev-url`: a database `migrate` may empty and fill to read schemas.
     pub dev_url: Option<String>,
     /// `--targets` and the fleet's options: run on many databases (`crate::fleet`).
-    pub fleet: Option<crate::fleet::FleetArgs>,
+    pub fleet: Option<FleetArgs>,
+}
+
+/// `--targets`, `--jobs`, `--canary`, `--fail-fast`.
+#[derive(Clone, Debug)]
+pub struct FleetArgs {
+    /// A `[targets.NAME]` set, a file of URLs, or `-` (standard input).
+    pub targets: String,
+    /// Targets at once (default `crate::fleet::DEFAULT_JOBS`, never more than targets).
+    pub jobs: Option<usize>,
+    /// The first K targets run first; the rest only when all of them succeeded.
+    pub canary: Option<usize>,
+    /// Stop starting targets after the first failure.
+    pub fail_fast: bool,
 }
 
 /// Everything a command needs from its caller: where to write, the global

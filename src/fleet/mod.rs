@@ -41,18 +41,7 @@ use std::time::Instant;
 /// load a shared server.
 pub const DEFAULT_JOBS: usize = 4;
 
-/// `--targets`, `--jobs`, `--canary`, `--fail-fast`.
-#[derive(Clone, Debug)]
-pub struct FleetArgs {
-    /// A `[targets.NAME]` set, a file of URLs, or `-` (standard input).
-    pub targets: String,
-    /// Targets at once (default [`DEFAULT_JOBS`], never more than targets).
-    pub jobs: Option<usize>,
-    /// The first K targets run first; the rest only when all of them succeeded.
-    pub canary: Option<usize>,
-    /// Stop starting targets after the first failure.
-    pub fail_fast: bool,
-}
+pub use crate::command::FleetArgs;
 
 /// The commands a fleet runs, with their arguments.
 pub enum FleetCommand {
