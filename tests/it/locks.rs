@@ -518,3 +518,28 @@ fn the_row_is_released_after_a_failed_revision_and_after_ctrl_c() {
     assert!(p.db.query(&format!("SELECT owner FROM {LOCK}")).is_empty());
     assert!(p.db.versions_or_empty().is_empty());
 }
+
+#[test]
+fn the_library_takes_the_lock_mode_it_is_given() {
+    for kind in all() {
+        let p = Project::new(kind);
+        p.revision("m1", &[], &create_table("t1"), &drop_table("t1"));
+        let m = migrate::Migrator::from_folder(p.versions_dir())
+            .unwrap()
+            .url(&p.db.url)
+            .lock(migrate::dialect::LockMode::Table)
+            .lock_lease(Duration::from_secs(30));
+        m.upgrade("head").unwrap();
+        // The lock table was made, and released at the end.
+        assert!(p.db.has_table(LOCK), "{kind:?}");
+        assert!(p.db.query(&format!("SELECT owner FROM {LOCK}")).is_empty());
+        // Under the default (advisory here), it is not needed.
+        let q = Project::new(kind);
+        q.revision("m1", &[], &create_table("t1"), &drop_table("t1"));
+        let m = migrate::Migrator::from_folder(q.versions_dir())
+            .unwrap()
+            .url(&q.db.url);
+        m.upgrade("head").unwrap();
+        assert!(!q.db.has_table(LOCK), "{kind:?}");
+    }
+}
