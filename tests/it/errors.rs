@@ -315,7 +315,7 @@ fn an_unset_url_variable_only_matters_to_commands_that_connect() {
 // ---------------------------------------------------------------------------
 
 /// The keys of [migrate], as messages list them.
-const KEYS: &str = "script_location, version_locations, url, version_table, version_table_schema, log_table, file_template, truncate_slug_length, timezone, transaction_per_migration, lock_timeout, schema, dev_url";
+const KEYS: &str = "script_location, version_locations, url, version_table, version_table_schema, log_table, file_template, truncate_slug_length, timezone, transaction_per_migration, lock_timeout, lock, lock_lease, schema, dev_url";
 
 /// A project folder (an empty `migrations/versions`) whose `migrate.toml`
 /// holds `toml` (raw bytes), and the folder's real path.

@@ -483,3 +483,63 @@ fn a_run_whose_row_was_taken_over_stops_and_rolls_back() {
         vec![vec!["thief".to_string()]]
     );
 }
+
+#[test]
+fn the_row_is_released_after_a_failed_revision_and_after_ctrl_c() {
+    for kind in all() {
+        let p = Project::with_config(kind, "lock = \"table\"");
+        p.revision(
+            "e1",
+            &[],
+            &format!("{}\nSELECT * FROM no_such_table;", create_table("t1")),
+            &drop_table("t1"),
+        );
+        let r = p.run(&["upgrade", "head"]).fails();
+        assert!(r.stderr.contains("no_such_table"), "{kind:?}: {}", r.stderr);
+        assert!(
+            p.db.query(&format!("SELECT owner FROM {LOCK}")).is_empty(),
+            "{kind:?}"
+        );
+    }
+    crate::require!(Db::Postgres);
+    let p = Project::with_config(Db::Postgres, "lock = \"table\"");
+    p.revision("c1", &[], "SELECT pg_sleep(30);", "SELECT 1;");
+    let mut w = Watched::start(p.path(), &["upgrade", "head"]);
+    w.wait_for("Running upgrade  -> c1");
+    std::thread::sleep(Duration::from_millis(500));
+    let status = Command::new("kill")
+        .args(["-INT", &w.pid().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let r = w.finish();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("interrupted (Ctrl-C)"), "{}", r.stderr);
+    assert!(p.db.query(&format!("SELECT owner FROM {LOCK}")).is_empty());
+    assert!(p.db.versions_or_empty().is_empty());
+}
+
+#[test]
+fn the_library_takes_the_lock_mode_it_is_given() {
+    for kind in all() {
+        let p = Project::new(kind);
+        p.revision("m1", &[], &create_table("t1"), &drop_table("t1"));
+        let m = migrate::Migrator::from_folder(p.versions_dir())
+            .unwrap()
+            .url(&p.db.url)
+            .lock(migrate::dialect::LockMode::Table)
+            .lock_lease(Duration::from_secs(30));
+        m.upgrade("head").unwrap();
+        // The lock table was made, and released at the end.
+        assert!(p.db.has_table(LOCK), "{kind:?}");
+        assert!(p.db.query(&format!("SELECT owner FROM {LOCK}")).is_empty());
+        // Under the default (advisory here), it is not needed.
+        let q = Project::new(kind);
+        q.revision("m1", &[], &create_table("t1"), &drop_table("t1"));
+        let m = migrate::Migrator::from_folder(q.versions_dir())
+            .unwrap()
+            .url(&q.db.url);
+        m.upgrade("head").unwrap();
+        assert!(!q.db.has_table(LOCK), "{kind:?}");
+    }
+}

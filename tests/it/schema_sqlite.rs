@@ -216,6 +216,7 @@ fn internal_shadow_and_own_tables_are_left_out() {
          CREATE VIRTUAL TABLE f USING fts5(a);\n\
          CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);\n\
          CREATE TABLE alembic_version_log (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE alembic_version_lock (lock_id INTEGER PRIMARY KEY);\n\
          CREATE INDEX alembic_version_log_id ON alembic_version_log (id);",
     );
     let tables: Vec<&str> = c.tables.keys().map(|q| q.name.as_str()).collect();

@@ -11,6 +11,7 @@ fn migrates_own_tables_and_extension_objects_are_left_out() {
         &db,
         "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
          CREATE TABLE alembic_version_log (id bigserial PRIMARY KEY);
+         CREATE TABLE alembic_version_lock (lock_id integer PRIMARY KEY);
          CREATE EXTENSION citext; CREATE EXTENSION pg_trgm;",
     );
     let c = catalog(&db);
