@@ -444,6 +444,19 @@ fn a_range_with_current_starts_at_the_database() {
 }
 
 /// The scratch databases the `migrate` process `pid` made and left.
+/// Sessions on the server running the 30-second data check.
+fn sleeping_checks(kind: Db) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = TestDb::new(kind, dir.path());
+    let q = match kind {
+        Db::Postgres => {
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg\\_sleep(30)%'"
+        }
+        _ => "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(30)%'",
+    };
+    probe.query(q).len()
+}
+
 fn scratch_databases(kind: Db, pid: u32) -> usize {
     let prefix = format!("migrate_scratch_{pid}_");
     let dir = tempfile::tempdir().unwrap();
@@ -614,8 +627,16 @@ fn ctrl_c_during_a_data_check_drops_the_scratch_database() {
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        // Into the data check's sleep.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // Into the data check's sleep: the server shows it running (a fixed
+        // pause is not enough on a loaded machine).
+        while sleeping_checks(kind) == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{kind:?}: the data check never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
         std::process::Command::new("kill")
             .args(["-INT", &pid.to_string()])
             .status()
