@@ -235,7 +235,8 @@ mod tests {
         };
         assert_eq!(one(&mut db, "PRAGMA synchronous"), "0");
         assert_eq!(one(&mut db, "PRAGMA journal_mode"), "memory");
-        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").unwrap();
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            .unwrap();
         let path = scratch.url.sqlite_path.clone().unwrap();
         drop(db);
         drop(scratch);

@@ -37,7 +37,7 @@ pub mod step;
 #[cfg(test)]
 mod tests;
 
-use crate::dialect::{Capabilities, Database, LockKey, VersionTable};
+use crate::dialect::{Capabilities, Database, DbError, LockKey, VersionTable};
 use crate::progress::Progress;
 pub use error::{HalfApplied, RunError, StatementError};
 use journal::Journal;
@@ -137,6 +137,16 @@ impl MigrationContext {
             progress,
             journal,
         }
+    }
+
+    /// A run on a scratch database, read once and thrown away: no audit
+    /// log, whose rows nobody reads (where DDL commits itself, its statement
+    /// counter is a commit after every statement), and commits that need
+    /// not survive a crash.
+    pub fn disposable(&mut self) -> Result<(), DbError> {
+        self.caps.audit_log = false;
+        self.journal = Journal::none();
+        self.db.disposable_session()
     }
 
     /// Which database this is.
