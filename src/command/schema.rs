@@ -209,6 +209,7 @@ fn replay(
     for dest in heads {
         let quiet = Progress::new(Box::new(std::io::sink()), true);
         let mut mc = ctx.open(target, Access::Write, quiet)?;
+        mc.disposable()?;
         let opts = RunOptions {
             resume: None,
             replan: true,

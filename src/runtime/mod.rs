@@ -38,7 +38,7 @@ pub mod step;
 #[cfg(test)]
 mod tests;
 
-use crate::dialect::{Capabilities, Database, LockKey, LockMode, VersionTable};
+use crate::dialect::{Capabilities, Database, DbError, LockKey, LockMode, VersionTable};
 use crate::progress::Progress;
 pub use error::{HalfApplied, RunError, StatementError};
 use journal::Journal;
@@ -169,6 +169,16 @@ impl MigrationContext {
     /// without its transactional DDL).
     pub fn without_transactional_ddl(&mut self) {
         self.caps.transactional_ddl = false;
+    }
+
+    /// A run on a scratch database, read once and thrown away: no audit
+    /// log, whose rows nobody reads (where DDL commits itself, its statement
+    /// counter is a commit after every statement), and commits that need
+    /// not survive a crash.
+    pub fn disposable(&mut self) -> Result<(), DbError> {
+        self.caps.audit_log = false;
+        self.journal = Journal::none();
+        self.db.disposable_session()
     }
 
     /// Which database this is.
