@@ -7,8 +7,8 @@
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use migrate::command::{
-    CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, InitArgs, MergeArgs, Resume,
-    RevisionArgs, RunArgs, Side, StampArgs,
+    CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, InitArgs, LintArgs, MergeArgs, Report,
+    Resume, RevisionArgs, RunArgs, Side, StampArgs,
 };
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -224,7 +224,7 @@ pub struct Global {
     /// Seconds to wait for another migrate's lock on the database (default 60, or lock_timeout in migrate.toml)
     #[arg(long, global = true, value_name = "SECONDS")]
     pub lock_timeout: Option<u64>,
-    /// Output format of results
+    /// Output format of results (sarif and github: `lint` and `check` only)
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// A database migrate may empty and fill to read schemas (wins over dev_url in the config file)
@@ -236,6 +236,10 @@ pub struct Global {
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code scanning (`lint` and `check`)
+    Sarif,
+    /// GitHub workflow annotation lines (`lint` and `check`)
+    Github,
 }
 
 #[derive(Subcommand, Debug)]
@@ -383,6 +387,18 @@ pub enum Command {
         #[arg(long, conflicts_with = "offline")]
         drift: bool,
     },
+    /// Check revisions for statements that lock, rewrite, lose data or fail
+    Lint {
+        /// Revisions as for `history -r` (default: those the database has not applied)
+        #[arg(allow_hyphen_values = true)]
+        range: Option<String>,
+        /// Every revision, applied or not
+        #[arg(long, conflicts_with = "range")]
+        all: bool,
+        /// No database: every revision (or RANGE); the server's version and row counts unknown
+        #[arg(long)]
+        offline: bool,
+    },
     /// Create the version table
     EnsureVersion {
         #[arg(long)]
@@ -434,6 +450,7 @@ pub enum Verb {
     Stamp(StampArgs),
     Edit(String),
     Check(CheckArgs),
+    Lint(LintArgs),
     EnsureVersion { sql: bool },
     Diff(DiffArgs),
     Baseline(RevisionArgs),
@@ -465,6 +482,22 @@ fn resume_from(resume: bool, after: Option<usize>) -> Option<Resume> {
 }
 
 impl Run {
+    /// `--format sarif` or `github` given to a command other than `lint`
+    /// and `check`: the one message that refuses it.
+    pub fn format_refusal(&self) -> Option<String> {
+        let name = match self.global.format {
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Text | Format::Json => return None,
+        };
+        if matches!(self.command, Command::Lint { .. } | Command::Check { .. }) {
+            return None;
+        }
+        Some(format!(
+            "--format {name} is for `migrate lint` and `migrate check` only; use --format text or --format json here"
+        ))
+    }
+
     /// The global options and the verb, as typed values.
     pub fn into_parts(self, cwd: PathBuf) -> (Globals, Verb) {
         let g = self.global;
@@ -479,6 +512,12 @@ impl Run {
             wait: g.wait.map(Duration::from_secs),
             lock_timeout: g.lock_timeout.map(Duration::from_secs),
             json: g.format == Format::Json,
+            report: match g.format {
+                Format::Text => Report::Text,
+                Format::Json => Report::Json,
+                Format::Sarif => Report::Sarif,
+                Format::Github => Report::Github,
+            },
             dev_url: g.dev_url,
         };
         let verb = match self.command {
@@ -578,6 +617,15 @@ impl Run {
             }),
             Command::Edit { revision } => Verb::Edit(revision),
             Command::Check { offline, drift } => Verb::Check(CheckArgs { offline, drift }),
+            Command::Lint {
+                range,
+                all,
+                offline,
+            } => Verb::Lint(LintArgs {
+                range,
+                all,
+                offline,
+            }),
             Command::EnsureVersion { sql } => Verb::EnsureVersion { sql },
             Command::Diff {
                 from,

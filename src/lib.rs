@@ -13,6 +13,7 @@ pub mod config;
 pub mod dialect;
 pub mod interrupt;
 pub mod kind;
+pub mod lint;
 pub mod migrator;
 pub mod progress;
 pub mod runtime;

@@ -81,6 +81,7 @@ fn run(cli: cli::Run) -> anyhow::Result<bool> {
         Verb::Stamp(a) => command::stamp(ctx, &a).map(|()| true),
         Verb::Edit(rev) => command::edit(ctx, &rev).map(|()| true),
         Verb::Check(a) => command::check(ctx, &a),
+        Verb::Lint(a) => command::lint(ctx, &a),
         Verb::EnsureVersion { sql } => command::ensure_version(ctx, sql).map(|()| true),
         Verb::Diff(a) => command::diff(ctx, &a),
         Verb::Baseline(a) => command::baseline(ctx, &a).map(|()| true),
@@ -126,6 +127,10 @@ fn main() -> ExitCode {
         Ok(run) => run,
         Err(doc) => return print_doc(&doc),
     };
+    if let Some(message) = cli.format_refusal() {
+        let _ = writeln!(std::io::stderr(), "error: {message}");
+        return ExitCode::from(2);
+    }
     migrate::interrupt::install();
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@ mod autogen;
 mod check;
 mod error;
 mod inspect;
+mod lint;
 mod revision;
 mod run;
 mod schema;
@@ -23,6 +24,7 @@ pub use error::CommandError;
 pub use inspect::{
     applied_history, branches, current, edit, heads, history, show, HeadsArgs, HistoryArgs,
 };
+pub use lint::{lint, LintArgs};
 pub use revision::{init, list_templates, merge, revision, InitArgs, MergeArgs, RevisionArgs};
 pub use run::{downgrade, ensure_version, stamp, upgrade, RunArgs, StampArgs};
 pub use schema::Side;
@@ -59,8 +61,21 @@ pub struct Globals {
     pub lock_timeout: Option<Duration>,
     /// `--format json`.
     pub json: bool,
+    /// `--format`: what `lint` and `check` write.
+    pub report: Report,
     /// `--dev-url`: a database `migrate` may empty and fill to read schemas.
     pub dev_url: Option<String>,
+}
+
+/// `--format`: text, JSON, or (for `lint` and `check`) SARIF or GitHub
+/// workflow annotations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Report {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Github,
 }
 
 /// Everything a command needs from its caller: where to write, the global

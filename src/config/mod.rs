@@ -20,6 +20,7 @@
 mod dotenv;
 mod error;
 mod interpolate;
+mod lint_table;
 mod load;
 mod reader;
 mod tables;
@@ -155,6 +156,8 @@ pub struct Config {
     /// Why the file's `dev_url` could not be expanded, reported only by the
     /// commands that need it.
     pub dev_url_error: Option<UrlError>,
+    /// `[lint]`: (rule, `off`/`on`/`warning`/`error`), in file order.
+    pub lint: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Config {
@@ -177,6 +180,7 @@ impl fmt::Debug for Config {
             .field("lock_timeout", &self.lock_timeout)
             .field("schema", &self.schema)
             .field("dev_url", &self.dev_url.as_deref().map(crate::url::redact))
+            .field("lint", &self.lint)
             .finish()
     }
 }
@@ -205,6 +209,7 @@ impl Config {
             schema: Vec::new(),
             dev_url: None,
             dev_url_error: None,
+            lint: Vec::new(),
         }
     }
 

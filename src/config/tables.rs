@@ -26,7 +26,7 @@ pub(crate) struct Settings {
 }
 
 /// Every table the file may hold.
-pub(crate) const TABLES: &[&dyn Section<Settings>] = &[&MIGRATE];
+pub(crate) const TABLES: &[&dyn Section<Settings>] = &[&MIGRATE, &super::lint_table::LINT];
 
 /// `[migrate]`: the settings of a run.
 const MIGRATE: Table<Settings, Settings> = Table {
@@ -478,7 +478,10 @@ mod tests {
             (
                 "[alembic]\nurl = \"x\"\n",
                 ":1:2",
-                &["unknown table [alembic]", "one [migrate] table"],
+                &[
+                    "unknown table [alembic]",
+                    "The known tables are: [migrate], [lint]",
+                ],
             ),
             (
                 "url = \"x\"\n[migrate]\n",

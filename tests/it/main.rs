@@ -12,6 +12,7 @@ mod faults;
 mod graph;
 mod graph_cases;
 mod library;
+mod lint;
 mod offline;
 mod packaging;
 mod perf_guard;
