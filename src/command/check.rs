@@ -42,8 +42,8 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
             findings = lint_cmd::online(ctx, scripts, &mut mc, &rows, None, false)?.0;
             drop(mc);
             problems.extend(schema_problems(ctx, scripts, &rows, args.drift)?);
-        } else if ctx.config()?.url.is_some() {
-            // Without a URL the dialect is unknown: the graph checks only.
+        } else if ctx.target().is_ok() {
+            // Without a usable URL the dialect is unknown: the graph checks only.
             findings = lint_cmd::offline(ctx, scripts, None)?.0;
         }
     }
@@ -91,7 +91,7 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
             ctx.out,
             "OK: {count} revision(s), one head{}",
             if offline_only {
-                " (graph only: --offline)"
+                " (graph and lint only: --offline)"
             } else {
                 ", database at head, no applied revision changed, none half-applied"
             }

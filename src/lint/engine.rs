@@ -170,7 +170,7 @@ pub fn lint(
 fn empty_subject(f: &Finding, facts: &Facts) -> bool {
     f.subject
         .strip_prefix("table ")
-        .map(|t| t.split([' ', ',']).next().unwrap_or(t))
+        .map(|t| t.split([' ', ',', ':']).next().unwrap_or(t))
         .is_some_and(|t| facts.empty_tables.contains(t))
 }
 
@@ -192,19 +192,29 @@ pub struct Stmt {
     pub op: Op,
 }
 
-/// The statements of `section` (none when it does not split).
+/// The statements of `section`; when it does not split, one `Unparsed`
+/// statement where the splitter stopped, so it is reported as `unchecked`.
 fn statements(section: &Section, kind: Kind) -> Vec<Stmt> {
-    let Ok(list) = crate::sql::split(&section.text, kind) else {
-        return Vec::new();
-    };
-    list.into_iter()
-        .map(|s| Stmt {
-            line: section.first_line + s.line - 1,
-            column: s.column,
-            op: classify::classify(&s.text, kind),
-            text: s.text,
-        })
-        .collect()
+    match crate::sql::split(&section.text, kind) {
+        Ok(list) => list
+            .into_iter()
+            .map(|s| Stmt {
+                line: section.first_line + s.line - 1,
+                column: s.column,
+                op: classify::classify(&s.text, kind),
+                text: s.text,
+            })
+            .collect(),
+        Err(e) => {
+            let (line, column) = e.position();
+            vec![Stmt {
+                line: section.first_line + line - 1,
+                column,
+                text: String::new(),
+                op: Op::Unparsed(format!("the section does not split into statements: {e}")),
+            }]
+        }
+    }
 }
 
 /// What a check of one statement sees.
@@ -493,6 +503,9 @@ struct Touched {
     /// Indexes and constraints created, by name.
     indexes: BTreeSet<String>,
     schemas: BTreeSet<String>,
+    /// A statement of the upgrade could not be read: what it made is unknown
+    /// (it is reported as `unchecked`), so the downgrade is not judged.
+    unknown: bool,
 }
 
 impl Touched {
@@ -500,6 +513,7 @@ impl Touched {
         let mut t = Touched::default();
         for s in up {
             match &s.op {
+                Op::Unparsed(_) => t.unknown = true,
                 Op::CreateTable { table, .. } => {
                     t.created.insert(table.clone());
                     t.tables.insert(table.clone());
@@ -551,6 +565,9 @@ impl Touched {
     /// did not create or change.
     fn check(&self, op: &Op, hits: &mut Vec<Hit>) {
         let hit = |what: String| Hit::new(RuleId::DowngradeNotInverse, &what);
+        if self.unknown {
+            return;
+        }
         match op {
             Op::DropTable { tables } => {
                 for t in tables.iter().filter(|t| !self.created.contains(*t)) {

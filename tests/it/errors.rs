@@ -359,11 +359,11 @@ fn config_messages_are_pinned() {
         ),
         (
             "[migrat]\n",
-            format!("{p}:1:2: unknown table [migrat]; did you mean [migrate]? Every setting goes in the one [migrate] table."),
+            format!("{p}:1:2: unknown table [migrat]; did you mean [migrate]? The known tables are: [migrate], [lint]"),
         ),
         (
             "[alembic]\n",
-            format!("{p}:1:2: unknown table [alembic] Every setting goes in the one [migrate] table."),
+            format!("{p}:1:2: unknown table [alembic]. The known tables are: [migrate], [lint]"),
         ),
         (
             "url = \"x\"\n[migrate]\n",
@@ -1242,14 +1242,14 @@ const PINS: &[Pin] = &[
         name: "unknown marker",
         files: &[("x.sql", b"-- m\n-- Revision ID: x1\n-- migrate:upgrade\nSELECT 1;\n-- migrate:downgrde\nSELECT 1;\n")],
         args: &["heads"],
-        error: "error: {dir}/migrations/versions/x.sql:5: unknown marker `-- migrate:downgrde`; the markers are `-- migrate:upgrade` and `-- migrate:downgrade` (did you mean `-- migrate:downgrade`?)\n",
+        error: "error: {dir}/migrations/versions/x.sql:5: unknown marker `-- migrate:downgrde`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade` and `-- migrate:lint-ignore` (did you mean `-- migrate:downgrade`?)\n",
         ..PIN
     },
     Pin {
         name: "unknown marker no suggestion",
         files: &[("x.sql", b"-- m\n-- Revision ID: x1\n-- migrate:upgrade\n-- migrate:test\n-- migrate:downgrade\n")],
         args: &["heads"],
-        error: "error: {dir}/migrations/versions/x.sql:4: unknown marker `-- migrate:test`; the markers are `-- migrate:upgrade` and `-- migrate:downgrade`\n",
+        error: "error: {dir}/migrations/versions/x.sql:4: unknown marker `-- migrate:test`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade` and `-- migrate:lint-ignore`\n",
         ..PIN
     },
     Pin {

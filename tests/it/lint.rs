@@ -815,3 +815,65 @@ fn the_examples_safe_statements_are_not_flagged() {
         assert_eq!(run.code, 0);
     }
 }
+
+#[test]
+fn the_server_version_and_settings_decide_what_applies() {
+    crate::require!(Db::MySql);
+    let p = Project::new(Db::MySql);
+    p.revision(
+        "a1",
+        &[],
+        "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10));\nINSERT INTO t VALUES (1, 'x');",
+        "DROP TABLE t;",
+    );
+    p.run(&["upgrade", "head"]).ok();
+    // 10 to 100 characters crosses 255 bytes: MariaDB 10.4 and later widen
+    // it in place, MySQL copies the table.
+    p.revision(
+        "b2",
+        &["a1"],
+        "ALTER TABLE t MODIFY v VARCHAR(100);",
+        "ALTER TABLE t MODIFY v VARCHAR(10);",
+    );
+    let online = json(&p.run(&["--format", "json", "lint"]).ok());
+    let version = p.db.query("SELECT VERSION()")[0][0].to_lowercase();
+    let expected: &[&str] = if version.contains("mariadb") {
+        &[]
+    } else {
+        &["table-copy-alter"]
+    };
+    assert_eq!(rules_in(&online, "b2"), expected, "{version}: {online:#}");
+    // Offline the server is unknown: the copy is reported.
+    let offline = json(&p.run(&["--format", "json", "lint", "--offline"]).ok());
+    assert_eq!(
+        rules_in(&offline, "b2"),
+        ["table-copy-alter"],
+        "{offline:#}"
+    );
+}
+
+#[test]
+fn a_lock_timeout_the_database_sets_answers_pg_lock_timeout_unset() {
+    crate::require!(Db::Postgres);
+    let p = Project::new(Db::Postgres);
+    p.revision("a1", &[], "CREATE TABLE t (id INT);", "DROP TABLE t;");
+    p.run(&["upgrade", "head"]).ok();
+    p.revision(
+        "b2",
+        &["a1"],
+        "ALTER TABLE t ADD COLUMN x INT;",
+        "ALTER TABLE t DROP COLUMN x;",
+    );
+    let report = json(&p.run(&["--format", "json", "lint"]).ok());
+    assert_eq!(
+        rules_in(&report, "b2"),
+        ["pg-lock-timeout-unset"],
+        "{report:#}"
+    );
+    p.db.exec(&format!(
+        "ALTER DATABASE {} SET lock_timeout = '3s'",
+        p.db.name
+    ));
+    let report = json(&p.run(&["--format", "json", "lint"]).ok());
+    assert!(rules_in(&report, "b2").is_empty(), "{report:#}");
+}
