@@ -7,8 +7,8 @@
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use migrate::command::{
-    CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, ImportArgs, InitArgs, MergeArgs, Resume,
-    RevisionArgs, RunArgs, Side, StampArgs, TestArgs,
+    CheckArgs, DiffArgs, Globals, HeadsArgs, HistoryArgs, ImportArgs, InitArgs, LintArgs,
+    MergeArgs, Report, Resume, RevisionArgs, RunArgs, Side, StampArgs, TestArgs,
 };
 use migrate::fleet::{FleetArgs, FleetCommand};
 use std::collections::BTreeMap;
@@ -228,7 +228,7 @@ pub(crate) struct Global {
     /// How runs lock the database: auto, advisory, table or none (wins over lock in migrate.toml)
     #[arg(long, global = true, value_enum, value_name = "MODE")]
     pub lock: Option<LockArg>,
-    /// Output format of results
+    /// Output format of results (sarif and github: `lint` and `check` only)
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// A database migrate may empty and fill to read schemas (wins over dev_url in the config file)
@@ -281,6 +281,10 @@ impl From<LockArg> for migrate::dialect::LockMode {
 pub(crate) enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code scanning (`lint` and `check`)
+    Sarif,
+    /// GitHub workflow annotation lines (`lint` and `check`)
+    Github,
 }
 
 #[derive(Subcommand, Debug)]
@@ -431,6 +435,18 @@ pub(crate) enum Command {
         #[arg(long, conflicts_with = "offline")]
         test: bool,
     },
+    /// Check revisions for statements that lock, rewrite, lose data or fail
+    Lint {
+        /// Revisions as for `history -r` (default: those the database has not applied)
+        #[arg(allow_hyphen_values = true)]
+        range: Option<String>,
+        /// Every revision, applied or not
+        #[arg(long, conflicts_with = "range")]
+        all: bool,
+        /// No database: every revision (or RANGE); the server's version and row counts unknown
+        #[arg(long)]
+        offline: bool,
+    },
     /// Create the version table
     EnsureVersion {
         #[arg(long)]
@@ -523,6 +539,7 @@ pub(crate) enum Verb {
     Stamp(StampArgs),
     Edit(String),
     Check(CheckArgs),
+    Lint(LintArgs),
     EnsureVersion { sql: bool },
     Diff(DiffArgs),
     Baseline(RevisionArgs),
@@ -600,6 +617,22 @@ impl Run {
         Some(Cli::command().error(clap::error::ErrorKind::ArgumentConflict, why))
     }
 
+    /// `--format sarif` or `github` given to a command other than `lint`
+    /// and `check`: the one message that refuses it.
+    pub(crate) fn format_refusal(&self) -> Option<String> {
+        let name = match self.global.format {
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Text | Format::Json => return None,
+        };
+        if matches!(self.command, Command::Lint { .. } | Command::Check { .. }) {
+            return None;
+        }
+        Some(format!(
+            "--format {name} is for `migrate lint` and `migrate check` only; use --format text or --format json here"
+        ))
+    }
+
     /// The global options and the verb, as typed values.
     pub(crate) fn into_parts(self, cwd: PathBuf) -> (Globals, Verb) {
         let g = self.global;
@@ -615,6 +648,12 @@ impl Run {
             lock_timeout: g.lock_timeout.map(Duration::from_secs),
             lock: g.lock.map(Into::into),
             json: g.format == Format::Json,
+            report: match g.format {
+                Format::Text => Report::Text,
+                Format::Json => Report::Json,
+                Format::Sarif => Report::Sarif,
+                Format::Github => Report::Github,
+            },
             dev_url: g.dev_url,
             fleet: g.targets.map(|targets| FleetArgs {
                 targets,
@@ -727,6 +766,15 @@ impl Run {
                 offline,
                 drift,
                 test,
+            }),
+            Command::Lint {
+                range,
+                all,
+                offline,
+            } => Verb::Lint(LintArgs {
+                range,
+                all,
+                offline,
             }),
             Command::EnsureVersion { sql } => Verb::EnsureVersion { sql },
             Command::Diff {

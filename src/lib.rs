@@ -15,6 +15,7 @@ pub mod fleet;
 pub mod import;
 pub mod interrupt;
 pub mod kind;
+pub mod lint;
 pub mod migrator;
 pub mod progress;
 pub mod runtime;

@@ -92,6 +92,7 @@ fn run(cli: cli::Run) -> anyhow::Result<bool> {
         Verb::Stamp(a) => command::stamp(ctx, &a).map(|()| true),
         Verb::Edit(rev) => command::edit(ctx, &rev).map(|()| true),
         Verb::Check(a) => command::check(ctx, &a),
+        Verb::Lint(a) => command::lint(ctx, &a),
         Verb::EnsureVersion { sql } => command::ensure_version(ctx, sql).map(|()| true),
         Verb::Diff(a) => command::diff(ctx, &a),
         Verb::Baseline(a) => command::baseline(ctx, &a).map(|()| true),
@@ -141,6 +142,10 @@ fn main() -> ExitCode {
     };
     if let Some(e) = cli.fleet_misuse() {
         let _ = e.print();
+        return ExitCode::from(2);
+    }
+    if let Some(message) = cli.format_refusal() {
+        let _ = writeln!(std::io::stderr(), "error: {message}");
         return ExitCode::from(2);
     }
     migrate::interrupt::install();

@@ -2,7 +2,8 @@
 //! policy (what is a problem) is `runtime::check`; this reads and prints.
 
 use super::schema::{between, section_text, Reader, Side};
-use super::Ctx;
+use super::{lint as lint_cmd, Ctx, Report};
+use crate::lint::{output, Finding, Severity};
 use crate::runtime::check::{self, Problem};
 use crate::script::ScriptDirectory;
 use anyhow::Result;
@@ -32,6 +33,7 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
             None
         }
     };
+    let mut findings = Vec::new();
     if let Some(scripts) = &scripts {
         problems.extend(check::graph_problems(scripts));
         if !offline_only {
@@ -39,43 +41,105 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
             let rows = mc.read_heads()?;
             let log = mc.audit_rows()?;
             problems.extend(check::database_problems(scripts, &rows, &log, mc.kind())?);
+            findings = lint_cmd::online(ctx, scripts, &mut mc, &rows, None, false)?.0;
             drop(mc);
             problems.extend(schema_problems(ctx, scripts, &rows, args.drift)?);
             if args.test {
                 problems.extend(super::rtest::round_trip_problems(ctx, scripts)?);
             }
+        } else if ctx.target().is_ok() {
+            // Without a usable URL the dialect is unknown: the graph checks only.
+            findings = lint_cmd::offline(ctx, scripts, None)?.0;
         }
     }
+    let cwd = ctx.globals.cwd.clone();
+    problems.extend(findings.iter().map(|f| lint_problem(f, &cwd)));
+    let failed = problems.iter().any(|p| p.fails);
     let count = scripts.as_ref().map_or(0, |s| s.scripts.len());
+    if matches!(ctx.globals.report, Report::Sarif | Report::Github) {
+        let others: Vec<&Problem> = problems.iter().filter(|p| p.kind != "lint").collect();
+        if ctx.globals.report == Report::Sarif {
+            let extra = others
+                .iter()
+                .map(|p| output::sarif_problem(p.kind, &p.message, p.path.as_deref()))
+                .collect();
+            ctx.json_out(&output::sarif(&findings, extra, &cwd))?;
+        } else {
+            let mut lines: Vec<String> = others
+                .iter()
+                .map(|p| {
+                    output::github_line(
+                        Severity::Error,
+                        None,
+                        &format!("migrate check: {}", p.kind),
+                        &p.message,
+                    )
+                })
+                .collect();
+            lines.extend(output::github(&findings, &cwd));
+            ctx.lines_out(&lines)?;
+        }
+        return Ok(!failed);
+    }
     if ctx.globals.json {
         ctx.json_out(&json!({
-            "ok": problems.is_empty(),
+            "ok": !failed,
             "offline": offline_only,
             "revisions": count,
             "problems": problems,
         }))?;
-    } else if problems.is_empty() {
+    } else if !failed {
+        for p in &problems {
+            writeln!(ctx.out, "{}", p.message)?;
+        }
         writeln!(
             ctx.out,
             "OK: {count} revision(s), one head{}",
             if offline_only {
-                " (graph only: --offline)"
+                " (graph and lint only: --offline)"
             } else {
                 ", database at head, no applied revision changed, none half-applied"
             }
         )?;
     } else {
         for p in &problems {
-            writeln!(ctx.out, "FAILED: {}", p.message)?;
+            let head = if p.fails { "FAILED" } else { "NOTE" };
+            writeln!(ctx.out, "{head}: {}", p.message)?;
             for text in [&p.diff, &p.sql].into_iter().flatten() {
                 for line in text.lines() {
                     writeln!(ctx.out, "    {line}")?;
                 }
             }
         }
-        writeln!(ctx.out, "{} problem(s) found", problems.len())?;
+        writeln!(
+            ctx.out,
+            "{} problem(s) found",
+            problems.iter().filter(|p| p.fails).count()
+        )?;
     }
-    Ok(problems.is_empty())
+    Ok(!failed)
+}
+
+/// A lint finding as a problem of kind `lint`: only an error fails `check`.
+fn lint_problem(f: &Finding, cwd: &std::path::Path) -> Problem {
+    let path = output::shown_path(&f.path, cwd);
+    let mut p = Problem::new(
+        "lint",
+        format!(
+            "{path}:{}:{}: lint {}[{}]: {}; safe way: {}",
+            f.line,
+            f.column,
+            f.severity.name(),
+            f.rule.name(),
+            f.message(),
+            f.fix
+        ),
+    );
+    p.revisions = vec![f.revision.clone()];
+    p.path = Some(path);
+    p.lint = Some(output::json_finding(f, cwd));
+    p.fails = f.severity == Severity::Error;
+    p
 }
 
 /// The schema problems: `schema` has changes no revision makes; and, with

@@ -13,6 +13,7 @@ mod check;
 mod error;
 mod import;
 mod inspect;
+mod lint;
 mod revision;
 mod rtest;
 mod run;
@@ -26,6 +27,7 @@ pub use import::{import_alembic, ImportArgs};
 pub use inspect::{
     applied_history, branches, current, edit, heads, history, show, HeadsArgs, HistoryArgs,
 };
+pub use lint::{lint, LintArgs};
 pub use revision::{init, list_templates, merge, revision, InitArgs, MergeArgs, RevisionArgs};
 pub use rtest::{test, TestArgs};
 pub use run::{downgrade, ensure_version, stamp, upgrade, RunArgs, StampArgs};
@@ -65,6 +67,8 @@ pub struct Globals {
     pub lock: Option<crate::dialect::LockMode>,
     /// `--format json`.
     pub json: bool,
+    /// `--format`: what `lint` and `check` write.
+    pub report: Report,
     /// `--dev-url`: a database `migrate` may empty and fill to read schemas.
     pub dev_url: Option<String>,
     /// `--targets` and the fleet's options: run on many databases (`crate::fleet`).
@@ -82,6 +86,17 @@ pub struct FleetArgs {
     pub canary: Option<usize>,
     /// Stop starting targets after the first failure.
     pub fail_fast: bool,
+}
+
+/// `--format`: text, JSON, or (for `lint` and `check`) SARIF or GitHub
+/// workflow annotations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Report {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Github,
 }
 
 /// Everything a command needs from its caller: where to write, the global

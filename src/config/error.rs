@@ -344,8 +344,9 @@ impl fmt::Display for ConfigError {
                 known,
             } => {
                 write!(f, "{}:{line}:{column}: unknown table [{name}]", path.display())?;
-                if let Some(s) = suggestion {
-                    write!(f, "; did you mean [{s}]?")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean [{s}]?")?,
+                    None => f.write_str(".")?,
                 }
                 match &known[..] {
                     [one] => write!(f, " Every setting goes in the one [{one}] table."),

@@ -20,6 +20,7 @@
 mod dotenv;
 mod error;
 mod interpolate;
+mod lint_table;
 mod load;
 mod reader;
 mod tables;
@@ -168,6 +169,8 @@ pub struct Config {
     pub dev_url_error: Option<UrlError>,
     /// The `[targets.NAME]` tables: sets of databases for `--targets NAME`.
     pub targets: TargetSets,
+    /// `[lint]`: (rule, `off`/`on`/`warning`/`error`), in file order.
+    pub lint: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Config {
@@ -193,6 +196,7 @@ impl fmt::Debug for Config {
             .field("schema", &self.schema)
             .field("dev_url", &self.dev_url.as_deref().map(crate::url::redact))
             .field("targets", &self.targets)
+            .field("lint", &self.lint)
             .finish_non_exhaustive()
     }
 }
@@ -224,6 +228,7 @@ impl Config {
             dev_url: None,
             dev_url_error: None,
             targets: TargetSets::new(),
+            lint: Vec::new(),
         }
     }
 

@@ -29,7 +29,8 @@ pub(crate) struct Settings {
 }
 
 /// Every table the file may hold.
-pub(crate) const TABLES: &[&dyn Section<Settings>] = &[&MIGRATE, &super::targets::TARGETS];
+pub(crate) const TABLES: &[&dyn Section<Settings>] =
+    &[&MIGRATE, &super::lint_table::LINT, &super::targets::TARGETS];
 
 /// `[migrate]`: the settings of a run.
 const MIGRATE: Table<Settings, Settings> = Table {
@@ -436,6 +437,23 @@ mod tests {
     }
 
     #[test]
+    fn lint_rules_are_read_from_their_table() {
+        let c = read_ok("[lint]\ndrop-column = \"error\"\nunchecked = \"off\"\n");
+        assert_eq!(
+            c.lint,
+            [
+                ("drop-column".to_string(), "error".to_string()),
+                ("unchecked".to_string(), "off".to_string())
+            ]
+        );
+        let (msg, _) = read_err("[lint]\ndrop-colum = \"on\"\n");
+        assert!(
+            msg.contains(":2:1: unknown key `drop-colum` in [lint]; did you mean `drop-column`?"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn example_file_loads_and_documents_every_key() {
         let text = include_str!("../../migrate.toml.example");
         documents_every_key_and_loads("migrate.toml.example", text, "sqlite:///app.db");
@@ -505,7 +523,7 @@ mod tests {
                 ":1:2",
                 &[
                     "unknown table [alembic]",
-                    "The known tables are: [migrate], [targets.NAME]",
+                    "The known tables are: [migrate], [lint], [targets.NAME]",
                 ],
             ),
             (

@@ -164,15 +164,17 @@ pub const AUDIT_COLUMNS: &[&str] = &[
     "client_host",
     "migrate_version",
     "tag",
+    "lint_ignored",
 ];
 
 /// Columns added to the audit log after its first version, with their types:
 /// a table from an older `migrate` gets them (`ALTER TABLE … ADD COLUMN`) the
 /// next time a run writes to it, and reads show them as empty until then.
-pub const AUDIT_LATER_COLUMNS: &[(&str, &str)] = &[("tag", "VARCHAR(255)")];
+pub const AUDIT_LATER_COLUMNS: &[(&str, &str)] =
+    &[("tag", "VARCHAR(255)"), ("lint_ignored", "TEXT")];
 
 /// The columns a new row sets, in order, and whether each holds a number.
-pub const AUDIT_INSERT_COLUMNS: [(&str, bool); 19] = [
+pub const AUDIT_INSERT_COLUMNS: [(&str, bool); 20] = [
     ("id", true),
     ("revision", false),
     ("direction", false),
@@ -192,10 +194,11 @@ pub const AUDIT_INSERT_COLUMNS: [(&str, bool); 19] = [
     ("client_host", false),
     ("migrate_version", false),
     ("tag", false),
+    ("lint_ignored", false),
 ];
 
 /// A new row's values, in `AUDIT_INSERT_COLUMNS` order, as text; None is NULL.
-pub type AuditValues = [Option<String>; 19];
+pub type AuditValues = [Option<String>; 20];
 
 /// The audit log of one database: where it is and the SQL that writes and reads it.
 #[derive(Clone)]
@@ -222,7 +225,7 @@ impl AuditTable {
     pub fn create(&self) -> String {
         let long = self.dialect.long_text_type();
         format!(
-            "CREATE TABLE {} (\n    id BIGINT NOT NULL, \n    revision VARCHAR(32) NOT NULL, \n    direction VARCHAR(16) NOT NULL, \n    step TEXT, \n    message TEXT, \n    outcome VARCHAR(16) NOT NULL, \n    resolution VARCHAR(64), \n    checksum VARCHAR(64), \n    sql_text {long}, \n    statements_done BIGINT NOT NULL, \n    statements_total BIGINT NOT NULL, \n    done_checksum VARCHAR(64), \n    failed_statement BIGINT, \n    failed_line BIGINT, \n    failed_excerpt TEXT, \n    error TEXT, \n    started_at VARCHAR(32) NOT NULL, \n    finished_at VARCHAR(32), \n    duration_ms BIGINT, \n    db_user VARCHAR(255), \n    client_host VARCHAR(255), \n    migrate_version VARCHAR(32), \n    tag VARCHAR(255), \n    CONSTRAINT {} PRIMARY KEY (id)\n)",
+            "CREATE TABLE {} (\n    id BIGINT NOT NULL, \n    revision VARCHAR(32) NOT NULL, \n    direction VARCHAR(16) NOT NULL, \n    step TEXT, \n    message TEXT, \n    outcome VARCHAR(16) NOT NULL, \n    resolution VARCHAR(64), \n    checksum VARCHAR(64), \n    sql_text {long}, \n    statements_done BIGINT NOT NULL, \n    statements_total BIGINT NOT NULL, \n    done_checksum VARCHAR(64), \n    failed_statement BIGINT, \n    failed_line BIGINT, \n    failed_excerpt TEXT, \n    error TEXT, \n    started_at VARCHAR(32) NOT NULL, \n    finished_at VARCHAR(32), \n    duration_ms BIGINT, \n    db_user VARCHAR(255), \n    client_host VARCHAR(255), \n    migrate_version VARCHAR(32), \n    tag VARCHAR(255), \n    lint_ignored TEXT, \n    CONSTRAINT {} PRIMARY KEY (id)\n)",
             self.table,
             self.dialect.quote_ident(&format!("{}_pkc", self.name))
         )
@@ -483,7 +486,7 @@ mod tests {
         let (sql, params) = a.insert(&rows);
         assert!(sql.starts_with("INSERT INTO \"alembic_version_log\" (id, revision, direction"));
         assert!(sql.contains(
-            "VALUES (CAST(CAST($1 AS TEXT) AS BIGINT), $2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), (CAST(CAST($3 AS TEXT) AS BIGINT), $4,"
+            "VALUES (CAST(CAST($1 AS TEXT) AS BIGINT), $2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), (CAST(CAST($3 AS TEXT) AS BIGINT), $4,"
         ));
         assert_eq!(params, vec!["7", "r1", "7", "r1"]);
     }

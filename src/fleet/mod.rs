@@ -274,6 +274,7 @@ fn target_globals(g: &Globals) -> Globals {
         lock_timeout: g.lock_timeout,
         lock: g.lock,
         json: true,
+        report: crate::command::Report::Json,
         dev_url: g.dev_url.clone(),
         fleet: None,
     }

@@ -10,6 +10,7 @@
 //! and the row type; `journal` writes and reads the table. Timestamps are
 //! ISO-8601 text in UTC, which every database stores and sorts the same way.
 
+use crate::script::marker;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -30,14 +31,29 @@ pub fn normalize(text: &str) -> String {
     normalized_text(text).into_owned()
 }
 
-/// `normalize` without a copy when the text has no CR (the common case).
+/// `normalize` without a copy when the text has no CR and no
+/// `-- migrate:lint-ignore` line (the common case). Those lines are left
+/// out: adding one to an applied revision is not an edit.
 fn normalized_text(text: &str) -> Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.contains('\r') {
-        let text = text.replace("\r\n", "\n").replace('\r', "\n");
-        Cow::Owned(text.trim_end().to_string())
+    let text = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
-        Cow::Borrowed(text.trim_end())
+        Cow::Borrowed(text)
+    };
+    let text = if text.contains("migrate:") && text.lines().any(marker::is_lint_ignore) {
+        let mut kept = String::with_capacity(text.len());
+        for line in text.split('\n').filter(|l| !marker::is_lint_ignore(l)) {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+        Cow::Owned(kept)
+    } else {
+        text
+    };
+    match text {
+        Cow::Borrowed(t) => Cow::Borrowed(t.trim_end()),
+        Cow::Owned(t) => Cow::Owned(t.trim_end().to_string()),
     }
 }
 
@@ -149,6 +165,9 @@ pub struct LogRow {
     pub migrate_version: String,
     /// `--tag` of the run that wrote the row (empty without one).
     pub tag: String,
+    /// The `-- migrate:lint-ignore` lines of the section that ran (and of
+    /// the header), one per line: `line N: RULES: reason`.
+    pub lint_ignored: String,
 }
 
 impl LogRow {
@@ -186,6 +205,19 @@ mod tests {
         assert_eq!(checksum(unix).len(), 64);
         // Whitespace inside the SQL still counts.
         assert_ne!(checksum("a\n\nb"), checksum("a\nb"));
+    }
+
+    #[test]
+    fn lint_ignore_lines_do_not_count_in_the_checksum() {
+        let plain = "CREATE INDEX i ON t (a);\nDROP TABLE old;\n";
+        let ignored = "CREATE INDEX i ON t (a);\n-- migrate:lint-ignore drop-table archived in ticket 12\r\nDROP TABLE old;\n";
+        assert_eq!(checksum(plain), checksum(ignored));
+        assert_eq!(normalize(ignored), normalize(plain));
+        // Another comment still counts.
+        assert_ne!(
+            checksum(plain),
+            checksum("-- note\nCREATE INDEX i ON t (a);\nDROP TABLE old;")
+        );
     }
 
     #[test]

@@ -24,6 +24,12 @@ pub struct Problem {
     /// For `schema_changes` and `drift`: the SQL of the difference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
+    /// For `lint`: the finding (rule, severity, line, column, why, safe way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lint: Option<serde_json::Value>,
+    /// For `lint`: only an error fails `check`.
+    #[serde(skip)]
+    pub fails: bool,
 }
 
 impl Problem {
@@ -35,6 +41,8 @@ impl Problem {
             path: None,
             diff: None,
             sql: None,
+            lint: None,
+            fails: true,
         }
     }
 }

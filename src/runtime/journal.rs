@@ -471,6 +471,7 @@ impl Log {
             Some(host),
             text(env!("CARGO_PKG_VERSION")),
             self.tag.clone(),
+            (!rec.lint_ignored.is_empty()).then(|| rec.lint_ignored.clone()),
         ])
     }
 
@@ -615,5 +616,6 @@ fn log_row(cells: crate::dialect::Row) -> LogRow {
         client_host: text(20),
         migrate_version: text(21),
         tag: text(22),
+        lint_ignored: text(23),
     }
 }

@@ -49,6 +49,8 @@ pub struct Record {
     pub checksum: String,
     /// Statements in the section.
     pub total: usize,
+    /// Its `-- migrate:lint-ignore` lines with their reasons (see `lint::suppress::reasons`).
+    pub lint_ignored: String,
 }
 
 /// Where a resumed step goes on.
@@ -134,6 +136,7 @@ pub fn record(script: &Script, st: &MigrationStep, total: usize) -> Record {
         sql: sql.into_owned(),
         checksum,
         total,
+        lint_ignored: crate::lint::suppress::reasons(&script.file, direction_name(st.direction)),
     }
 }
 

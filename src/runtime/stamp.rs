@@ -96,6 +96,7 @@ fn stamp_records(scripts: &ScriptDirectory, st: &StampStep) -> Vec<Record> {
                 sql: sql.into_owned(),
                 checksum,
                 total: 0,
+                lint_ignored: String::new(),
             }
         })
         .collect()

@@ -68,10 +68,23 @@ pub const MARKERS: &[Marker] = &[
         name: TODO,
         kind: MarkerKind::Directive,
     },
+    Marker {
+        name: LINT_IGNORE,
+        kind: MarkerKind::Directive,
+    },
 ];
 
 /// The name of the directive that marks SQL still to be written.
 pub const TODO: &str = "todo";
+
+/// `-- migrate:lint-ignore RULE reason`: silences a lint rule for the
+/// statement below it (see `lint::suppress`); not part of the checksum.
+pub const LINT_IGNORE: &str = "lint-ignore";
+
+/// Whether `line` is a `-- migrate:lint-ignore` directive line.
+pub fn is_lint_ignore(line: &str) -> bool {
+    matches!(read(line, MARKERS), Some(Read::Known(m, _)) if m.name == LINT_IGNORE)
+}
 
 /// One marker line, read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +175,18 @@ mod tests {
         ] {
             assert_eq!(read(line, MARKERS), want, "{line:?}");
         }
+    }
+
+    #[test]
+    fn lint_ignore_lines_are_known_directives() {
+        assert!(is_lint_ignore(
+            "-- migrate:lint-ignore drop-table old data is archived"
+        ));
+        assert!(is_lint_ignore("  --migrate:LINT-IGNORE truncate x"));
+        assert!(!is_lint_ignore("-- migrate:upgrade"));
+        assert!(!is_lint_ignore(
+            "DROP TABLE t; -- migrate:lint-ignore drop-table x"
+        ));
     }
 
     #[test]

@@ -359,11 +359,11 @@ fn config_messages_are_pinned() {
         ),
         (
             "[migrat]\n",
-            format!("{p}:1:2: unknown table [migrat]; did you mean [migrate]? The known tables are: [migrate], [targets.NAME]"),
+            format!("{p}:1:2: unknown table [migrat]; did you mean [migrate]? The known tables are: [migrate], [lint], [targets.NAME]"),
         ),
         (
             "[alembic]\n",
-            format!("{p}:1:2: unknown table [alembic] The known tables are: [migrate], [targets.NAME]"),
+            format!("{p}:1:2: unknown table [alembic]. The known tables are: [migrate], [lint], [targets.NAME]"),
         ),
         (
             "url = \"x\"\n[migrate]\n",
@@ -1242,14 +1242,14 @@ const PINS: &[Pin] = &[
         name: "unknown marker",
         files: &[("x.sql", b"-- m\n-- Revision ID: x1\n-- migrate:upgrade\nSELECT 1;\n-- migrate:downgrde\nSELECT 1;\n")],
         args: &["heads"],
-        error: "error: {dir}/migrations/versions/x.sql:5: unknown marker `-- migrate:downgrde`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:test` and `-- migrate:todo` (did you mean `-- migrate:downgrade`?)\n",
+        error: "error: {dir}/migrations/versions/x.sql:5: unknown marker `-- migrate:downgrde`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:test`, `-- migrate:todo` and `-- migrate:lint-ignore` (did you mean `-- migrate:downgrade`?)\n",
         ..PIN
     },
     Pin {
         name: "unknown marker no suggestion",
         files: &[("x.sql", b"-- m\n-- Revision ID: x1\n-- migrate:upgrade\n-- migrate:check\n-- migrate:downgrade\n")],
         args: &["heads"],
-        error: "error: {dir}/migrations/versions/x.sql:4: unknown marker `-- migrate:check`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:test` and `-- migrate:todo`\n",
+        error: "error: {dir}/migrations/versions/x.sql:4: unknown marker `-- migrate:check`; the markers are `-- migrate:upgrade`, `-- migrate:downgrade`, `-- migrate:test`, `-- migrate:todo` and `-- migrate:lint-ignore`\n",
         ..PIN
     },
     Pin {

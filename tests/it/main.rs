@@ -14,6 +14,7 @@ mod graph;
 mod graph_cases;
 mod import_alembic;
 mod library;
+mod lint;
 mod locks;
 mod offline;
 mod packaging;

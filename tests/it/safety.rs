@@ -994,7 +994,7 @@ fn check_lists_every_problem_with_a_diff_and_passes_when_all_is_well() {
         .ok();
     assert_eq!(
         r.stdout,
-        "OK: 3 revision(s), one head (graph only: --offline)\n"
+        "OK: 3 revision(s), one head (graph and lint only: --offline)\n"
     );
 }
 
