@@ -6,6 +6,7 @@ mod audit;
 mod autogen;
 mod cache;
 mod core;
+mod error_pins;
 mod errors;
 mod examples;
 mod faults;
