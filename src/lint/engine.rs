@@ -447,6 +447,16 @@ fn common(cx: &Cx<'_>, hits: &mut Vec<Hit>) {
                             &format!("table {table}, column {from}"),
                         ));
                     }
+                    // MySQL's `CHANGE old new type` renames as it redefines.
+                    Action::Redefine { column, new }
+                        if !new.name.eq_ignore_ascii_case(column)
+                            && cx.existing_column(table, column) =>
+                    {
+                        hits.push(Hit::new(
+                            RuleId::RenameColumn,
+                            &format!("table {table}, column {column}"),
+                        ));
+                    }
                     Action::RenameTo(_) => hits.push(Hit::table(RuleId::RenameTable, table)),
                     Action::AddConstraint {
                         kind:

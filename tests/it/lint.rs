@@ -146,6 +146,12 @@ fn pg_cases() -> Vec<Case> {
 fn mysql_cases() -> Vec<Case> {
     vec![
         Case {
+            // CHANGE renames as it redefines; the same name is no rename.
+            rule: "rename-column",
+            pos: up("ALTER TABLE big CHANGE c12 c12_new INT;"),
+            neg: up("ALTER TABLE big CHANGE c12 C12 INT NULL;"),
+        },
+        Case {
             rule: "truncate",
             pos: up("TRUNCATE TABLE other4;"),
             neg: up("CREATE TABLE tmp_f (id INT);\nTRUNCATE TABLE tmp_f;"),
