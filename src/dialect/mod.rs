@@ -221,11 +221,11 @@ pub trait Database {
 
     /// The first column of the first row `sql` (one statement a user wrote)
     /// returns, as text (inner `None`: NULL); `None` when it returns no row.
-    /// Backends whose parameterised reads decode only some types read it as
-    /// text, whatever its type.
+    /// Read as [`Database::query_simple`] reads, so a backend whose
+    /// parameterised reads decode only some types gets text, whatever the type.
     fn query_first(&mut self, sql: &str) -> Result<Option<Option<String>>, DbError> {
         Ok(self
-            .query_rows(sql, &[])?
+            .query_simple(sql)?
             .into_iter()
             .next()
             .map(|row| row.into_iter().next().flatten()))

@@ -88,7 +88,7 @@ fn fingerprint(db: &TestDb) -> String {
 
 /// The scratch databases the `migrate` process `pid` made and left on the
 /// server (their names carry the process id).
-fn scratch_databases(kind: Db, pid: u32) -> usize {
+pub(crate) fn scratch_databases(kind: Db, pid: u32) -> usize {
     let prefix = format!("migrate_scratch_{pid}_");
     let dir = tempfile::tempdir().unwrap();
     let probe = TestDb::new(kind, dir.path());

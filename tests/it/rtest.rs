@@ -2,6 +2,7 @@
 //! scratch database, the schemas compared, and its `-- migrate:test` data
 //! checks; `check --test`. On SQLite, PostgreSQL and MariaDB.
 
+use crate::autogen::scratch_databases;
 use crate::support::*;
 use std::path::{Path, PathBuf};
 
@@ -455,29 +456,6 @@ fn sleeping_checks(kind: Db) -> usize {
         _ => "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(30)%'",
     };
     probe.query(q).len()
-}
-
-fn scratch_databases(kind: Db, pid: u32) -> usize {
-    let prefix = format!("migrate_scratch_{pid}_");
-    let dir = tempfile::tempdir().unwrap();
-    let probe = TestDb::new(kind, dir.path());
-    let q = match kind {
-        Db::Postgres => format!("SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"),
-        Db::MySql => format!(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{}%'",
-            prefix.replace('_', "\\_")
-        ),
-        Db::Sqlite => {
-            return std::fs::read_dir(std::env::temp_dir())
-                .unwrap()
-                .filter(|e| {
-                    e.as_ref()
-                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-                })
-                .count()
-        }
-    };
-    probe.query(&q).len()
 }
 
 #[test]

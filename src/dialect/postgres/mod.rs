@@ -568,21 +568,6 @@ impl Database for Postgres {
             .collect())
     }
 
-    /// The simple query protocol: every type comes back as text, and no
-    /// prepared statement outlives a schema change.
-    fn query_first(&mut self, sql: &str) -> Result<Option<Option<String>>, DbError> {
-        let messages = self
-            .rt
-            .block_on(self.client.simple_query(sql))
-            .map_err(db_error)?;
-        Ok(messages.iter().find_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => {
-                Some(r.try_get(0).ok().flatten().map(str::to_string))
-            }
-            _ => None,
-        }))
-    }
-
     fn execute_simple(&mut self, sql: &str) -> Result<u64, DbError> {
         self.simple(sql).map(|(_, n)| n)
     }
