@@ -9,9 +9,11 @@
 //! release the lock and drop scratch databases, and the command fails with
 //! a message saying what stayed applied.
 
-use crate::dialect::Canceller;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+/// Stops the statement a connection is running, from another thread (Ctrl-C).
+pub type Canceller = Arc<dyn Fn() + Send + Sync>;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// What stops each statement running now: one per connection at work (a

@@ -28,7 +28,7 @@ pub use inspect::{
     applied_history, branches, current, edit, heads, history, show, HeadsArgs, HistoryArgs,
 };
 pub use lint::{lint, LintArgs};
-pub use revision::{init, list_templates, merge, revision, InitArgs, MergeArgs, RevisionArgs};
+pub use revision::{init, list_templates, merge, InitArgs, MergeArgs, RevisionArgs};
 pub use rtest::{test, TestArgs};
 pub use run::{downgrade, ensure_version, stamp, upgrade, RunArgs, StampArgs};
 pub use schema::Side;
@@ -47,6 +47,17 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// `revision -m MSG …`: a revision with empty sections from the template,
+/// or with `--autogenerate` one written from the difference with the desired
+/// schema.
+pub fn revision(ctx: &mut Ctx<'_>, args: &RevisionArgs) -> Result<()> {
+    if args.autogenerate {
+        autogen::revision_autogenerate(ctx, args, args.from_database)
+    } else {
+        revision::empty_revision(ctx, args)
+    }
+}
 
 /// The global options, as the command line gives them.
 pub struct Globals {

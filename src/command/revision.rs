@@ -238,11 +238,9 @@ pub(super) fn generate(
     Ok(path)
 }
 
-/// `revision -m MSG …`
-pub fn revision(ctx: &mut Ctx<'_>, args: &RevisionArgs) -> Result<()> {
-    if args.autogenerate {
-        return super::autogen::revision_autogenerate(ctx, args, args.from_database);
-    }
+/// `revision -m MSG …` without `--autogenerate`: empty sections, for the
+/// user to fill in.
+pub(super) fn empty_revision(ctx: &mut Ctx<'_>, args: &RevisionArgs) -> Result<()> {
     let scripts = ctx.scripts()?;
     let head = if args.head.is_empty() {
         "head"

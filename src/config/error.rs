@@ -6,7 +6,6 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use super::tables::ALEMBIC_ONLY_KEYS;
 use super::{ConfigSource, InterpolateError, CONFIG_ENV, TABLE, URL_ENV};
 
 /// A `${…}` in the file's `url` that could not be expanded, kept for when a URL is needed.
@@ -192,7 +191,7 @@ pub enum ConfigError {
         /// The set's name.
         set: String,
         /// What is wrong.
-        problem: super::targets::SetProblem,
+        problem: SetProblem,
     },
     /// No database URL from `--url`, the file or `DATABASE_URL`.
     NoUrl {
@@ -509,5 +508,38 @@ fn article(word: &str) -> &'static str {
     match word.as_bytes().first() {
         Some(b'a' | b'e' | b'i' | b'o' | b'u') => "an",
         _ => "a",
+    }
+}
+
+/// Keys of an `alembic.ini` `[alembic]` section that mean nothing here.
+const ALEMBIC_ONLY_KEYS: &[&str] = &[
+    "prepend_sys_path",
+    "path_separator",
+    "version_path_separator",
+    "recursive_version_locations",
+    "output_encoding",
+    "revision_environment",
+    "sourceless",
+];
+
+/// What is wrong with a `[targets.NAME]` table as a whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetProblem {
+    /// `query` without `control_url`.
+    QueryWithoutControl,
+    /// `control_url` without `query`.
+    ControlWithoutQuery,
+}
+
+impl fmt::Display for SetProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetProblem::QueryWithoutControl => f.write_str(
+                "`query` runs on `control_url`, which is not set; add control_url = \"postgresql://…/control\" (the database that lists the targets)",
+            ),
+            SetProblem::ControlWithoutQuery => f.write_str(
+                "`control_url` is only the database `query` runs on, and there is no `query`; add query = \"SELECT url FROM …\" or remove control_url",
+            ),
+        }
     }
 }

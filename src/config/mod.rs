@@ -31,12 +31,12 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 pub use self::dotenv::{load_dotenv, read_dotenv, with_dotenv};
-pub use self::error::{ConfigError, Hint, Invalid, UrlError};
+pub use self::error::{ConfigError, Hint, Invalid, SetProblem, UrlError};
 pub use self::interpolate::{interpolate, InterpolateError};
 pub use self::load::{load, locate};
 pub(crate) use self::reader::Unexpanded;
 pub use self::tables::KNOWN_KEYS;
-pub use self::targets::{SetProblem, TargetSet, TargetSets};
+pub use self::targets::{TargetSet, TargetSets};
 pub use self::timezone::{parse_timezone, Timezone};
 
 /// The config file's name in the working directory when none is given.

@@ -1,14 +1,17 @@
 //! The tables `migrate.toml` may hold, each declared once (see `reader`):
-//! today the one `[migrate]` table, whose keys set the [`Config`] a run uses.
-//! A new key is one [`Key`] line here (and its field in [`Config`]); a new
-//! table is one [`Table`] in [`TABLES`]. [`read_file`] reads a file's text
+//! `[migrate]`, whose keys set the [`Config`] a run uses, `[lint]` (its keys
+//! in `lint_table`) and `[targets.NAME]` (its keys in `targets`). A new key
+//! is one [`Key`] line (and its field in [`Config`]); a new table is one
+//! [`Table`] in [`TABLES`]. [`read_file`] reads a file's text
 //! against them over the defaults. Pure: the environment comes in as a
 //! closure; it uses only the config module's own parts.
 
 use std::path::{Path, PathBuf};
 
 use super::error::{ConfigError, UrlError};
+use super::lint_table::{Levels, LINT_KEYS};
 use super::reader::{self, Count, Key, List, Section, Shape, Table, Take, Unexpanded};
+use super::targets::{self, TargetSet, TargetSets, TARGET_KEYS};
 use super::{Config, DEFAULT_TRUNCATE_SLUG_LENGTH, TABLE};
 use crate::dialect::LockMode;
 
@@ -25,12 +28,25 @@ pub(crate) struct Settings {
     /// `dev_url` as written: expanded when the file is read.
     pub dev_url: Option<Unexpanded>,
     /// The `[targets.NAME]` tables.
-    pub targets: super::targets::TargetSets,
+    pub targets: TargetSets,
 }
 
 /// Every table the file may hold.
-pub(crate) const TABLES: &[&dyn Section<Settings>] =
-    &[&MIGRATE, &super::lint_table::LINT, &super::targets::TARGETS];
+pub(crate) const TABLES: &[&dyn Section<Settings>] = &[&MIGRATE, &LINT, &TARGETS];
+
+/// `[lint]`: a level per rule (the keys: `lint_table`).
+const LINT: Table<Settings, Levels> = Table {
+    name: "lint",
+    shape: Shape::One(|s| &mut s.config.lint),
+    keys: LINT_KEYS,
+};
+
+/// `[targets.NAME]`: a set of databases per name (the keys: `targets`).
+const TARGETS: Table<Settings, TargetSet> = Table {
+    name: "targets",
+    shape: Shape::Named(|s: &mut Settings, name| s.targets.entry(name.to_string()).or_default()),
+    keys: TARGET_KEYS,
+};
 
 /// `[migrate]`: the settings of a run.
 const MIGRATE: Table<Settings, Settings> = Table {
@@ -111,17 +127,6 @@ pub(super) const MIGRATE_KEYS: &[Key<Settings>] = &[
 
 /// Every key the `[migrate]` table accepts, in declaration order.
 pub const KNOWN_KEYS: &[&str] = &names::<{ MIGRATE_KEYS.len() }>(MIGRATE_KEYS);
-
-/// Keys of an `alembic.ini` `[alembic]` section that mean nothing here.
-pub(super) const ALEMBIC_ONLY_KEYS: &[&str] = &[
-    "prepend_sys_path",
-    "path_separator",
-    "version_path_separator",
-    "recursive_version_locations",
-    "output_encoding",
-    "revision_environment",
-    "sourceless",
-];
 
 /// `version_locations`: folders.
 const FOLDERS: List = List {
@@ -204,7 +209,7 @@ pub(crate) fn read_file(
         dev_url,
         targets,
     } = settings;
-    super::targets::validate(&targets, path)?;
+    targets::validate(&targets, path)?;
     config.targets = targets;
     if let Some(raw) = dev_url {
         match raw.expand(env) {

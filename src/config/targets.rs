@@ -1,6 +1,6 @@
 //! `[targets.NAME]`: a named set of databases (a fleet) that `--targets NAME`
-//! runs a command on. Declared as the other tables are (see `reader`); the
-//! values are kept as written, with their places, and expanded (`${VAR}`)
+//! runs a command on. Its keys are declared here and the table in `tables`,
+//! as the other tables are (see `reader`); the values are kept as written, with their places, and expanded (`${VAR}`)
 //! only when the set is used, so that a variable a set needs does not have
 //! to be set for every other command. Where the set's databases come from
 //! (reading the file, running the command or the query) is `crate::fleet`'s
@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::error::ConfigError;
-use super::reader::{Key, List, Shape, Table, Take, Unexpanded};
-use super::tables::Settings;
+use super::error::{ConfigError, SetProblem};
+use super::reader::{Key, List, Take, Unexpanded};
 
 /// One `[targets.NAME]` table as written.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -79,59 +78,33 @@ const SCHEMAS: List = List {
     one_allowed: false,
 };
 
-/// `[targets.NAME]`.
-pub(super) const TARGETS: Table<Settings, TargetSet> = Table {
-    name: "targets",
-    shape: Shape::Named(|s: &mut Settings, name| s.targets.entry(name.to_string()).or_default()),
-    keys: &[
-        Key {
-            name: "urls",
-            take: Take::Urls(URLS, |t, v| t.urls = v),
-        },
-        Key {
-            name: "file",
-            take: Take::Path(|t, v| t.file = Some(v)),
-        },
-        Key {
-            name: "command",
-            take: Take::Url(|t, v| t.command = Some(v)),
-        },
-        Key {
-            name: "query",
-            take: Take::Url(|t, v| t.query = Some(v)),
-        },
-        Key {
-            name: "control_url",
-            take: Take::Url(|t, v| t.control_url = Some(v)),
-        },
-        Key {
-            name: "schemas",
-            take: Take::Texts(SCHEMAS, |t, v| t.schemas = v),
-        },
-    ],
-};
-
-/// What is wrong with a `[targets.NAME]` table as a whole.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SetProblem {
-    /// `query` without `control_url`.
-    QueryWithoutControl,
-    /// `control_url` without `query`.
-    ControlWithoutQuery,
-}
-
-impl fmt::Display for SetProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SetProblem::QueryWithoutControl => f.write_str(
-                "`query` runs on `control_url`, which is not set; add control_url = \"postgresql://…/control\" (the database that lists the targets)",
-            ),
-            SetProblem::ControlWithoutQuery => f.write_str(
-                "`control_url` is only the database `query` runs on, and there is no `query`; add query = \"SELECT url FROM …\" or remove control_url",
-            ),
-        }
-    }
-}
+/// The keys of a `[targets.NAME]` table.
+pub(super) const TARGET_KEYS: &[Key<TargetSet>] = &[
+    Key {
+        name: "urls",
+        take: Take::Urls(URLS, |t, v| t.urls = v),
+    },
+    Key {
+        name: "file",
+        take: Take::Path(|t, v| t.file = Some(v)),
+    },
+    Key {
+        name: "command",
+        take: Take::Url(|t, v| t.command = Some(v)),
+    },
+    Key {
+        name: "query",
+        take: Take::Url(|t, v| t.query = Some(v)),
+    },
+    Key {
+        name: "control_url",
+        take: Take::Url(|t, v| t.control_url = Some(v)),
+    },
+    Key {
+        name: "schemas",
+        take: Take::Texts(SCHEMAS, |t, v| t.schemas = v),
+    },
+];
 
 /// Checks what the keys of each set say together; the place named is the
 /// key that is wrong or alone.

@@ -23,7 +23,6 @@ pub mod tls;
 
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::schema::model::QName;
@@ -69,8 +68,7 @@ impl std::error::Error for DbError {}
 /// One row of a query's result: each column as text, NULL as `None`.
 pub type Row = Vec<Option<String>>;
 
-/// Stops the statement a connection is running, from another thread (Ctrl-C).
-pub type Canceller = Arc<dyn Fn() + Send + Sync>;
+pub use crate::interrupt::Canceller;
 
 /// What a database can do, as data: the runtime's policy reads it instead
 /// of asking which database it talks to.

@@ -7,7 +7,9 @@
 //! Pure: the scripts, the server's facts and the levels come in as values.
 
 use super::classify::{self, Action, Constraint, Op};
+use super::cx::{Cx, Facts, Here, Stmt};
 use super::dialect::{self, Hit};
+use super::finding::Finding;
 use super::model::Model;
 use super::rules::{by_name, RuleId, Severity, RULES};
 use super::suppress::{self, Ignore};
@@ -15,7 +17,6 @@ use crate::script::file::Section;
 use crate::script::Script;
 use crate::Kind;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 /// One revision the engine walks.
 pub struct Unit<'a> {
@@ -26,33 +27,6 @@ pub struct Unit<'a> {
     pub lint: bool,
     /// The database has it applied: the tables it creates hold rows.
     pub applied: bool,
-}
-
-/// What the configured database says, where it was reachable.
-#[derive(Clone, Debug, Default)]
-pub struct Facts {
-    /// The server's version as numbers (`[15, 4]`, `[10, 11, 6]`).
-    pub version: Option<Vec<u64>>,
-    /// MariaDB rather than MySQL.
-    pub mariadb: bool,
-    /// Tables the server estimates to hold no rows.
-    pub empty_tables: BTreeSet<String>,
-    /// PostgreSQL's `lock_timeout` is set for the session already (role or database).
-    pub lock_timeout_set: bool,
-}
-
-impl Facts {
-    /// Whether the version is at least `min` (unknown: None).
-    pub fn at_least(&self, min: &[u64]) -> Option<bool> {
-        let v = self.version.as_ref()?;
-        for (i, m) in min.iter().enumerate() {
-            let have = v.get(i).copied().unwrap_or(0);
-            if have != *m {
-                return Some(have > *m);
-            }
-        }
-        Some(true)
-    }
 }
 
 /// What `[lint]` sets a rule to.
@@ -75,49 +49,6 @@ impl Level {
             "error" => Level::Error,
             _ => return None,
         })
-    }
-}
-
-/// One thing the linter found.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    #[serde(serialize_with = "rule_name")]
-    pub rule: RuleId,
-    pub severity: Severity,
-    pub revision: String,
-    #[serde(serialize_with = "path_text")]
-    pub path: PathBuf,
-    /// `upgrade` or `downgrade`.
-    pub section: &'static str,
-    pub line: usize,
-    pub column: usize,
-    /// What it is about (`table users`), may be empty.
-    pub subject: String,
-    /// The rule's one-line why.
-    pub why: &'static str,
-    /// The safe way.
-    pub fix: &'static str,
-    /// The start of the statement.
-    pub excerpt: String,
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's serialize_with passes a reference
-fn rule_name<S: serde::Serializer>(r: &RuleId, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(r.name())
-}
-
-fn path_text<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&p.display().to_string())
-}
-
-impl Finding {
-    /// The one-line message: why, and about what.
-    pub fn message(&self) -> String {
-        if self.subject.is_empty() {
-            self.why.to_string()
-        } else {
-            format!("{} ({})", self.why, self.subject)
-        }
     }
 }
 
@@ -185,14 +116,6 @@ fn ignored(list: &[Ignore], f: &Finding) -> bool {
     })
 }
 
-/// A statement of a section, where it is in the file, and what it does.
-pub struct Stmt {
-    pub line: usize,
-    pub column: usize,
-    pub text: String,
-    pub op: Op,
-}
-
 /// The statements of `section`; when it does not split, one `Unparsed`
 /// statement where the splitter stopped, so it is reported as `unchecked`.
 fn statements(section: &Section, kind: Kind) -> Vec<Stmt> {
@@ -215,39 +138,6 @@ fn statements(section: &Section, kind: Kind) -> Vec<Stmt> {
                 op: Op::Unparsed(format!("the section does not split into statements: {e}")),
             }]
         }
-    }
-}
-
-/// What a check of one statement sees.
-pub struct Cx<'a> {
-    pub kind: Kind,
-    pub facts: &'a Facts,
-    pub model: &'a Model,
-    /// The revision runs in a transaction.
-    pub transactional: bool,
-    /// The statements of the section, and which one this is.
-    pub stmts: &'a [Stmt],
-    pub at: usize,
-    /// `SET name` statements seen earlier in the section.
-    pub set: &'a BTreeSet<String>,
-    /// What earlier statements of the revision created.
-    pub here: &'a Here,
-}
-
-impl Cx<'_> {
-    /// Whether the table holds rows the revision did not put there.
-    pub fn existing(&self, table: &str) -> bool {
-        !self.model.is_new(table) && !self.here.tables.contains(table)
-    }
-
-    /// Whether the column holds values the revision did not put there.
-    pub fn existing_column(&self, table: &str, column: &str) -> bool {
-        self.existing(table)
-            && !self.model.is_new_column(table, column)
-            && !self
-                .here
-                .columns
-                .contains(&(table.to_string(), column.to_string()))
     }
 }
 
@@ -348,41 +238,6 @@ fn walk_revision(
             set.insert(name.clone());
         }
         model.apply(&s.op, true);
-    }
-}
-
-/// What earlier statements of the revision being checked created: new
-/// even where the database has the revision applied (it has not run yet).
-#[derive(Default)]
-pub struct Here {
-    pub tables: BTreeSet<String>,
-    pub columns: BTreeSet<(String, String)>,
-}
-
-impl Here {
-    fn learn(&mut self, op: &Op) {
-        match op {
-            Op::CreateTable { table, .. } => {
-                self.tables.insert(table.clone());
-            }
-            Op::RenameTable { from, to } if self.tables.contains(from) => {
-                self.tables.insert(to.clone());
-            }
-            Op::AlterTable { table, actions } => {
-                for a in actions {
-                    match a {
-                        Action::AddColumn(c) => {
-                            self.columns.insert((table.clone(), c.name.clone()));
-                        }
-                        Action::RenameTo(to) if self.tables.contains(table) => {
-                            self.tables.insert(to.clone());
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
     }
 }
 

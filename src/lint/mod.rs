@@ -6,22 +6,27 @@
 //! The rooms: `rules` declares every rule once (id, databases, severity,
 //! why, safe way); `classify` reads a statement with `sqlparser` into the
 //! facts the rules use; `model` is the schema the revisions made so far, so
-//! a rule knows which tables are new; `engine` walks the revisions and
-//! applies the policy once (levels, suppression, empty tables); `dialect`
-//! holds each database's own rules and facts; `suppress` reads
-//! `-- migrate:lint-ignore`; `output` writes text, JSON, SARIF and GitHub
-//! annotations. All pure except `dialect`'s facts, which read a database the
+//! a rule knows which tables are new; `cx` is what a rule sees of one
+//! statement; `engine` walks the revisions and applies the policy once
+//! (levels, suppression, empty tables); `dialect` holds each database's own
+//! rules and facts; `suppress` reads `-- migrate:lint-ignore`; `finding` is
+//! one thing found, and `output` writes findings as text, JSON, SARIF and
+//! GitHub annotations. All pure except `dialect`'s facts, which read a database the
 //! caller connected to.
 
 pub mod classify;
+pub mod cx;
 pub mod dialect;
 pub mod engine;
+pub mod finding;
 pub mod model;
 pub mod output;
 pub mod rules;
 pub mod suppress;
 
-pub use engine::{Facts, Finding, Level};
+pub use cx::Facts;
+pub use engine::Level;
+pub use finding::Finding;
 pub use rules::{RuleId, Severity, RULES};
 
 use crate::script::ScriptDirectory;

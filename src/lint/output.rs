@@ -4,7 +4,7 @@
 //! (`::warning file=…,line=…,col=…::…`). Paths are written relative to the
 //! working directory where they are under it. Pure: values in, text out.
 
-use super::engine::Finding;
+use super::finding::Finding;
 use super::rules::{Severity, RULES};
 use serde_json::{json, Value};
 use std::path::Path;

@@ -8,7 +8,7 @@
 //!
 //! Pure: the parsed file in, values out.
 
-use super::engine::Finding;
+use super::finding::Finding;
 use super::rules::{by_name, RuleId};
 use crate::script::file::RevisionFile;
 use crate::script::marker::LINT_IGNORE;

@@ -4,8 +4,7 @@
 //! written without DELIMITER lines. Pure; it sees the lexer's tokens one at a
 //! time.
 
-use super::lexer::{Token, TokenKind};
-use super::{Block, Kind};
+use super::{Block, Kind, Token, TokenKind};
 
 /// Which `;` end a statement: the dialect's block tracking.
 pub(super) enum Blocks {

@@ -5,7 +5,7 @@
 //! statement.
 
 use super::blocks::Blocks;
-use super::{Block, Kind, SplitError};
+use super::{Block, Kind, SplitError, Token, TokenKind};
 
 /// Turns byte offsets, visited in increasing order, into lines and columns.
 #[derive(Default)]
@@ -71,26 +71,6 @@ impl Fail {
             },
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum TokenKind {
-    Space,
-    Comment,
-    /// An unquoted word: keyword or identifier.
-    Word,
-    /// A string, quoted identifier or dollar quote.
-    Quoted,
-    /// A number, a `$1` parameter: text that is never a keyword.
-    Other,
-    Punct(u8),
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Token {
-    pub(super) kind: TokenKind,
-    pub(super) start: usize,
-    pub(super) end: usize,
 }
 
 /// Where one statement lies in the input, in bytes.

@@ -119,6 +119,28 @@ impl fmt::Display for Block {
     }
 }
 
+/// What a token of the lexer's is (`blocks` reads them one at a time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TokenKind {
+    Space,
+    Comment,
+    /// An unquoted word: keyword or identifier.
+    Word,
+    /// A string, quoted identifier or dollar quote.
+    Quoted,
+    /// A number, a `$1` parameter: text that is never a keyword.
+    Other,
+    Punct(u8),
+}
+
+/// One token: what it is and where it lies in the input, in bytes.
+#[derive(Clone, Copy, Debug)]
+struct Token {
+    kind: TokenKind,
+    start: usize,
+    end: usize,
+}
+
 /// Why SQL could not be split; each names the line and column where the
 /// offending construct starts.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]

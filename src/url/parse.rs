@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use super::redact::userinfo_end;
 use super::{redact, DbUrl, Kind, PortProblem, UrlError};
 
 /// Parses a database URL (the forms are listed in the `url` module docs).
@@ -160,40 +161,6 @@ fn split_scheme(input: &str) -> Option<(&str, &str)> {
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_'));
     (first_ok && rest_ok).then(|| (scheme, &input[sep + 3..]))
-}
-
-/// Where the user info ends in the text after `scheme://`: the index of its `@`.
-///
-/// Passwords often hold a raw `@`, `/`, `?` or `:` that their owner did not
-/// percent-encode; hosts never do. So the user info ends at the last `@` before
-/// the query (a `?` that follows the first `@`), and it must look like user
-/// info: no `/` or `?` in the user name, and not `host:port/…?…@…` (an `@`
-/// that belongs to the query).
-pub(super) fn userinfo_end(rest: &str) -> Option<usize> {
-    let first_at = rest.find('@')?;
-    let limit = rest[first_at..]
-        .find('?')
-        .map_or(rest.len(), |o| first_at + o);
-    let at = rest[..limit].rfind('@')?;
-    let info = &rest[..at];
-    let user = match info.find(':') {
-        Some(c) => &info[..c],
-        None => info,
-    };
-    if user.contains(['/', '?']) {
-        return None;
-    }
-    if let Some(c) = info.find(':') {
-        let after_colon = &rest[c + 1..];
-        let port_end = after_colon.find(['/', '?']).unwrap_or(after_colon.len());
-        let looks_like_port =
-            port_end > 0 && after_colon[..port_end].bytes().all(|b| b.is_ascii_digit());
-        let query_before_at = rest[..at].contains('?');
-        if looks_like_port && port_end < after_colon.len() && query_before_at {
-            return None;
-        }
-    }
-    Some(at)
 }
 
 /// `host[:port]` or `[v6]:port` → (host, port text). `None` for a broken `[…]`.

@@ -1,8 +1,7 @@
 //! [`redact`]: every password in a text replaced by `***`, in URLs, in
 //! scheme-less `user:password@host` and in `password=` options. Pure; it uses
-//! `std` and the parser's notion of where user info ends.
-
-use super::parse::userinfo_end;
+//! `std` only. Where a URL's user info ends ([`userinfo_end`]) is answered
+//! here, for the parser too.
 
 /// Replaces every password in `text` with `***`.
 ///
@@ -16,6 +15,40 @@ pub fn redact(text: &str) -> String {
     let step1 = redact_urls(text);
     let step2 = redact_bare_userinfo(&step1);
     redact_password_options(&step2)
+}
+
+/// Where the user info ends in the text after `scheme://`: the index of its `@`.
+///
+/// Passwords often hold a raw `@`, `/`, `?` or `:` that their owner did not
+/// percent-encode; hosts never do. So the user info ends at the last `@` before
+/// the query (a `?` that follows the first `@`), and it must look like user
+/// info: no `/` or `?` in the user name, and not `host:port/…?…@…` (an `@`
+/// that belongs to the query).
+pub(super) fn userinfo_end(rest: &str) -> Option<usize> {
+    let first_at = rest.find('@')?;
+    let limit = rest[first_at..]
+        .find('?')
+        .map_or(rest.len(), |o| first_at + o);
+    let at = rest[..limit].rfind('@')?;
+    let info = &rest[..at];
+    let user = match info.find(':') {
+        Some(c) => &info[..c],
+        None => info,
+    };
+    if user.contains(['/', '?']) {
+        return None;
+    }
+    if let Some(c) = info.find(':') {
+        let after_colon = &rest[c + 1..];
+        let port_end = after_colon.find(['/', '?']).unwrap_or(after_colon.len());
+        let looks_like_port =
+            port_end > 0 && after_colon[..port_end].bytes().all(|b| b.is_ascii_digit());
+        let query_before_at = rest[..at].contains('?');
+        if looks_like_port && port_end < after_colon.len() && query_before_at {
+            return None;
+        }
+    }
+    Some(at)
 }
 
 /// `scheme://user:password@…` anywhere in `text`.

@@ -8,7 +8,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use super::engine::{Cx, Facts};
+use super::cx::{Cx, Facts};
 use super::rules::RuleId;
 use crate::dialect::{Database, DbError};
 use crate::Kind;

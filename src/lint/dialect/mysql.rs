@@ -8,7 +8,7 @@
 use super::{first_cell, version_numbers, Hit, Rules};
 use crate::dialect::{Database, DbError};
 use crate::lint::classify::{Action, Column, Constraint, Default, Op, Ty};
-use crate::lint::engine::{Cx, Facts};
+use crate::lint::cx::{Cx, Facts};
 use crate::lint::rules::RuleId;
 
 pub(crate) struct MySql;

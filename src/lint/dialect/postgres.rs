@@ -7,7 +7,7 @@
 use super::{first_cell, Hit, Rules};
 use crate::dialect::{Database, DbError};
 use crate::lint::classify::{Action, Constraint, Default, Op, Ty};
-use crate::lint::engine::{Cx, Facts};
+use crate::lint::cx::{Cx, Facts};
 use crate::lint::rules::RuleId;
 
 pub(crate) struct Postgres;

@@ -5,7 +5,7 @@
 use super::{version_numbers, Hit, Rules};
 use crate::dialect::{Database, DbError};
 use crate::lint::classify::{Action, Default, Op};
-use crate::lint::engine::{Cx, Facts};
+use crate::lint::cx::{Cx, Facts};
 use crate::lint::rules::RuleId;
 
 pub(crate) struct Sqlite;
