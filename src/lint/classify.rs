@@ -524,21 +524,29 @@ fn default_of(e: &Expr) -> Default {
 
 fn constraint(c: &TableConstraint) -> (Option<String>, Constraint) {
     match c {
+        // MySQL's `UNIQUE KEY idx (…)` names the index, which is what a
+        // `DROP INDEX` names.
         TableConstraint::Unique(u) => (
-            u.name.as_ref().map(ident),
+            u.index_name.as_ref().or(u.name.as_ref()).map(ident),
             Constraint::Unique {
                 primary: false,
                 using_index: false,
             },
         ),
         TableConstraint::PrimaryKey(p) => (
-            p.name.as_ref().map(ident),
+            p.index_name.as_ref().or(p.name.as_ref()).map(ident),
             Constraint::Unique {
                 primary: true,
                 using_index: false,
             },
         ),
         TableConstraint::ForeignKey(f) => (f.name.as_ref().map(ident), Constraint::ForeignKey),
+        // MySQL's `ADD KEY name (…)` / `ADD FULLTEXT name (…)`: named, so a
+        // downgrade's `DROP INDEX name` is known to undo it.
+        TableConstraint::Index(i) => (i.name.as_ref().map(ident), Constraint::Other),
+        TableConstraint::FulltextOrSpatial(f) => {
+            (f.opt_index_name.as_ref().map(ident), Constraint::Other)
+        }
         TableConstraint::Check(k) => (
             k.name.as_ref().map(ident),
             Constraint::Check {
@@ -566,7 +574,7 @@ fn constraint(c: &TableConstraint) -> (Option<String>, Constraint) {
                 using_index: true,
             },
         ),
-        _ => (None, Constraint::Other),
+        TableConstraint::Exclude(_) => (None, Constraint::Other),
     }
 }
 

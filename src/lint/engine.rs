@@ -207,7 +207,7 @@ fn walk_revision(
             Hit::new(RuleId::MissingDowngrade, ""),
         ));
     }
-    let touched = Touched::of(&up);
+    let mut touched = Touched::of(&up, &down);
     let mut set = BTreeSet::new();
     // The downgrade runs on the schema the upgrade made; what it does is
     // learned on a copy, as the walk goes on from the upgrade.
@@ -231,6 +231,7 @@ fn walk_revision(
         }
         rules.downgrade(&cx, &mut hits);
         touched.check(&s.op, &mut hits);
+        touched.learn_downgrade(&s.op);
         for h in hits {
             out.push(finding("downgrade", Some(s), h));
         }
@@ -369,14 +370,32 @@ struct Touched {
     /// Indexes and constraints created, by name.
     indexes: BTreeSet<String>,
     schemas: BTreeSet<String>,
+    /// Tables the downgrade renames another table to: dropping one of them
+    /// first is a rebuild (SQLite's way to change a table), not a loss.
+    rebuilt: BTreeSet<String>,
     /// A statement of the upgrade could not be read: what it made is unknown
     /// (it is reported as `unchecked`), so the downgrade is not judged.
     unknown: bool,
 }
 
 impl Touched {
-    fn of(up: &[Stmt]) -> Touched {
+    fn of(up: &[Stmt], down: &[Stmt]) -> Touched {
         let mut t = Touched::default();
+        for s in down {
+            match &s.op {
+                Op::RenameTable { to, .. } => {
+                    t.rebuilt.insert(to.clone());
+                }
+                Op::AlterTable { actions, .. } => {
+                    for a in actions {
+                        if let Action::RenameTo(to) = a {
+                            t.rebuilt.insert(to.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         for s in up {
             match &s.op {
                 Op::Unparsed(_) => t.unknown = true,
@@ -427,6 +446,15 @@ impl Touched {
         t
     }
 
+    /// What a downgrade statement makes is the downgrade's own: a table it
+    /// creates (a rebuild's new copy) may be altered, renamed or dropped.
+    fn learn_downgrade(&mut self, op: &Op) {
+        if let Op::CreateTable { table, .. } = op {
+            self.created.insert(table.clone());
+            self.tables.insert(table.clone());
+        }
+    }
+
     /// Flags a downgrade statement that drops or alters what the upgrade
     /// did not create or change.
     fn check(&self, op: &Op, hits: &mut Vec<Hit>) {
@@ -436,7 +464,11 @@ impl Touched {
         }
         match op {
             Op::DropTable { tables } => {
-                for t in tables.iter().filter(|t| !self.created.contains(*t)) {
+                let rebuild = |t: &String| self.tables.contains(t) && self.rebuilt.contains(t);
+                for t in tables
+                    .iter()
+                    .filter(|t| !self.created.contains(*t) && !rebuild(t))
+                {
                     hits.push(hit(format!("table {t} was not created by the upgrade")));
                 }
             }
