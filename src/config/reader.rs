@@ -754,9 +754,10 @@ mod tests {
         }
     }
 
-    // What the coming tables and keys look like, declared as the real ones
-    // are (test-only: no user can write them yet). Each table and each key
-    // is one declaration; the reader, its errors and its suggestions are the
+    // Tables beside [migrate], declared as the real ones are but with
+    // test-only keys and sections, so that the reader's own behaviour is
+    // pinned apart from the real tables' keys. Each table and each key is
+    // one declaration; the reader, its errors and its suggestions are the
     // same code that reads [migrate].
 
     #[derive(Default, Debug, PartialEq)]

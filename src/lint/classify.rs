@@ -12,7 +12,7 @@ use crate::Kind;
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, AlterTypeOperation, CharacterLength, ColumnDef,
     ColumnOption, DataType, Expr, GeneratedExpressionMode, Ident, ObjectName, ObjectType,
-    RenameTableNameKind, Statement, TableConstraint,
+    RenameTableNameKind, SchemaName, Statement, TableConstraint,
 };
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
@@ -195,10 +195,9 @@ fn dialect(kind: Kind) -> Box<dyn Dialect> {
 pub fn classify(text: &str, kind: Kind) -> Op {
     match parse(text, kind) {
         // SQLite reads `PRAGMA x = ON` as `= 1`; the parser takes numbers only.
-        Op::Unparsed(_) if kind == Kind::Sqlite => match pragma_as_number(text) {
-            Some(t) => parse(&t, kind),
-            None => parse(text, kind),
-        },
+        op @ Op::Unparsed(_) if kind == Kind::Sqlite => {
+            pragma_as_number(text).map_or(op, |t| parse(&t, kind))
+        }
         op => op,
     }
 }
@@ -272,7 +271,11 @@ fn op_of(s: Statement, text: &str) -> Op {
             concurrently: i.concurrently,
         },
         Statement::CreateSchema { schema_name, .. } => Op::CreateSchema {
-            name: schema_name.to_string().trim_matches('"').to_lowercase(),
+            name: match &schema_name {
+                SchemaName::Simple(n) | SchemaName::NamedAuthorization(n, _) => object(n),
+                // `CREATE SCHEMA AUTHORIZATION joe` names the schema after the role.
+                SchemaName::UnnamedAuthorization(role) => ident(role),
+            },
         },
         Statement::CreateDatabase { db_name, .. } => Op::CreateSchema {
             name: object(&db_name),

@@ -11,7 +11,7 @@ use super::cx::{Cx, Facts, Here, Stmt};
 use super::dialect::{self, Hit};
 use super::finding::Finding;
 use super::model::Model;
-use super::rules::{by_name, RuleId, Severity, RULES};
+use super::rules::{RuleId, Severity};
 use super::suppress::{self, Ignore};
 use crate::script::file::Section;
 use crate::script::Script;
@@ -69,13 +69,9 @@ pub fn lint(
             continue;
         }
         let ignores = suppress::ignores(u.id, u.script, kind);
-        for f in &ignores.problems {
-            raw.push(f.clone());
-        }
+        raw.extend(ignores.problems);
         for mut f in raw {
-            let Some(rule) = RULES.iter().find(|r| r.id == f.rule) else {
-                continue;
-            };
+            let rule = f.rule.rule();
             if !rule.kinds.contains(&kind) {
                 continue;
             }
@@ -151,19 +147,21 @@ fn walk_revision(
 ) {
     let file = &u.script.file;
     let up = statements(&file.upgrade, kind);
-    let down = statements(&file.downgrade, kind);
-    let finding = |section: &'static str, s: Option<&Stmt>, hit: Hit| Finding {
-        rule: hit.rule,
-        severity: hit.rule.rule().severity,
-        revision: u.id.to_string(),
-        path: u.script.path.clone(),
-        section,
-        line: s.map_or(file.downgrade.first_line.saturating_sub(1), |s| s.line),
-        column: s.map_or(1, |s| s.column),
-        subject: hit.subject,
-        why: hit.rule.rule().why,
-        fix: hit.rule.rule().fix,
-        excerpt: s.map(|s| excerpt(&s.text)).unwrap_or_default(),
+    let finding = |section: &'static str, s: Option<&Stmt>, hit: Hit| {
+        let rule = hit.rule.rule();
+        Finding {
+            rule: hit.rule,
+            severity: rule.severity,
+            revision: u.id.to_string(),
+            path: u.script.path.clone(),
+            section,
+            line: s.map_or(file.downgrade.first_line.saturating_sub(1), |s| s.line),
+            column: s.map_or(1, |s| s.column),
+            subject: hit.subject,
+            why: rule.why,
+            fix: rule.fix,
+            excerpt: s.map(|s| excerpt(&s.text)).unwrap_or_default(),
+        }
     };
     // The upgrade: every rule, and the schema learned as it goes.
     let mut set = BTreeSet::new();
@@ -198,6 +196,7 @@ fn walk_revision(
     if !u.lint {
         return;
     }
+    let down = statements(&file.downgrade, kind);
     // The downgrade: statements that certainly fail, and whether it undoes
     // what the upgrade did.
     if down.is_empty() && !up.is_empty() {
@@ -242,9 +241,12 @@ fn walk_revision(
     }
 }
 
-/// The first line of a statement, at most 80 characters.
+/// The first line of a statement, at most 80 characters, control characters
+/// escaped (a terminal escape in a statement reaches the terminal as text).
 fn excerpt(text: &str) -> String {
-    let line = text.lines().next().unwrap_or_default().trim();
+    let first = text.lines().next().unwrap_or_default().trim();
+    let line = crate::text::escape_controls(first);
+    let line = line.as_ref();
     let mut e: String = line.chars().take(80).collect();
     if line.chars().count() > 80 || text.lines().count() > 1 {
         e.push('…');
@@ -512,9 +514,4 @@ impl Touched {
             _ => {}
         }
     }
-}
-
-/// Whether `name` names a rule (for `lint-ignore` lines).
-pub fn known_rule(name: &str) -> bool {
-    by_name(name).is_some()
 }

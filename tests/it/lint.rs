@@ -91,6 +91,20 @@ fn common_cases() -> Vec<Case> {
 fn pg_cases() -> Vec<Case> {
     vec![
         Case {
+            // `CREATE SCHEMA name AUTHORIZATION role` creates `name`.
+            rule: "downgrade-not-inverse",
+            pos: (
+                "CREATE SCHEMA s_auth1 AUTHORIZATION postgres;",
+                "DROP SCHEMA s_auth0;",
+                "",
+            ),
+            neg: (
+                "CREATE SCHEMA s_auth2 AUTHORIZATION postgres;",
+                "DROP SCHEMA s_auth2;",
+                "",
+            ),
+        },
+        Case {
             rule: "truncate",
             pos: up("TRUNCATE other4;"),
             neg: up("CREATE TABLE tmp_f (id INT);\nTRUNCATE tmp_f;"),

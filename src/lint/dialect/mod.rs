@@ -68,15 +68,6 @@ pub(crate) fn version_numbers(text: &str) -> Vec<u64> {
         .collect()
 }
 
-/// The first cell of the first row.
-pub(crate) fn first_cell(db: &mut dyn Database, sql: &str) -> Result<Option<String>, DbError> {
-    Ok(db
-        .query_rows(sql, &[])?
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next().flatten()))
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -5,7 +5,7 @@
 //! NOT NULL column added without a default. The facts: `VERSION()` and
 //! `information_schema.tables.table_rows` (an estimate).
 
-use super::{first_cell, version_numbers, Hit, Rules};
+use super::{version_numbers, Hit, Rules};
 use crate::dialect::{Database, DbError};
 use crate::lint::classify::{Action, Column, Constraint, Default, Op, Ty};
 use crate::lint::cx::{Cx, Facts};
@@ -178,7 +178,10 @@ impl Rules for MySql {
     }
 
     fn facts(&self, db: &mut dyn Database) -> Result<Facts, DbError> {
-        let version = first_cell(db, "SELECT VERSION()")?.unwrap_or_default();
+        let version = db
+            .query_first("SELECT VERSION()")?
+            .flatten()
+            .unwrap_or_default();
         let rows = db.query_rows(
             "SELECT table_name FROM information_schema.tables \
              WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' AND table_rows = 0",

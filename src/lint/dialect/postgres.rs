@@ -4,7 +4,7 @@
 //! facts: `server_version_num`, `lock_timeout`, and `pg_class.reltuples`
 //! (an estimate; `-1`, never analyzed, is not taken for empty).
 
-use super::{first_cell, Hit, Rules};
+use super::{Hit, Rules};
 use crate::dialect::{Database, DbError};
 use crate::lint::classify::{Action, Constraint, Default, Op, Ty};
 use crate::lint::cx::{Cx, Facts};
@@ -97,10 +97,15 @@ impl Rules for Postgres {
     }
 
     fn facts(&self, db: &mut dyn Database) -> Result<Facts, DbError> {
-        let version = first_cell(db, "SHOW server_version_num")?
+        let version = db
+            .query_first("SHOW server_version_num")?
+            .flatten()
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(|n| vec![n / 10000, n % 10000]);
-        let lock = first_cell(db, "SHOW lock_timeout")?.unwrap_or_default();
+        let lock = db
+            .query_first("SHOW lock_timeout")?
+            .flatten()
+            .unwrap_or_default();
         let mut facts = Facts {
             lock_timeout_set: !matches!(lock.trim(), "" | "0"),
             ..Facts::default()
