@@ -256,7 +256,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn say(&self, line: &str) {
+    pub(crate) fn say(&self, line: &str) {
         if !self.globals.quiet {
             let mut w = (self.progress)();
             let _ = writeln!(w, "{line}");

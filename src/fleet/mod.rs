@@ -104,7 +104,18 @@ pub fn run(
     let scripts: &'static Arc<ScriptDirectory> =
         Box::leak(Box::new(Arc::new(ScriptDirectory::load(&config)?)));
     let total = specs.len();
-    let jobs = args.jobs.unwrap_or(DEFAULT_JOBS).clamp(1, total);
+    // `check` may empty and fill the one scratch database `dev_url` names:
+    // then its targets take turns.
+    let one_scratch = matches!(command, FleetCommand::Check(_))
+        && (ctx.globals.dev_url.is_some() || config.dev_url.is_some());
+    let jobs = if one_scratch {
+        if args.jobs.is_some_and(|j| j > 1) {
+            ctx.say("check runs one target at a time when a dev_url is set: the targets share that scratch database");
+        }
+        1
+    } else {
+        args.jobs.unwrap_or(DEFAULT_JOBS).clamp(1, total)
+    };
     let globals = target_globals(&ctx.globals);
     let shared = Shared {
         config: &config,

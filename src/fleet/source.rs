@@ -157,10 +157,13 @@ fn from_set(
     }
     if let Some(command) = &set.command {
         let text = expand(command, "command")?;
-        let listed = run_command(&text, &s.config.dir)?;
+        // Messages show the command as written, never with `${VAR}`s
+        // expanded: a variable may hold a password.
+        let shown = url::redact(&command.raw);
+        let listed = run_command(&text, &shown, &s.config.dir)?;
         lines(
             &listed,
-            &format!("the output of `{text}`, line"),
+            &format!("the output of `{shown}` ([targets.{name}] command)"),
             &mut bases,
         )?;
     }
@@ -245,8 +248,9 @@ fn with_search_path(url: &str, schema: &str) -> String {
     format!("{url}{sep}options={encoded}")
 }
 
-/// Runs `command` with `sh -c` in `dir`; its standard output.
-fn run_command(command: &str, dir: &Path) -> Result<String, FleetError> {
+/// Runs `command` with `sh -c` in `dir`; its standard output. Errors name it
+/// as `shown`.
+fn run_command(command: &str, shown: &str, dir: &Path) -> Result<String, FleetError> {
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -254,20 +258,20 @@ fn run_command(command: &str, dir: &Path) -> Result<String, FleetError> {
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|source| FleetError::CommandNotStarted {
-            command: command.to_string(),
+            command: shown.to_string(),
             source,
         })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let last = stderr.trim().lines().last().unwrap_or("").to_string();
         return Err(FleetError::CommandFailed {
-            command: command.to_string(),
+            command: shown.to_string(),
             status: out.status,
             stderr: url::redact(&last),
         });
     }
     String::from_utf8(out.stdout).map_err(|_| FleetError::CommandNotText {
-        command: command.to_string(),
+        command: shown.to_string(),
     })
 }
 
@@ -282,7 +286,8 @@ fn run_query(sql: &str, control: &str, s: &Sources<'_>) -> Result<Vec<String>, F
         .map_err(|e| FleetError::Control {
             problem: url::redact(&e.message),
         })?;
-    let rows = db.query_rows(sql, &[]).map_err(|e| FleetError::Query {
+    // A query the user wrote: read as text whatever its column's type.
+    let rows = db.query_simple(sql).map_err(|e| FleetError::Query {
         query: sql.to_string(),
         problem: url::redact(&e.to_string()),
     })?;

@@ -389,6 +389,22 @@ fn targets_come_from_a_file_stdin_a_command_or_a_query() {
         "{}",
         r.stderr
     );
+    // The command is shown as written: a variable in it may hold a password.
+    set_targets(
+        &p,
+        "[targets.fleet]\ncommand = \"list-tenants ${CONTROL_URL}; exit 3\"",
+    );
+    let r = p
+        .run_env(
+            &["--targets", "fleet", "current"],
+            &[("CONTROL_URL", "postgresql://ops:s3cret@db/control")],
+        )
+        .fails();
+    assert!(
+        r.stderr.contains("`list-tenants ${CONTROL_URL}; exit 3`") && !r.stderr.contains("s3cret"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -522,4 +538,28 @@ fn ctrl_c_leaves_every_target_at_a_revision_boundary() {
     for db in &dbs {
         assert_eq!(db.versions(), ["c3"]);
     }
+}
+
+#[test]
+fn check_with_a_dev_url_runs_one_target_at_a_time() {
+    let p = sqlite_fleet(3, 9);
+    p.run(&["--targets", "fleet", "upgrade", "head"]).ok();
+    let r = p
+        .run(&[
+            "--dev-url",
+            "sqlite:///scratch.db",
+            "--jobs",
+            "4",
+            "--targets",
+            "fleet",
+            "check",
+        ])
+        .ok();
+    assert!(
+        r.stderr
+            .contains("check runs one target at a time when a dev_url is set"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout.lines().filter(|l| l.ends_with("  OK")).count(), 3);
 }
