@@ -5,6 +5,7 @@
 //! revision (`import` renders them), load the result as any command would,
 //! and list the revisions left to write by hand.
 
+use super::revision::relative_to;
 use super::Ctx;
 use crate::config::{self, LoadOptions};
 use crate::import::python::{self, HelperRun};
@@ -200,7 +201,7 @@ fn write_project(
     let mut written = Vec::new();
     let mut todos = Vec::new();
     for rev in &project.revisions {
-        let shown = shown_path(Path::new(&rev.path), ini_dir);
+        let shown = relative_to(Path::new(&rev.path), ini_dir);
         let text = template::render_revision(
             &tpl_path.display().to_string(),
             generic.script,
@@ -263,7 +264,7 @@ fn write_project(
             .truncate_slug_length
             .as_deref()
             .and_then(|n| n.trim().parse().ok()),
-        from: &shown_path(ini, out),
+        from: &relative_to(ini, out),
     });
     // Never overwrite: a migrate.toml made meanwhile stays.
     let mut f = std::fs::OpenOptions::new()
@@ -296,16 +297,11 @@ fn check_written(ctx: &Ctx<'_>, toml_path: &Path) -> Result<()> {
         ctx.env,
     )?;
     ScriptDirectory::load(&config)
-        .map_err(|e| anyhow!("the converted revisions do not load: {e}"))?;
+        .map_err(|e| {
+            anyhow!(
+                "the converted revisions do not load: {e}; fix the Alembic revision, delete {} and the folder it names, and run the import again",
+                toml_path.display()
+            )
+        })?;
     Ok(())
-}
-
-/// `path` relative to `base` when it lies below it; else as it is.
-fn shown_path(path: &Path, base: &Path) -> String {
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let (p, b) = (canon(path), canon(base));
-    match p.strip_prefix(&b) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
-        _ => p.display().to_string(),
-    }
 }

@@ -97,7 +97,7 @@ pub fn init(ctx: &mut Ctx<'_>, args: &InitArgs) -> Result<()> {
 }
 
 /// `path` relative to `base` when it lies below it; else absolute.
-fn relative_to(path: &Path, base: &Path) -> String {
+pub(super) fn relative_to(path: &Path, base: &Path) -> String {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (p, b) = (canon(path), canon(base));
     match p.strip_prefix(&b) {

@@ -22,14 +22,6 @@ use serde::Deserialize;
 /// The helper script, run as `python - ARGS` with this on stdin.
 pub const HELPER: &str = include_str!("alembic_helper.py");
 
-/// Why the helper could not read the project.
-#[derive(Debug, Deserialize)]
-pub struct HelperError {
-    /// `no_alembic`, `config`, `scripts` or `dialect`.
-    pub kind: String,
-    pub message: String,
-}
-
 /// An Alembic project as its own code reads it.
 #[derive(Debug, Deserialize)]
 pub struct AlembicProject {
@@ -46,7 +38,6 @@ pub struct AlembicProject {
     /// `file_template`, interpolated (`%(rev)s` style).
     pub file_template: Option<String>,
     pub truncate_slug_length: Option<String>,
-    pub script_location: String,
     /// Every revision, base first, each after the revisions it stands on.
     pub revisions: Vec<AlembicRevision>,
 }

@@ -322,6 +322,20 @@ fn data_checks_pass_and_fail_as_specified() {
             "{kind:?}\n{}",
             r.stdout
         );
+        // A section that does not split is named at the line in the file
+        // where the broken statement starts.
+        let p = with_checks(kind, "SELECT 1;\nSELECT 'open;");
+        let r = p.run(&["test"]);
+        assert_eq!(r.code, 1, "{kind:?}\n{}\n{}", r.stdout, r.stderr);
+        let text = std::fs::read_to_string(p.versions_dir().join("r2_rev.sql")).unwrap();
+        let line = text.lines().position(|l| l == "-- migrate:test").unwrap() + 3;
+        assert!(
+            r.stdout.contains(&format!(
+                "r2_rev.sql:{line}:8: a data check of revision r2 failed"
+            )),
+            "{kind:?}\n{}",
+            r.stdout
+        );
     }
 }
 

@@ -93,11 +93,16 @@ pub(crate) fn run(
     section: &Section,
     kind: Kind,
 ) -> Result<usize, CheckFailure> {
-    let statements = crate::sql::split(&section.text, kind).map_err(|e| CheckFailure {
-        line: section.first_line,
-        column: 1,
-        excerpt: String::new(),
-        why: Why::Split(e.to_string()),
+    let statements = crate::sql::split(&section.text, kind).map_err(|e| {
+        // Lines in the file, as the statements' are.
+        let e = e.shifted(section.first_line.saturating_sub(1));
+        let (line, column) = e.position();
+        CheckFailure {
+            line,
+            column,
+            excerpt: String::new(),
+            why: Why::Split(e.to_string()),
+        }
     })?;
     for s in &statements {
         let fail = |why: Why| CheckFailure {

@@ -114,6 +114,8 @@ pub(crate) fn round_trip(
     let target = scratch_target(project, &scratch);
     let quiet = Progress::new(Box::new(std::io::sink()), true);
     let mut mc = ctx.open(&target, Access::Write, quiet)?;
+    // A scratch run, as the schema replay's: no audit log, no waiting on disk.
+    mc.disposable()?;
     let mut tester = Tester {
         mc: &mut mc,
         scripts,
