@@ -604,6 +604,9 @@ impl Run {
             Command::History { applied: false, .. } => {
                 "--targets works with `history --applied` (each database's audit log); `history` alone reads only the revision files"
             }
+            _ if matches!(self.global.format, Format::Sarif | Format::Github) => {
+                "--targets reports a table or (with --format json) one JSON record per target, not SARIF or GitHub annotations; use --format json, or run check on one database for --format sarif|github"
+            }
             Command::Upgrade { .. }
             | Command::Downgrade { .. }
             | Command::Stamp { .. }

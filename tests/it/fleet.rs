@@ -464,6 +464,8 @@ fn targets_is_a_usage_error_with_url_or_a_command_without_a_database() {
         &["--targets", "fleet", "heads"],
         &["--targets", "fleet", "upgrade", "head", "--sql"],
         &["--targets", "fleet", "check", "--offline"],
+        &["--format", "sarif", "--targets", "fleet", "check"],
+        &["--format", "github", "--targets", "fleet", "check"],
         &["--targets", "fleet", "history"],
         &["--jobs", "2", "upgrade", "head"],
     ] {
