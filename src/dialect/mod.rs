@@ -425,11 +425,7 @@ impl std::error::Error for ConnectError {}
 
 /// Opens a connection to the database the URL names.
 pub fn connect(opts: &ConnectOptions<'_>) -> Result<Box<dyn Database>, ConnectError> {
-    match opts.url.kind {
-        Kind::Sqlite => sqlite::connect(opts).map(|d| Box::new(d) as Box<dyn Database>),
-        Kind::Postgres => postgres::connect(opts).map(|d| Box::new(d) as Box<dyn Database>),
-        Kind::MySql => mysql::connect(opts).map(|d| Box::new(d) as Box<dyn Database>),
-    }
+    connect_send(opts).map(|d| d as Box<dyn Database>)
 }
 
 /// Opens a connection another thread may own (the lock table's renewals).
@@ -499,7 +495,7 @@ pub fn connect_waiting(
                 retryable: false,
             });
         }
-        let pause = delay.min(wait.checked_sub(elapsed).unwrap());
+        let pause = delay.min(wait.saturating_sub(elapsed));
         note(&format!(
             "Attempt {attempt} to connect to {display} failed: {message}; retrying in {} ms",
             pause.as_millis()

@@ -249,7 +249,7 @@ fn run_wave(
         loop {
             match rx.recv_timeout(report::TICK) {
                 Ok(Message::Started { worker, index }) => {
-                    report.started(worker, index, &specs[index - offset].label);
+                    report.started(worker, &specs[index - offset].label);
                 }
                 Ok(Message::Finished {
                     worker,

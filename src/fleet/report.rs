@@ -159,7 +159,7 @@ impl<'a> Report<'a> {
         self.records.get(index).is_some_and(Option::is_some)
     }
 
-    pub(crate) fn started(&mut self, worker: usize, _index: usize, label: &str) {
+    pub(crate) fn started(&mut self, worker: usize, label: &str) {
         if self.running.len() <= worker {
             self.running.resize_with(worker + 1, || None);
         }

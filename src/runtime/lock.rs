@@ -28,8 +28,8 @@ pub enum Attempt {
     Taken,
     /// The row's lease had run out: taken over from its holder.
     TakenOver(Holder),
-    /// Someone else holds it (when the row could be read).
-    Held(Option<Holder>),
+    /// Someone else holds it.
+    Held,
 }
 
 /// A `lock = "table"` lease, held or not. Released on drop.
@@ -85,11 +85,6 @@ impl TableLock {
         self.sql.name()
     }
 
-    /// This run's id in the lock row.
-    pub fn owner(&self) -> &str {
-        &self.owner.id
-    }
-
     fn with_conn<T>(&self, f: impl FnOnce(&mut dyn Database) -> T) -> T {
         let mut guard = self
             .conn
@@ -141,7 +136,7 @@ impl TableLock {
                     Attempt::Taken
                 } else {
                     // Another run inserted first.
-                    Attempt::Held(self.read()?)
+                    Attempt::Held
                 }
             }
             Some(h) if h.expired() => {
@@ -149,10 +144,10 @@ impl TableLock {
                 if self.with_conn(|db| db.execute_simple(&sql))? == 1 {
                     Attempt::TakenOver(h)
                 } else {
-                    Attempt::Held(self.read()?)
+                    Attempt::Held
                 }
             }
-            Some(h) => Attempt::Held(Some(h)),
+            Some(_) => Attempt::Held,
         };
         if matches!(attempt, Attempt::Taken | Attempt::TakenOver(_)) {
             self.held = true;

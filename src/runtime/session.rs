@@ -111,7 +111,7 @@ impl MigrationContext {
                         self.progress.line(&msg);
                         Ok(true)
                     }
-                    Attempt::Held(_) => Ok(false),
+                    Attempt::Held => Ok(false),
                 }
             }
         }

@@ -583,9 +583,10 @@ impl Database for Postgres {
 
     fn server_info(&mut self) -> ServerInfo {
         let version = self
-            .query_simple("SELECT version()")
+            .query_first("SELECT version()")
             .ok()
-            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+            .flatten()
+            .flatten()
             .unwrap_or_default();
         ServerInfo {
             version,
@@ -697,9 +698,10 @@ impl Database for Postgres {
 
     fn session_info(&mut self) -> (String, String) {
         let user = self
-            .query_simple("SELECT current_user::text")
+            .query_first("SELECT current_user::text")
             .ok()
-            .and_then(|rows| rows.into_iter().next()?.into_iter().next()?)
+            .flatten()
+            .flatten()
             .unwrap_or_default();
         (user, super::sqlite::local_host())
     }
