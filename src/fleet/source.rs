@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// One database of the fleet (or one schema of a PostgreSQL database).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Spec {
     /// The URL the run connects with (a schema's `search_path` included).
     pub url: String,
@@ -79,8 +79,9 @@ pub(crate) fn resolve(selection: &str, s: &mut Sources<'_>) -> Result<Vec<Spec>,
             selection: selection.to_string(),
         });
     }
-    for (i, (spec, origin)) in found.iter().enumerate() {
-        if let Some((_, first)) = found[..i].iter().find(|(s, _)| s == spec) {
+    let mut seen = std::collections::HashMap::with_capacity(found.len());
+    for (spec, origin) in &found {
+        if let Some(first) = seen.insert(spec, origin) {
             return Err(FleetError::Twice {
                 target: spec.label.clone(),
                 first: first.0.clone(),
@@ -169,8 +170,12 @@ fn from_set(
     }
     if let (Some(query), Some(control)) = (&set.query, &set.control_url) {
         let sql = expand(query, "query")?;
+        let control_place = place(control);
         let control = expand(control, "control_url")?;
-        for (n, u) in run_query(&sql, &control, s)?.into_iter().enumerate() {
+        for (n, u) in run_query(&sql, &control, &control_place, s)?
+            .into_iter()
+            .enumerate()
+        {
             push(
                 u.trim(),
                 Origin(format!("row {} of `query` of [targets.{name}]", n + 1)),
@@ -275,10 +280,16 @@ fn run_command(command: &str, shown: &str, dir: &Path) -> Result<String, FleetEr
     })
 }
 
-/// Runs `sql` on the control database; the first column of every row.
-fn run_query(sql: &str, control: &str, s: &Sources<'_>) -> Result<Vec<String>, FleetError> {
+/// Runs `sql` on the control database (`control_url`, written at `place`);
+/// the first column of every row.
+fn run_query(
+    sql: &str,
+    control: &str,
+    place: &str,
+    s: &Sources<'_>,
+) -> Result<Vec<String>, FleetError> {
     let target = Target::new(control, s.config, None, s.cwd).map_err(|e| FleetError::BadUrl {
-        origin: "control_url".into(),
+        origin: place.to_string(),
         problem: url::redact(&e.to_string()),
     })?;
     let mut db = target

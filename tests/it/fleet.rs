@@ -447,6 +447,23 @@ fn bad_target_lists_name_the_place() {
         "{}",
         r.stderr
     );
+    // A control_url that does not parse is named where it is written.
+    set_targets(
+        &p,
+        "[targets.fleet]\nquery = \"SELECT 1\"\ncontrol_url = \"nope://x\"",
+    );
+    let r = p.run(&["--targets", "fleet", "upgrade", "head"]).fails();
+    let text = std::fs::read_to_string(p.path().join("migrate.toml")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("control_url"))
+        .unwrap()
+        + 1;
+    assert!(
+        r.stderr.contains(&format!("migrate.toml:{line}:15: ")),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
