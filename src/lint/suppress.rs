@@ -38,27 +38,11 @@ enum Place {
     Elsewhere,
 }
 
-/// The line of each section marker that ends the downgrade section (the
-/// next section's marker), or None when the downgrade runs to the end.
-fn downgrade_end(file: &RevisionFile) -> Option<usize> {
-    file.sections
-        .iter()
-        .map(|(_, s)| s.first_line.saturating_sub(1))
-        .filter(|&l| l > file.downgrade.first_line)
-        .min()
-}
-
 fn place(file: &RevisionFile, line: usize) -> Place {
-    let up = file.upgrade.first_line;
-    let down_marker = file.downgrade.first_line.saturating_sub(1);
-    if line < up {
-        Place::Header
-    } else if line < down_marker {
-        Place::Section("upgrade")
-    } else if downgrade_end(file).is_none_or(|end| line < end) {
-        Place::Section("downgrade")
-    } else {
-        Place::Elsewhere
+    match file.section_of(line) {
+        None => Place::Header,
+        Some(s @ ("upgrade" | "downgrade")) => Place::Section(s),
+        Some(_) => Place::Elsewhere,
     }
 }
 

@@ -71,18 +71,23 @@ impl RevisionFile {
     /// (`upgrade` true) or the downgrade section: one in that section, or
     /// above the sections (which blocks both).
     pub fn todo(&self, upgrade: bool) -> Option<&Directive> {
-        // A section's marker stands on the line before its first line.
-        let up_marker = self.upgrade.first_line.saturating_sub(1);
-        let down_marker = self.downgrade.first_line.saturating_sub(1);
-        self.directives.iter().find(|d| {
-            d.name == marker::TODO
-                && (d.line < up_marker
-                    || if upgrade {
-                        d.line < down_marker
-                    } else {
-                        d.line > down_marker
-                    })
-        })
+        let wanted = if upgrade { "upgrade" } else { "downgrade" };
+        self.directives
+            .iter()
+            .find(|d| d.name == marker::TODO && self.section_of(d.line).is_none_or(|s| s == wanted))
+    }
+
+    /// The section `line` lies in: `upgrade`, `downgrade` or another
+    /// section's name (`test`); `None` above every section marker (the
+    /// header). A section runs from its marker to the next one.
+    pub fn section_of(&self, line: usize) -> Option<&'static str> {
+        [("upgrade", &self.upgrade), ("downgrade", &self.downgrade)]
+            .into_iter()
+            .chain(self.sections.iter().map(|(name, s)| (*name, s)))
+            // A section that is there has its first line after its marker.
+            .filter(|(_, s)| s.first_line > 0 && s.first_line <= line)
+            .max_by_key(|(_, s)| s.first_line)
+            .map(|(name, _)| name)
     }
 
     /// The `-- migrate:test` section (data checks for `migrate test`), if any.
@@ -630,6 +635,10 @@ mod tests {
         assert_eq!(f.todo(true).map(|d| d.line), Some(3));
         assert_eq!(f.todo(false).map(|d| d.line), Some(3));
         assert!(parse(GOOD).unwrap().todo(true).is_none());
+        // One in the test section blocks neither.
+        let test_todo = format!("{head}\n-- migrate:upgrade\nCREATE TABLE t (id INT);\n-- migrate:downgrade\nDROP TABLE t;\n-- migrate:test\n-- migrate:todo check it\n");
+        let f = parse(&test_todo).unwrap();
+        assert!(f.todo(true).is_none() && f.todo(false).is_none());
     }
 
     #[test]
