@@ -10,7 +10,7 @@
 
 use super::finding::Finding;
 use super::rules::{by_name, RuleId};
-use crate::script::file::RevisionFile;
+use crate::script::file::{RevisionFile, Section};
 use crate::script::marker::LINT_IGNORE;
 use crate::script::Script;
 use crate::Kind;
@@ -68,20 +68,26 @@ pub fn ignores(id: &str, script: &Script, kind: Kind) -> Ignores {
         list: Vec::new(),
         problems: Vec::new(),
     };
-    let starts = |text: &str, first: usize| -> Vec<usize> {
-        crate::sql::split(text, kind)
-            .map(|v| v.iter().map(|s| first + s.line - 1).collect())
-            .unwrap_or_default()
+    // Where each statement starts; a section that does not split has one
+    // where the split stopped, as the engine reports it (`unchecked`).
+    let starts = |section: &Section| -> Vec<usize> {
+        match crate::sql::split(&section.text, kind) {
+            Ok(v) => v.iter().map(|s| section.first_line + s.line - 1).collect(),
+            Err(e) => vec![section.first_line + e.position().0 - 1],
+        }
     };
-    let up = starts(&file.upgrade.text, file.upgrade.first_line);
-    let down = starts(&file.downgrade.text, file.downgrade.first_line);
+    let up = starts(&file.upgrade);
+    let down = starts(&file.downgrade);
     for d in file.directives.iter().filter(|d| d.name == LINT_IGNORE) {
         let problem = |subject: String| Finding {
             rule: RuleId::LintIgnore,
             severity: RuleId::LintIgnore.rule().severity,
             revision: id.to_string(),
             path: script.path.clone(),
-            section: "upgrade",
+            section: match place(file, d.line) {
+                Place::Section(s) => s,
+                Place::Header | Place::Elsewhere => "upgrade",
+            },
             line: d.line,
             column: 1,
             subject,

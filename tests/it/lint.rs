@@ -617,6 +617,22 @@ fn lint_ignore_silences_a_rule_records_its_reason_and_is_no_edit() {
         "{}",
         run.stdout
     );
+    // One before a statement that does not split silences its `unchecked`;
+    // a faulty one in the downgrade is reported in the downgrade.
+    p.revision(
+        "d4",
+        &["c3"],
+        "-- migrate:lint-ignore unchecked reviewed by hand\nSELECT 'open;",
+        "-- migrate:lint-ignore drop-table\nSELECT 1;",
+    );
+    let run = p.run(&["--format", "json", "lint", "c3:d4"]);
+    let found = json(&run)["findings"].as_array().unwrap().clone();
+    let rules: Vec<(&str, &str)> = found
+        .iter()
+        .filter(|f| f["revision"] == "d4")
+        .map(|f| (f["rule"].as_str().unwrap(), f["section"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rules, [("lint-ignore", "downgrade")], "{}", run.stdout);
 }
 
 #[test]
