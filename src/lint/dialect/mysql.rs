@@ -45,11 +45,14 @@ fn mixed(cx: &Cx<'_>, hits: &mut Vec<Hit>) {
     let Some(this) = kind_of(&cx.stmts[cx.at].op) else {
         return;
     };
-    let before: Vec<bool> = cx.stmts[..cx.at]
+    // The first statement of its kind after one of the other: the scan
+    // stops at the first earlier statement of the same kind, so it stays
+    // short in a long section.
+    let mut before = cx.stmts[..cx.at]
         .iter()
         .filter_map(|s| kind_of(&s.op))
-        .collect();
-    if before.first().is_some_and(|&k| k != this) && before.iter().all(|&k| k != this) {
+        .peekable();
+    if before.peek().is_some() && before.all(|k| k != this) {
         hits.push(Hit::new(
             RuleId::MixedDdlDml,
             "the section has both schema changes and data changes",
