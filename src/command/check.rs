@@ -24,17 +24,26 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
     let offline_only = args.offline;
     let config = ctx.config()?;
     let mut problems: Vec<Problem> = Vec::new();
-    let scripts = match ScriptDirectory::load(config) {
-        Ok(s) => Some(s),
-        Err(errors) => {
-            for e in errors.0 {
-                problems.push(Problem::new("graph", e.to_string()));
+    // In a fleet the revisions were loaded once (and loaded cleanly) for
+    // every target; alone, what does not load is a problem to report.
+    let owned;
+    let scripts: Option<&ScriptDirectory> = match ctx.shared {
+        Some(shared) => Some(shared),
+        None => match ScriptDirectory::load(config) {
+            Ok(s) => {
+                owned = s;
+                Some(&owned)
             }
-            None
-        }
+            Err(errors) => {
+                for e in errors.0 {
+                    problems.push(Problem::new("graph", e.to_string()));
+                }
+                None
+            }
+        },
     };
     let mut findings = Vec::new();
-    if let Some(scripts) = &scripts {
+    if let Some(scripts) = scripts {
         problems.extend(check::graph_problems(scripts));
         if !offline_only {
             let mut mc = ctx.reader()?;
@@ -55,7 +64,7 @@ pub fn check(ctx: &mut Ctx<'_>, args: &CheckArgs) -> Result<bool> {
     let cwd = ctx.globals.cwd.clone();
     problems.extend(findings.iter().map(|f| lint_problem(f, &cwd)));
     let failed = problems.iter().any(|p| p.fails);
-    let count = scripts.as_ref().map_or(0, |s| s.scripts.len());
+    let count = scripts.map_or(0, |s| s.scripts.len());
     if matches!(ctx.globals.report, Report::Sarif | Report::Github) {
         let others: Vec<&Problem> = problems.iter().filter(|p| p.kind != "lint").collect();
         if ctx.globals.report == Report::Sarif {
