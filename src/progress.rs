@@ -57,13 +57,17 @@ pub struct Progress {
     bar: Option<ProgressBar>,
 }
 
+/// Whether a live line may be drawn on stderr: not quiet, a terminal, and
+/// not one that cannot redraw a line.
+pub(crate) fn live_terminal(quiet: bool) -> bool {
+    !quiet && std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
 impl Progress {
     /// Progress to `out`; a live line as well when stderr is a terminal.
     pub fn new(out: Box<dyn Write>, quiet: bool) -> Progress {
         let env_set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-        let live = !quiet
-            && std::io::stderr().is_terminal()
-            && std::env::var("TERM").map_or(true, |t| t != "dumb");
+        let live = live_terminal(quiet);
         Progress {
             out,
             listener: None,

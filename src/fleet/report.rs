@@ -10,7 +10,7 @@
 use super::FleetCommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// How often the live line is redrawn.
@@ -115,9 +115,7 @@ impl<'a> Report<'a> {
         json: bool,
         quiet: bool,
     ) -> std::io::Result<Report<'a>> {
-        let terminal = !quiet
-            && std::io::stderr().is_terminal()
-            && std::env::var("TERM").map_or(true, |t| t != "dumb");
+        let terminal = crate::progress::live_terminal(quiet);
         let bar = terminal.then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
