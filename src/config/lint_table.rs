@@ -4,12 +4,13 @@
 
 use super::reader::{Key, Take};
 use crate::lint::rules::{CONFIGURABLE, RULES};
+use crate::lint::Level;
 
 /// Where `[lint]`'s values go: (rule, level), in file order.
 pub(super) type Levels = Vec<(String, String)>;
 
 /// The words a rule takes.
-pub(super) const LEVELS: &[&str] = &["off", "on", "warning", "error"];
+const LEVELS: &[&str] = Level::WORDS;
 
 macro_rules! lint_keys {
     ($($i:literal)*) => {

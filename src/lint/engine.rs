@@ -40,6 +40,9 @@ pub enum Level {
 }
 
 impl Level {
+    /// The words `[lint]` takes, each one [`Level::parse`] reads.
+    pub const WORDS: &'static [&'static str] = &["off", "on", "warning", "error"];
+
     /// The word of `migrate.toml` as a level.
     pub fn parse(word: &str) -> Option<Level> {
         Some(match word {

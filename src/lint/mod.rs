@@ -82,6 +82,13 @@ mod tests {
     use crate::config::Config;
     use std::path::{Path, PathBuf};
 
+    #[test]
+    fn every_level_word_is_a_level() {
+        for w in Level::WORDS {
+            assert!(Level::parse(w).is_some(), "{w}");
+        }
+    }
+
     /// Revisions `(id, revises, header, up, down)` as files, linted offline
     /// (`applied` all) or with `pending` ids not applied.
     fn lint_texts(
