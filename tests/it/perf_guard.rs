@@ -220,6 +220,10 @@ fn an_sqlite_upgrade_is_one_transaction_whatever_the_number_of_revisions() {
 struct Proxy {
     port: u16,
     count: Arc<AtomicUsize>,
+    /// Client → server copies still running: a client's last packets
+    /// (MySQL's statement closes and quit, which get no answer) may still be
+    /// on their way through when the client process has ended.
+    open: Arc<AtomicUsize>,
 }
 
 #[derive(Clone, Copy)]
@@ -233,20 +237,26 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let count = Arc::new(AtomicUsize::new(0));
-        let c = count.clone();
+        let open = Arc::new(AtomicUsize::new(0));
+        let (c, o) = (count.clone(), open.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { return };
                 let server = TcpStream::connect(&upstream).unwrap();
                 let (c1, s1) = (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let c2 = c.clone();
+                let o2 = o.clone();
+                o2.fetch_add(1, Ordering::SeqCst);
                 // client → server
-                std::thread::spawn(move || match wire {
-                    Wire::MySql => {
-                        let mut st = MyStream::default();
-                        pump(c1, s1, |buf| st.feed(buf, &c2));
+                std::thread::spawn(move || {
+                    match wire {
+                        Wire::MySql => {
+                            let mut st = MyStream::default();
+                            pump(c1, s1, |buf| st.feed(buf, &c2));
+                        }
+                        Wire::Postgres => pump(c1, s1, |_| {}),
                     }
-                    Wire::Postgres => pump(c1, s1, |_| {}),
+                    o2.fetch_sub(1, Ordering::SeqCst);
                 });
                 let c3 = c.clone();
                 // server → client
@@ -259,10 +269,16 @@ impl Proxy {
                 });
             }
         });
-        Proxy { port, count }
+        Proxy { port, count, open }
     }
 
+    /// The round trips counted since the last call, once every connection
+    /// the finished command made has been copied to its end.
     fn take(&self) -> usize {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.open.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         self.count.swap(0, Ordering::SeqCst)
     }
 }
